@@ -1,0 +1,190 @@
+// The gateway config file (gateway.config.json): the single source of truth for its shape and defaults.
+import { z } from 'zod';
+
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'gemini', 'bedrock', 'cohere', 'mock'] as const;
+export const STRATEGIES = ['fallback', 'weighted', 'latency', 'cost'] as const;
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'use 1-63 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
+const positiveInt = z.number().int().positive();
+const usd = z.number().nonnegative();
+
+export const breakerSettings = z.strictObject({
+  /** open when this share of calls in the window failed… */
+  failureRateThreshold: z.number().gt(0).max(1).default(0.5),
+  /** …and the window holds at least this many calls */
+  minimumRequests: positiveInt.default(5),
+  windowMs: positiveInt.default(30_000),
+  /** or open after this many failures in a row */
+  consecutiveFailures: positiveInt.default(5),
+  cooldownMs: positiveInt.default(15_000),
+  halfOpenProbes: positiveInt.default(1),
+  /** keep a breaker per provider+model instead of per provider */
+  perModel: z.boolean().default(false),
+});
+
+export const retrySettings = z.strictObject({
+  maxAttempts: z.number().int().min(1).max(10).default(2),
+  baseDelayMs: positiveInt.default(100),
+  maxDelayMs: positiveInt.default(2_000),
+  /** retries allowed as a share of this provider's recent calls */
+  budgetRatio: z.number().min(0).max(1).default(0.2),
+});
+
+export const timeoutSettings = z.strictObject({
+  minMs: positiveInt.default(1_000),
+  maxMs: positiveInt.default(120_000),
+  /** streams: time to the first chunk, and the longest silence between chunks */
+  firstByteMs: positiveInt.optional(),
+  idleMs: positiveInt.optional(),
+});
+
+export const rateLimits = z.strictObject({
+  requestsPerMinute: positiveInt.optional(),
+  requestsPerHour: positiveInt.optional(),
+  requestsPerDay: positiveInt.optional(),
+  tokensPerMinute: positiveInt.optional(),
+});
+
+export const budget = z.strictObject({
+  perRequestUsd: usd.optional(),
+  dailyUsd: usd.optional(),
+  monthlyUsd: usd.optional(),
+  /** a cap on calls per hour to models whose input price is at or above expensiveInputPerMTok */
+  expensiveCallsPerHour: positiveInt.optional(),
+  expensiveInputPerMTok: usd.optional(),
+});
+
+export const providerConfig = z.strictObject({
+  id,
+  type: z.enum(PROVIDER_TYPES),
+  /** a named OpenAI-compatible service whose base URL and key variable are filled in */
+  preset: z.string().optional(),
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+  apiKeySecret: z.string().min(1).optional(),
+  /** AWS region for bedrock */
+  region: z.string().optional(),
+  /** extra static headers sent upstream, e.g. OpenRouter's HTTP-Referer */
+  headers: z.record(z.string(), z.string()).optional(),
+  timeoutMs: positiveInt.optional(),
+  timeouts: timeoutSettings.optional(),
+  breaker: breakerSettings.partial().optional(),
+  retry: retrySettings.partial().optional(),
+  limits: rateLimits.optional(),
+  /** data sent here stays in our network: requests marked sensitivity=high may use it */
+  private: z.boolean().optional(),
+  /** models advertised as provider-id/model in GET /v1/models */
+  models: z.array(z.string().min(1)).optional(),
+});
+
+export const modelTarget = z.strictObject({
+  provider: id,
+  model: z.string().min(1),
+  weight: z.number().positive().optional(),
+});
+
+export const modelAlias = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'an alias has no "/" (that form addresses a provider directly)'),
+  description: z.string().optional(),
+  strategy: z.enum(STRATEGIES).default('fallback'),
+  targets: z.array(modelTarget).min(1),
+  /** start the next target when the first has sent nothing by its p95 */
+  hedge: z.boolean().optional(),
+  /** mirror a share of requests to a target after answering, for comparison */
+  shadow: z.strictObject({ provider: id, model: z.string().min(1), percent: z.number().min(0).max(100) }).optional(),
+});
+
+export const tier = z.strictObject({ limits: rateLimits.optional(), budget: budget.optional() });
+
+export const tenantConfig = z.strictObject({
+  id,
+  name: z.string().optional(),
+  /** plain keys: local runs only; a deploy drops them (create keys with the CLI instead) */
+  apiKeys: z.array(z.string().min(8, 'an API key has at least 8 characters')).optional(),
+  /** SHA-256 (hex) of keys, safe to deploy */
+  apiKeyHashes: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'a lower-case hex SHA-256')).optional(),
+  /** IAM principal ARNs that act as this tenant on the SigV4 path */
+  iamPrincipals: z.array(z.string().startsWith('arn:')).optional(),
+  tier: z.string().optional(),
+  limits: rateLimits.optional(),
+  budget: budget.optional(),
+  /** aliases and provider-id/model names this tenant may call; "*" or absent: all */
+  models: z.array(z.string().min(1)).optional(),
+});
+
+export const modelPrice = z.strictObject({
+  inputPerMTok: usd,
+  outputPerMTok: usd,
+  /** cache reads; defaults to inputPerMTok */
+  cachedInputPerMTok: usd.optional(),
+  /** cache writes (Anthropic); defaults to inputPerMTok */
+  cacheWritePerMTok: usd.optional(),
+});
+
+export const gatewaySettings = z.strictObject({
+  requestTimeoutMs: positiveInt.default(120_000),
+  maxRequestBytes: positiveInt.default(4 * 1024 * 1024),
+  ledgerRetentionDays: positiveInt.default(90),
+  tenantCacheTtlMs: z.number().int().nonnegative().default(30_000),
+  /** allow provider-id/model addressing in addition to aliases */
+  allowDirectModels: z.boolean().default(true),
+  /** output tokens assumed for budget reservations when a request sets no max */
+  defaultMaxOutputTokens: positiveInt.default(4096),
+});
+
+export const gatewayConfig = z
+  .strictObject({
+    $schema: z.string().optional(),
+    gateway: gatewaySettings.prefault({}),
+    providers: z.array(providerConfig).min(1),
+    models: z.array(modelAlias).default([]),
+    tenants: z.array(tenantConfig).default([]),
+    tiers: z.record(z.string(), tier).default({}),
+    pricing: z.record(z.string(), modelPrice).default({}),
+  })
+  .superRefine((cfg, ctx) => {
+    const providerIds = new Set<string>();
+    cfg.providers.forEach((p, i) => {
+      if (providerIds.has(p.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}"` });
+      providerIds.add(p.id);
+      if (p.type === 'bedrock' && (p.apiKeyEnv || p.apiKeySecret))
+        ctx.addIssue({ code: 'custom', path: ['providers', i], message: 'bedrock uses IAM; it takes no API key' });
+    });
+    const aliases = new Set<string>();
+    cfg.models.forEach((m, i) => {
+      if (aliases.has(m.name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model alias "${m.name}"` });
+      aliases.add(m.name);
+      m.targets.forEach((t, j) => {
+        if (!providerIds.has(t.provider))
+          ctx.addIssue({ code: 'custom', path: ['models', i, 'targets', j, 'provider'], message: `unknown provider "${t.provider}"` });
+      });
+      if (m.shadow && !providerIds.has(m.shadow.provider))
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'shadow', 'provider'], message: `unknown provider "${m.shadow.provider}"` });
+    });
+    const tenantIds = new Set<string>();
+    const keys = new Set<string>();
+    cfg.tenants.forEach((t, i) => {
+      if (tenantIds.has(t.id)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'id'], message: `duplicate tenant id "${t.id}"` });
+      tenantIds.add(t.id);
+      if (t.tier && !(t.tier in cfg.tiers))
+        ctx.addIssue({ code: 'custom', path: ['tenants', i, 'tier'], message: `unknown tier "${t.tier}"` });
+      t.apiKeys?.forEach((k, j) => {
+        if (keys.has(k)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'apiKeys', j], message: 'this key is already used by another tenant' });
+        keys.add(k);
+      });
+    });
+  });
+
+export type GatewayConfig = z.infer<typeof gatewayConfig>;
+export type ProviderConfig = z.infer<typeof providerConfig>;
+export type ModelAlias = z.infer<typeof modelAlias>;
+export type ModelTarget = z.infer<typeof modelTarget>;
+export type TenantConfig = z.infer<typeof tenantConfig>;
+export type RateLimits = z.infer<typeof rateLimits>;
+export type Budget = z.infer<typeof budget>;
+export type ModelPrice = z.infer<typeof modelPrice>;
+export type GatewaySettings = z.infer<typeof gatewaySettings>;
+export type BreakerSettings = z.infer<typeof breakerSettings>;
+export type RetrySettings = z.infer<typeof retrySettings>;
