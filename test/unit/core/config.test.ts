@@ -87,3 +87,10 @@ describe('gateway config', () => {
     expect(JSON.parse(stripJsonComments(text))).toEqual({ url: 'http://x//y', s: 'a,}', list: [1, 2] });
   });
 });
+
+describe('gateway.config.schema.json', () => {
+  it('matches the zod schema (run `npm run config:schema` after changing it)', async () => {
+    const { configJsonSchema } = await import('../../../scripts/config-schema');
+    expect(readFileSync('gateway.config.schema.json', 'utf8')).toBe(configJsonSchema());
+  });
+});
