@@ -4,6 +4,8 @@ import type { ModelTarget } from '../../../lambdas/core/config/schema';
 import { executeWithFallback } from '../../../lambdas/core/routing/execute';
 import type { ResolvedModel } from '../../../lambdas/core/routing/resolve';
 import { ProviderError, type Provider } from '../../../lambdas/providers/types';
+import { validateGatewayConfig } from '../../../lambdas/core/config/load';
+import { Resilience } from '../../../lambdas/core/resilience/resilience';
 import { MemoryLogger } from '../../helpers/logs';
 
 type Behavior = (signal: AbortSignal) => Promise<string>;
@@ -12,7 +14,7 @@ function fakeProvider(id: string, behavior: Behavior, opts: { configured?: boole
   return {
     id,
     type: 'openai',
-    config: { id, type: 'openai', timeoutMs: opts.timeoutMs },
+    config: { id, type: 'openai', timeoutMs: opts.timeoutMs, retry: { maxAttempts: 1 } },
     isConfigured: async () => opts.configured ?? true,
     chat: async () => {
       throw new Error('unused');
@@ -28,10 +30,17 @@ function fakeProvider(id: string, behavior: Behavior, opts: { configured?: boole
 }
 
 function setup(providers: Array<[string, Behavior, { configured?: boolean; timeoutMs?: number }?]>, deadlineMs = 5_000) {
+  const config = validateGatewayConfig({
+    providers: providers.map(([id, , o]) => ({ id, type: 'openai', timeoutMs: o?.timeoutMs, retry: { maxAttempts: 1 } })),
+  });
   const map = new Map(providers.map(([id, b, o]) => [id, fakeProvider(id, b, o)]));
   const behaviors = new Map(providers.map(([id, b]) => [id, b]));
   const route: ResolvedModel = { requested: 'm', strategy: 'fallback', targets: providers.map(([id]) => ({ provider: id, model: `${id}-model` }) as ModelTarget) };
-  const deps = { providers: map, clock: { now: () => Date.now() }, logger: new MemoryLogger(), metrics: { add: () => {}, flush: () => {} }, defaultTimeoutMs: 1_000 };
+  const clock = { now: () => Date.now() };
+  const logger = new MemoryLogger();
+  const metrics = { add: () => {}, flush: () => {} };
+  const resilience = new Resilience(config, { clock, logger, metrics, alerts: { publish: async () => {} } });
+  const deps = { providers: map, clock, logger, metrics, defaultTimeoutMs: 1_000, resilience, config };
   const deadline = new Deadline(deadlineMs, Date.now());
   const run = () => executeWithFallback(route, deadline, deps, 'req', (p, _t, attempt) => behaviors.get(p.id)!(attempt.signal));
   return { run, deadline };
