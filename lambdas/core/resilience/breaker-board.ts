@@ -17,6 +17,9 @@ export const OUTCOME_FLUSH_MS = 1_000;
 const STORE_WAIT_MS = 150;
 /** a read that has not answered in this long is treated as lost (a Lambda frozen mid-call) */
 const READ_STALE_MS = 2_000;
+const STORE_CHECK_TIMEOUT_MS = 2_000;
+/** a health check older than this no longer says anything about a provider */
+export const HEALTH_MAX_AGE_MS = 5 * 60_000;
 
 export interface BreakerBoardDeps {
   /** absent: breakers are per instance only */
@@ -48,6 +51,7 @@ export class BreakerBoard {
   private readonly settingsById: Map<string, BreakerSettings>;
   private reading: { keys: Set<string>; promise: Promise<void>; startedAt: number } | undefined;
   private syncing: Promise<void> | undefined;
+  private storeCheck: { at: number; ok: Promise<boolean> } | undefined;
   /** the last health of each provider, from the store */
   readonly health = new Map<string, ProviderHealth>();
   /** false after a failed store call, true after a good one */
@@ -134,10 +138,28 @@ export class BreakerBoard {
     return this.syncing;
   }
 
-  /** one read of every breaker and provider health (GET /health); rejects when the store is unreachable */
-  async readAll(): Promise<void> {
-    if (!this.deps.store) return;
-    await this.read([...this.entries.keys()], true);
+  /**
+   * Whether the store answers, from one read of every breaker and provider health made at most once per
+   * `maxAgeMs` (GET /health: Route 53 probes it often, and it must stay cheap).
+   */
+  checkStore(maxAgeMs: number): Promise<boolean> {
+    if (!this.deps.store) return Promise.resolve(true);
+    const now = this.deps.clock.now();
+    if (this.storeCheck && now - this.storeCheck.at < maxAgeMs) return this.storeCheck.ok;
+    const ok = withTimeout(this.read([...this.entries.keys()], true).then(() => true), STORE_CHECK_TIMEOUT_MS, false).then((v) => v === true);
+    this.storeCheck = { at: now, ok };
+    return ok;
+  }
+
+  /** the last health check's result for a provider, when it is recent enough to count */
+  lastHealth(providerId: string, now: number): ProviderHealth | undefined {
+    const h = this.health.get(providerId);
+    return h && now - h.checkedAt < HEALTH_MAX_AGE_MS ? h : undefined;
+  }
+
+  /** take in health check results run by this process (the local server), without waiting for a read */
+  noteHealth(results: readonly ProviderHealth[]): void {
+    for (const r of results) this.health.set(r.providerId, r);
   }
 
   /** this instance's view, for /health */

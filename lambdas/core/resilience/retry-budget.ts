@@ -4,8 +4,8 @@
 import { RollingWindow } from './rolling-window';
 
 export const RETRY_BUDGET_WINDOW_MS = 10_000;
-/** retries always allowed per second of window, whatever the traffic */
-export const RETRY_RESERVE_PER_SECOND = 5;
+/** retries always allowed per second of window, whatever the traffic (Finagle's default reserve) */
+export const RETRY_RESERVE_PER_SECOND = 10;
 
 export class RetryBudget {
   /** total: every call; failures: the calls that were retries */

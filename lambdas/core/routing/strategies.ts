@@ -12,8 +12,6 @@ import type { PolicyHints } from './policy';
 
 /** below this many samples a target's p50 is unknown, and the latency strategy tries it first to learn it */
 export const LATENCY_MIN_SAMPLES = 3;
-/** a failed health check older than this no longer counts against a provider */
-export const HEALTH_MAX_AGE_MS = 5 * 60_000;
 
 export interface TokenEstimate {
   inputTokens: number;
@@ -59,8 +57,8 @@ function describe(target: ModelTarget, ctx: PlanContext): Candidate {
   const cost = price && est ? costNanoUsd({ input: est.inputTokens, output: est.outputTokens, cachedInput: 0, cacheWrite: 0 }, price) : undefined;
   const { resilience, now } = ctx;
   const p50 = resilience.latency.percentile(target.provider, target.model, ctx.kind, 50, now, LATENCY_MIN_SAMPLES);
-  const health = resilience.breakers.health.get(target.provider);
-  const failedCheck = health !== undefined && health.configured && !health.healthy && now - health.checkedAt < HEALTH_MAX_AGE_MS;
+  const health = resilience.breakers.lastHealth(target.provider, now);
+  const failedCheck = health !== undefined && health.configured && !health.healthy;
   const open = provider ? resilience.breakers.entry(provider, target.model).breaker.phase(now) === 'open' : true;
   const throttled = resilience.throttledUntil(target.provider, target.model, now) !== undefined;
   return { target, provider, cost, p50, healthy: !open && !failedCheck && !throttled };

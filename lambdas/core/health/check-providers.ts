@@ -1,0 +1,86 @@
+// The provider health check: probe every configured provider with its cheapest call (the scheduled Lambda
+// every minute, the local server on an interval), record health and latency where the breakers and
+// GET /health read them, and emit the ProviderHealthy metric the "no healthy provider" alarm watches.
+// A probe never moves a breaker: a cheap endpoint answering says little about chat; real calls do that.
+import { METRICS } from '../observability';
+import type { Clock, Logger, Metrics, ProviderHealth, ProviderHealthStore } from '../ports';
+import type { Provider } from '../../providers/types';
+
+export type { ProviderHealth, ProviderHealthStore } from '../ports';
+
+export interface HealthCheckDeps {
+  providers: ReadonlyMap<string, Provider>;
+  store: ProviderHealthStore;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  region: string;
+  /** per probe @default 5000 */
+  timeoutMs?: number;
+}
+
+export interface HealthCheckResult {
+  providers: ProviderHealth[];
+  /** at least one configured provider answered: this region can serve */
+  canServe: boolean;
+}
+
+export const HEALTH_PROBE_TIMEOUT_MS = 5_000;
+
+/**
+ * Probe every provider in parallel, record the results, flush the metrics. Never throws for a provider;
+ * throws only when the results cannot be recorded (the caller's retry or alarm should notice).
+ */
+export async function runHealthChecks(deps: HealthCheckDeps): Promise<HealthCheckResult> {
+  const timeoutMs = deps.timeoutMs ?? HEALTH_PROBE_TIMEOUT_MS;
+  const results = await Promise.all([...deps.providers.values()].map((p) => probeOne(p, deps, timeoutMs)));
+  for (const r of results) {
+    if (!r.configured) continue;
+    deps.metrics.add(METRICS.providerHealthy, r.healthy ? 1 : 0, 'None', { Provider: r.providerId });
+    if (r.healthy) deps.metrics.add(METRICS.upstreamLatency, r.latencyMs, 'Milliseconds', { Provider: r.providerId, Source: 'HealthCheck' });
+  }
+  const canServe = results.some((r) => r.configured && r.healthy);
+  deps.logger.info('health check done', {
+    region: deps.region,
+    canServe,
+    providers: Object.fromEntries(results.map((r) => [r.providerId, r.configured ? (r.healthy ? `healthy ${r.latencyMs} ms` : `unhealthy: ${r.error}`) : 'not configured'])),
+  });
+  try {
+    await deps.store.record(deps.region, results);
+  } finally {
+    await deps.metrics.flush();
+  }
+  return { providers: results, canServe };
+}
+
+/** the name kept for callers written against the first version of this use case */
+export const checkProviders = runHealthChecks;
+
+async function probeOne(provider: Provider, deps: HealthCheckDeps, timeoutMs: number): Promise<ProviderHealth> {
+  const checkedAt = deps.clock.now();
+  const base = { providerId: provider.id, checkedAt };
+  let configured: boolean;
+  try {
+    configured = await provider.isConfigured();
+  } catch (err) {
+    return { ...base, configured: true, healthy: false, latencyMs: 0, error: `key unreadable: ${reasonOf(err)}` };
+  }
+  if (!configured) return { ...base, configured: false, healthy: false, latencyMs: 0 };
+  try {
+    await provider.probe({ signal: AbortSignal.timeout(timeoutMs), requestId: `health-${checkedAt}-${provider.id}` });
+    return { ...base, configured: true, healthy: true, latencyMs: deps.clock.now() - checkedAt };
+  } catch (err) {
+    return { ...base, configured: true, healthy: false, latencyMs: deps.clock.now() - checkedAt, error: reasonOf(err) };
+  }
+}
+
+/** a short reason (status, code or error name): a provider's message may echo request details */
+function reasonOf(err: unknown): string {
+  if (err && typeof err === 'object') {
+    const e = err as { status?: number; code?: string; name?: string };
+    if (typeof e.status === 'number' && e.status > 0) return `HTTP ${e.status}`;
+    if (e.code) return String(e.code);
+    if (e.name) return e.name;
+  }
+  return 'unknown';
+}
