@@ -113,18 +113,22 @@ export class DynamoBreakerStore implements BreakerStore {
 
   async acquireProbeLease(key: string, version: number, maxProbes: number, now: number, until: number): Promise<boolean> {
     const names = { '#state': 'state', '#version': 'version', '#until': 'openUntil', '#lv': 'leaseVersion', '#lu': 'leaseUntil', '#lc': 'leaseCount' };
-    const values = { ':open': { S: 'open' }, ':v': n(version), ':now': n(now), ':leaseUntil': n(until), ':one': n(1), ':max': n(maxProbes) };
+    const values = { ':open': { S: 'open' }, ':v': n(version), ':now': n(now), ':one': n(1) };
     const halfOpen = '#state = :open AND #version = :v AND #until <= :now';
     // the first probe of this open state (or after the last lease lapsed) starts a fresh lease…
     const fresh = {
       UpdateExpression: 'SET #lv = :v, #lu = :leaseUntil, #lc = :one',
       ConditionExpression: `${halfOpen} AND (attribute_not_exists(#lv) OR #lv <> :v OR #lu <= :now)`,
+      ExpressionAttributeValues: { ...values, ':leaseUntil': n(until) },
     };
-    // …later ones join it while slots are left
-    const join = { UpdateExpression: 'ADD #lc :one', ConditionExpression: `${halfOpen} AND #lv = :v AND #lu > :now AND #lc < :max` };
+    // …later ones join it while slots are left (DynamoDB refuses values an expression does not use)
+    const join = {
+      UpdateExpression: 'ADD #lc :one',
+      ConditionExpression: `${halfOpen} AND #lv = :v AND #lu > :now AND #lc < :max`,
+      ExpressionAttributeValues: { ...values, ':max': n(maxProbes) },
+    };
     for (const update of [fresh, join]) {
-      const item = await this.update(key, { ...update, ExpressionAttributeNames: names, ExpressionAttributeValues: values, ReturnValues: 'UPDATED_NEW' });
-      if (item) return true;
+      if (await this.update(key, { ...update, ExpressionAttributeNames: names, ReturnValues: 'UPDATED_NEW' })) return true;
     }
     return false;
   }
