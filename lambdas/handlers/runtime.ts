@@ -68,6 +68,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     region: env.AWS_REGION,
     version: env.SWITCHBOARD_VERSION,
   };
+  deps.resilience.breakers.warm();
   return {
     gateway: createGateway(deps),
     deps,

@@ -32,7 +32,7 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
 
   if (body.stream) {
     let run: Executed<StreamStart>;
-    const opts: ExecuteOptions<StreamStart> = { kind: 'stream', policy, estimate, discard: (start) => void start.iterator.return?.() };
+    const opts: ExecuteOptions<StreamStart> = { kind: 'stream', policy, estimate, discard: (start) => void start.iterator.return?.()?.catch(() => undefined) };
     try {
       // Read up to the first chunk with content inside the attempt: until a byte has gone to the client a
       // failure can still fall over, and the role-only preamble tells the client nothing it needs yet.

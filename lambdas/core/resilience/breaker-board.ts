@@ -18,6 +18,8 @@ const STORE_WAIT_MS = 150;
 /** a read that has not answered in this long is treated as lost (a Lambda frozen mid-call) */
 const READ_STALE_MS = 2_000;
 const STORE_CHECK_TIMEOUT_MS = 2_000;
+/** breakers kept per instance, at most (per-model breakers of directly addressed models are the open end) */
+const MAX_BREAKERS = 1_000;
 /** a health check older than this no longer says anything about a provider */
 export const HEALTH_MAX_AGE_MS = 5 * 60_000;
 
@@ -71,13 +73,20 @@ export class BreakerBoard {
     return this.settingsById.get(provider.id) ?? breakerSettings.parse(provider.breaker ?? {});
   }
 
+  /** Read every breaker and provider health now (at start, so the first request finds them cached). */
+  warm(): void {
+    if (this.deps.store) this.read([...this.entries.keys()], true).catch(() => undefined);
+  }
+
   /** the breaker that guards calls to this provider and model */
   entry(provider: ProviderConfig, model: string): BreakerEntry {
     const settings = this.settings(provider);
-    const key = settings.perModel ? `${provider.id}/${model}` : provider.id;
+    // per-model breakers for models callers name directly are capped: past that they share one
+    const perModel = settings.perModel && (this.entries.size < MAX_BREAKERS || this.entries.has(`${provider.id}/${model}`));
+    const key = perModel ? `${provider.id}/${model}` : settings.perModel ? `${provider.id}/*` : provider.id;
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { breaker: new CircuitBreaker(key, settings), provider: provider.id, model: settings.perModel ? model : undefined, readAt: 0, flushedAt: 0, usedAt: 0, leaseDeniedUntil: 0 };
+      entry = { breaker: new CircuitBreaker(key, settings), provider: provider.id, model: settings.perModel ? key.slice(provider.id.length + 1) : undefined, readAt: 0, flushedAt: 0, usedAt: 0, leaseDeniedUntil: 0 };
       this.entries.set(key, entry);
     }
     return entry;
@@ -243,6 +252,12 @@ export class BreakerBoard {
         for (const [id, h] of health) this.health.set(id, h);
       },
       (err: unknown) => {
+        // ask again after the cache period, not on every request while the store is down
+        const at = this.deps.clock.now();
+        for (const key of keys) {
+          const entry = this.entries.get(key);
+          if (entry) entry.readAt = at;
+        }
         this.unreachable(err);
         throw err;
       },
