@@ -56,8 +56,8 @@ export class BreakerBoard {
   private storeCheck: { at: number; ok: Promise<boolean> } | undefined;
   /** the last health of each provider, from the store */
   readonly health = new Map<string, ProviderHealth>();
-  /** false after a failed store call, true after a good one */
-  storeReachable = true;
+  /** false after a failed store call, true after a good one (to log an outage once) */
+  private storeReachable = true;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -208,7 +208,7 @@ export class BreakerBoard {
     const t = entry.breaker.pending!;
     const { store } = this.deps;
     if (!store) {
-      entry.breaker.written();
+      entry.breaker.written(t);
       return this.signal(entry, t);
     }
     let won: boolean;
@@ -223,7 +223,7 @@ export class BreakerBoard {
       return;
     }
     if (won) {
-      entry.breaker.written();
+      entry.breaker.written(t);
       if (entry.signalled !== t.to.version) await this.signal(entry, t);
       entry.signalled = undefined;
     } else {

@@ -126,11 +126,21 @@ export class CircuitBreaker {
     if (this.record.state === 'closed') this.evaluate(now, 'failure rate across instances');
   }
 
-  /** the pending transition was written: it is now the stored state */
-  written(): void {
+  /**
+   * Transition `t` was written: it is the stored state now. A transition made here while the write was on
+   * its way stays pending, from the version just written.
+   */
+  written(t: BreakerTransition): void {
+    this.stored = t.to;
+    if (this.pending === t) {
+      this.pending = undefined;
+      return;
+    }
     if (!this.pending) return;
-    this.stored = this.record;
-    this.pending = undefined;
+    const next = { ...this.pending.to, version: t.to.version + 1 };
+    this.record = next;
+    this.pending = next.state === 'closed' && t.to.state === 'closed' ? undefined : { ...this.pending, kind: this.kindOf(next), fromVersion: t.to.version, to: next };
+    if (!this.pending) this.record = t.to;
   }
 
   drainOutcomes(now: number): WindowBucket[] {
@@ -149,6 +159,12 @@ export class CircuitBreaker {
     if (!byRate && !byStreak) return;
     const why = byStreak ? `${this.consecutive} consecutive failures (last: ${reason})` : `${failures} of ${total} calls failed in ${s.windowMs} ms (last: ${reason})`;
     this.move(now, this.opened(now, why));
+  }
+
+  /** what moving from the stored state to `next` is */
+  private kindOf(next: BreakerRecord): BreakerTransition['kind'] {
+    if (this.stored.state === 'closed') return 'opened';
+    return next.state === 'closed' ? 'closed' : 'reopened';
   }
 
   private opened(now: number, reason: string): BreakerRecord {
@@ -170,7 +186,6 @@ export class CircuitBreaker {
       this.pending = undefined;
       return;
     }
-    const kind = this.stored.state === 'closed' ? 'opened' : next.state === 'closed' ? 'closed' : 'reopened';
-    this.pending = { kind, fromVersion, to: next, evidence };
+    this.pending = { kind: this.kindOf(next), fromVersion, to: next, evidence };
   }
 }

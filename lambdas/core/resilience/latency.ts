@@ -35,10 +35,6 @@ class LatencySamples {
     if (s.length < minSamples) return undefined;
     return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
   }
-
-  count(): number {
-    return this.values.length;
-  }
 }
 
 export class LatencyTracker {

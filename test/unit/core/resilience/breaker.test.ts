@@ -40,7 +40,7 @@ describe('CircuitBreaker', () => {
   it('rejects while open, lets a bounded number of probes through once the cooldown ends, and closes on a probe success', () => {
     const b = new CircuitBreaker('p', settings({ consecutiveFailures: 1, halfOpenProbes: 1 }));
     b.onFailure(0, false, '500');
-    b.written();
+    b.written(b.pending!);
     expect(b.admit(500)).toBe('reject');
     expect(b.phase(1_000)).toBe('half-open');
     expect(b.admit(1_000)).toBe('probe');
@@ -55,7 +55,7 @@ describe('CircuitBreaker', () => {
   it('reopens with a fresh cooldown when a probe fails, and ignores calls that started before it opened', () => {
     const b = new CircuitBreaker('p', settings({ consecutiveFailures: 1 }));
     b.onFailure(0, false, '500');
-    b.written();
+    b.written(b.pending!);
     b.onSuccess(10, false); // in flight when it opened: says nothing
     expect(b.phase(10)).toBe('open');
     b.onFailure(1_500, true, '500');
@@ -101,5 +101,15 @@ describe('CircuitBreaker', () => {
     expect(b.window(1_002)).toEqual({ total: 0, failures: 0 });
     b.restoreOutcomes(drained, 1_003);
     expect(b.window(1_003)).toEqual({ total: 2, failures: 1 });
+  });
+
+  it('keeps a transition made while the previous one was being written pending, from the version written', () => {
+    const b = new CircuitBreaker('p', settings({ consecutiveFailures: 1 }));
+    b.onFailure(0, false, '500');
+    const first = b.pending!;
+    b.onFailure(1_000, true, '500'); // a probe failed before the write of the open state returned
+    b.written(first);
+    expect(b.pending).toMatchObject({ kind: 'reopened', fromVersion: 1, to: { version: 2, openUntil: 2_000 } });
+    expect(b.state.version).toBe(2);
   });
 });
