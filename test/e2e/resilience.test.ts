@@ -73,6 +73,37 @@ describe('GET /health', () => {
   });
 });
 
+describe('breakers shared by instances through the breaker table', () => {
+  it('an open breaker reaches the other instance within a second, and after the cooldown only one instance probes', async () => {
+    const dead = await fake(failing(500));
+    const backup = await fake(healthy());
+    const db = await startTestDynamo();
+    cleanup.push(() => db.stop());
+    const config = {
+      providers: [upstreamProvider('dead', dead, { breaker: { cooldownMs: 2_000 }, retry: { maxAttempts: 1 } }), upstreamProvider('backup', backup)],
+      models: [{ name: 'm', targets: [{ provider: 'dead', model: 'x' }, { provider: 'backup', model: 'y' }] }],
+    };
+    const a = await gateway(config, { env, dynamodbEndpoint: db.endpoint });
+    const b = await gateway(config, { env, dynamodbEndpoint: db.endpoint });
+    const ask = (gw: TestGateway) => gw.call('/v1/chat/completions', { body: { model: 'm', messages: [{ role: 'user', content: 'x' }] } });
+    for (let i = 0; i < 5; i++) expect((await ask(a)).status).toBe(200);
+    await waitFor(() => a.logger.find('breaker opened').length === 1);
+    expect(dead.received).toHaveLength(5);
+    await new Promise((r) => setTimeout(r, 1_100)); // b's cached view is now stale: its next request reads the table
+    for (let i = 0; i < 5; i++) expect((await ask(b)).headers.get('x-gateway-provider')).toBe('backup');
+    expect(dead.received).toHaveLength(5);
+    expect(b.logger.find('breaker opened')).toHaveLength(0); // one transition, logged (and alerted) once
+
+    await new Promise((r) => setTimeout(r, 2_000)); // the cooldown ends: half-open
+    const answers = await Promise.all([ask(a), ask(b), ask(a), ask(b)]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    // at most one probe among both instances (none if the store was too slow to grant the lease in time)
+    const probes = [...a.logger.find('breaker half-open: probing'), ...b.logger.find('breaker half-open: probing')];
+    expect(probes.length).toBeLessThanOrEqual(1);
+    expect(dead.received).toHaveLength(5 + probes.length);
+  });
+});
+
 describe('streams', () => {
   it('end with an error event the SDK raises when the provider goes silent past the idle timeout', async () => {
     const stalls = await fake(async (req, res) => {

@@ -15,6 +15,8 @@ export const BREAKER_CACHE_MS = 1_000;
 export const OUTCOME_FLUSH_MS = 1_000;
 /** how long a request waits for the store before deciding on what it has */
 const STORE_WAIT_MS = 150;
+/** how long a would-be probe waits for its lease (once per cooldown per instance) */
+const LEASE_WAIT_MS = 500;
 /** a read that has not answered in this long is treated as lost (a Lambda frozen mid-call) */
 const READ_STALE_MS = 2_000;
 const STORE_CHECK_TIMEOUT_MS = 2_000;
@@ -42,6 +44,8 @@ export interface BreakerEntry {
   usedAt: number;
   /** another instance holds the probe lease: ask again after this */
   leaseDeniedUntil: number;
+  /** a probe lease that was granted after the request that asked had moved on */
+  leaseHeld?: { version: number; until: number };
   /** the pending transition already logged and alerted (the store was unreachable when it happened) */
   signalled?: number;
 }
@@ -114,26 +118,36 @@ export class BreakerBoard {
     const now = this.deps.clock.now();
     const admission = entry.breaker.admit(now);
     if (admission !== 'probe') return admission;
-    if (entry.leaseDeniedUntil > now) return 'reject';
     entry.breaker.beginProbe();
     const { store, logger } = this.deps;
-    // a transition this instance has not written yet is unknown to the store: no lease to ask for
     let granted = true;
-    if (store && !entry.breaker.pending) {
+    if (entry.leaseHeld && entry.leaseHeld.until > now && entry.leaseHeld.version === entry.breaker.state.version) {
+      entry.leaseHeld = undefined; // a lease granted after its asker had gone elsewhere: this call uses it
+    } else if (entry.leaseDeniedUntil > now) {
+      granted = false;
+    } else if (store && !entry.breaker.pending) {
+      // (a transition this instance has not written yet is unknown to the store: no lease to ask for)
       const version = entry.breaker.state.version;
-      granted = (await withTimeout(
-        store.acquireProbeLease(entry.breaker.key, version, entry.breaker.settings.halfOpenProbes, now, now + leaseMs).catch((err: unknown) => {
-          // the store is down: probe anyway; every instance doing so once a cooldown is the bounded cost
-          this.unreachable(err);
-          return true;
-        }),
-        STORE_WAIT_MS,
-        true,
-      )) ?? true;
+      const until = now + leaseMs;
+      const asked = store.acquireProbeLease(entry.breaker.key, version, entry.breaker.settings.halfOpenProbes, now, until).catch((err: unknown) => {
+        // the store is down: probe anyway; every instance doing so once a cooldown is the bounded cost
+        this.unreachable(err);
+        return true;
+      });
+      const answer = await withTimeout(asked, LEASE_WAIT_MS);
+      if (answer === undefined) {
+        // slow store: do not probe blind (that is how herds start); keep a lease that arrives late for the next call
+        void asked.then((late) => {
+          if (!late) return;
+          entry.leaseHeld = { version, until };
+          entry.leaseDeniedUntil = 0;
+        });
+      }
+      granted = answer === true;
     }
     if (!granted) {
       entry.breaker.endProbe();
-      entry.leaseDeniedUntil = now + Math.min(leaseMs, entry.breaker.settings.cooldownMs);
+      if (entry.leaseDeniedUntil <= now) entry.leaseDeniedUntil = now + Math.min(leaseMs, entry.breaker.settings.cooldownMs);
       return 'reject';
     }
     logger.info('breaker half-open: probing', { breaker: entry.breaker.key, provider: entry.provider, version: entry.breaker.state.version });
