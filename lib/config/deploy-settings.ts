@@ -61,7 +61,7 @@ export const deploySettings = z
 
 export type DeploySettings = z.infer<typeof deploySettings>;
 
-export const DEPLOY_SETTING_KEYS = Object.keys(deploySettings.innerType.shape) as Array<keyof DeploySettings>;
+export const DEPLOY_SETTING_KEYS = Object.keys(deploySettings.shape) as Array<keyof DeploySettings>;
 
 export class DeploySettingsError extends Error {
   constructor(readonly problems: string[]) {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseGatewayConfig } from '../../lambdas/core/config/load';
 import type { GatewayConfig, ProviderConfig } from '../../lambdas/core/config/schema';
+import type { KeyedProvider } from '../constructs/provider-secrets';
 
 /** Providers keyed by an environment variable locally read the same key from this secret in AWS. */
 export const DEFAULT_SECRET_PREFIX = 'switchboard/';
@@ -14,7 +15,7 @@ export interface DeployedGatewayConfig {
   /** tenants whose plain `apiKeys` were dropped: they need keys created with the CLI */
   readonly tenantsWithDroppedKeys: string[];
   /** one entry per provider that reads its key from Secrets Manager in AWS */
-  readonly keyedProviders: Array<{ providerId: string; providerType: ProviderConfig['type']; secretName: string; baseUrl?: string }>;
+  readonly keyedProviders: KeyedProvider[];
   readonly bedrockProviders: ProviderConfig[];
 }
 
@@ -34,7 +35,9 @@ export function prepareGatewayConfig(config: GatewayConfig): DeployedGatewayConf
     config: deployed,
     tenantsWithDroppedKeys,
     keyedProviders: providers.flatMap((p) =>
-      p.apiKeySecret ? [{ providerId: p.id, providerType: p.type, secretName: p.apiKeySecret, ...(p.baseUrl ? { baseUrl: p.baseUrl } : {}) }] : [],
+      p.apiKeySecret
+        ? [{ providerId: p.id, providerType: p.type, secretName: p.apiKeySecret, baseUrl: p.baseUrl, preset: p.preset, headers: p.headers }]
+        : [],
     ),
     bedrockProviders: providers.filter((p) => p.type === 'bedrock'),
   };

@@ -35,7 +35,7 @@ export function stateTableName(key: TableKey, prefix = ''): string {
 export function importStateTables(scope: Construct, prefix = ''): StateTableSet {
   return Object.fromEntries(
     (Object.keys(TABLES) as TableKey[]).map((key) => [key, TableV2.fromTableName(scope, `${TABLES[key].logicalName}Table`, stateTableName(key, prefix))]),
-  ) as StateTableSet;
+  ) as unknown as StateTableSet;
 }
 
 export class StateTables extends Construct {

@@ -54,7 +54,6 @@ export interface SwitchboardFunctionProps {
 }
 
 export class SwitchboardFunction extends NodejsFunction {
-  readonly logGroup: LogGroup;
   private readonly executionRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: SwitchboardFunctionProps) {
@@ -107,7 +106,6 @@ export class SwitchboardFunction extends NodejsFunction {
       },
     };
     super(scope, id, nodejsProps);
-    this.logGroup = logGroup;
     this.executionRole = role;
 
     Validations.of(role).acknowledge({
