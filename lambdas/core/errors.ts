@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'timeout'
   | 'not_found'
   | 'method_not_allowed'
+  | 'client_closed'
   | 'internal_error';
 
 /** One provider attempt, as reported in an error body and in the x-gateway-attempts count. */
@@ -42,6 +43,7 @@ const TYPE_BY_CODE: Record<ErrorCode, string> = {
   timeout: 'timeout_error',
   not_found: 'invalid_request_error',
   method_not_allowed: 'invalid_request_error',
+  client_closed: 'invalid_request_error',
   internal_error: 'api_error',
 };
 
@@ -111,6 +113,8 @@ export const errors = {
   notFound: (path: string) => new GatewayError(404, 'not_found', `No route for ${path}.`),
   methodNotAllowed: (method: string, path: string) =>
     new GatewayError(405, 'method_not_allowed', `${method} is not allowed on ${path}.`),
+  /** nobody reads this answer; it exists for the log (499, as nginx names it) */
+  clientClosed: () => new GatewayError(499, 'client_closed', 'The client closed the connection before the answer was ready.'),
   internal: () => new GatewayError(500, 'internal_error', 'The gateway failed unexpectedly; the error was logged.'),
 };
 

@@ -7,7 +7,7 @@ const tableVars = Object.fromEntries(
   Object.values(TABLES).map((def) => [def.envVar, z.string().min(1).default(def.localName)]),
 ) as Record<(typeof TABLES)[keyof typeof TABLES]['envVar'], z.ZodDefault<z.ZodString>>;
 
-export const gatewayEnvironment = z.looseObject({
+export const gatewayEnvironment = z.object({
   ...tableVars,
   /** a DynamoDB-compatible endpoint (dynalite locally); unset in AWS */
   DYNAMODB_ENDPOINT: z.url().optional(),

@@ -63,8 +63,11 @@ export const LOCAL_TABLE_NAMES: TableNames = Object.fromEntries(
 ) as TableNames;
 
 /** Table names from the environment a function was given, falling back to the local names. */
-export function tableNamesFromEnv(env: Record<string, string | undefined>): TableNames {
+export function tableNamesFromEnv(env: Record<string, unknown>): TableNames {
   return Object.fromEntries(
-    Object.entries(TABLES).map(([key, def]) => [key, env[def.envVar] ?? def.localName]),
+    Object.entries(TABLES).map(([key, def]) => {
+      const name = env[def.envVar];
+      return [key, typeof name === 'string' && name ? name : def.localName];
+    }),
   ) as TableNames;
 }

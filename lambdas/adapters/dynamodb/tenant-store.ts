@@ -1,0 +1,53 @@
+// Tenants and keys in DynamoDB: a key is found by its SHA-256 hash, never stored in clear.
+//   KEY#<sha256>        / KEY        → tenantId, keyId, expiresAt, revoked
+//   PRINCIPAL#<iam arn> / PRINCIPAL  → tenantId
+//   TENANT#<id>         / PROFILE    → name, tier, limits, budget, models
+import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ApiKeyRecord, TenantProfile, TenantStore } from '../../core/ports';
+import { fromItem, num, str } from './marshal';
+
+export const tenantKeys = {
+  apiKey: (hash: string) => ({ pk: { S: `KEY#${hash}` }, sk: { S: 'KEY' } }),
+  principal: (arn: string) => ({ pk: { S: `PRINCIPAL#${arn}` }, sk: { S: 'PRINCIPAL' } }),
+  profile: (tenantId: string) => ({ pk: { S: `TENANT#${tenantId}` }, sk: { S: 'PROFILE' } }),
+};
+
+export class DynamoTenantStore implements TenantStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async findKey(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: tenantKeys.apiKey(keyHash) }));
+    const tenantId = str(Item, 'tenantId');
+    if (!Item || !tenantId) return undefined;
+    return {
+      keyHash,
+      tenantId,
+      keyId: str(Item, 'keyId'),
+      expiresAt: Item.expiresAtMs ? num(Item, 'expiresAtMs') : undefined,
+      revoked: Item.revoked?.BOOL === true,
+    };
+  }
+
+  async findPrincipal(principalArn: string): Promise<{ tenantId: string } | undefined> {
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: tenantKeys.principal(principalArn) }));
+    const tenantId = str(Item, 'tenantId');
+    return tenantId ? { tenantId } : undefined;
+  }
+
+  async getTenant(tenantId: string): Promise<TenantProfile | undefined> {
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: tenantKeys.profile(tenantId) }));
+    if (!Item) return undefined;
+    const p = fromItem(Item) as Record<string, unknown>;
+    return {
+      id: tenantId,
+      name: p.name as string | undefined,
+      tier: p.tier as string | undefined,
+      limits: p.limits as TenantProfile['limits'],
+      budget: p.budget as TenantProfile['budget'],
+      models: p.models as string[] | undefined,
+    };
+  }
+}

@@ -1,0 +1,85 @@
+// HttpClient over node:http/https with keep-alive agents: no fetch/web-stream overhead on the hot path.
+import http from 'node:http';
+import https from 'node:https';
+import { HttpConnectError, type HttpClient, type HttpRequest, type HttpResponse } from '../../core/ports';
+
+const agentOptions = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 256, scheduling: 'lifo' as const };
+
+export class NodeHttpClient implements HttpClient {
+  private readonly httpAgent = new http.Agent(agentOptions);
+  private readonly httpsAgent = new https.Agent(agentOptions);
+
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    try {
+      return await this.send(req);
+    } catch (err) {
+      // A pooled socket the server closed while idle fails at once; nothing was answered, so resend once.
+      if (err instanceof StaleSocketError) return this.send(req);
+      throw err;
+    }
+  }
+
+  private send(req: HttpRequest): Promise<HttpResponse> {
+    const url = new URL(req.url);
+    const secure = url.protocol === 'https:';
+    const body = req.body === undefined ? undefined : Buffer.from(req.body);
+    const headers: Record<string, string | number> = { ...req.headers };
+    if (body) headers['content-length'] = body.length;
+
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const request = (secure ? https : http).request(
+        url,
+        { method: req.method, headers, agent: secure ? this.httpsAgent : this.httpAgent, signal: req.signal },
+        (res) => resolve(wrapResponse(res)),
+      );
+      request.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.name === 'AbortError') return reject(err);
+        if (request.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          return reject(new StaleSocketError(err.message));
+        }
+        reject(new HttpConnectError(`${err.code ?? 'ERROR'} calling ${url.host}: ${err.message}`, err.code ?? 'ERROR'));
+      });
+      request.end(body);
+    });
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
+
+class StaleSocketError extends Error {}
+
+function wrapResponse(res: http.IncomingMessage): HttpResponse {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return {
+    status: res.statusCode ?? 0,
+    headers,
+    body: readBody(res),
+    async text() {
+      const chunks: Buffer[] = [];
+      for await (const chunk of readBody(res)) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    cancel() {
+      res.destroy();
+    },
+  };
+}
+
+/** The body as it arrives; a socket that dies mid-body surfaces as an HttpConnectError. */
+async function* readBody(res: http.IncomingMessage): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of res) yield chunk as Uint8Array;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.name === 'AbortError') throw e;
+    throw new HttpConnectError(`connection lost while reading the answer: ${e.message}`, e.code ?? 'ECONNRESET');
+  }
+  // Node ends the stream without error when the server resets after headers: check it arrived whole.
+  if (!res.complete) throw new HttpConnectError('connection closed before the answer was complete', 'ECONNRESET');
+}

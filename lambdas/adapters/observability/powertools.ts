@@ -1,0 +1,56 @@
+// Logger and Metrics ports on Powertools: JSON log lines, and CloudWatch EMF metrics (one EMF blob per
+// dimension set, since EMF applies a blob's dimensions to every metric in it).
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { Metrics as PowertoolsMetrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { LogAttributes, Logger, MetricUnit as Unit, Metrics } from '../../core/ports';
+import { METRIC_NAMESPACE } from '../../core/observability';
+
+const SERVICE = 'switchboard';
+
+export function createLogger(): Logger {
+  const logger = new PowertoolsLogger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE });
+  return {
+    debug: (message: string, attributes?: LogAttributes) => logger.debug(message, attributes ?? {}),
+    info: (message: string, attributes?: LogAttributes) => logger.info(message, attributes ?? {}),
+    warn: (message: string, attributes?: LogAttributes) => logger.warn(message, attributes ?? {}),
+    error: (message: string, attributes?: LogAttributes) => logger.error(message, attributes ?? {}),
+  };
+}
+
+const UNITS: Record<Unit, (typeof MetricUnit)[keyof typeof MetricUnit]> = {
+  Count: MetricUnit.Count,
+  Milliseconds: MetricUnit.Milliseconds,
+  None: MetricUnit.NoUnit,
+};
+
+interface Point {
+  name: string;
+  value: number;
+  unit: Unit;
+}
+
+export class PowertoolsMetricsAdapter implements Metrics {
+  private readonly emf = new PowertoolsMetrics({
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRIC_NAMESPACE,
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE,
+  });
+  private readonly groups = new Map<string, { dimensions: Record<string, string>; points: Point[] }>();
+
+  add(name: string, value: number, unit: Unit, dimensions: Record<string, string> = {}): void {
+    const key = JSON.stringify(dimensions);
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = { dimensions, points: [] }));
+    group.points.push({ name, value, unit });
+  }
+
+  flush(): void {
+    if (this.groups.size === 0) return;
+    const groups = [...this.groups.values()];
+    this.groups.clear();
+    for (const { dimensions, points } of groups) {
+      if (Object.keys(dimensions).length) this.emf.addDimensions(dimensions);
+      for (const p of points) this.emf.addMetric(p.name, UNITS[p.unit], p.value);
+      this.emf.publishStoredMetrics();
+    }
+  }
+}

@@ -1,0 +1,25 @@
+// GET /v1/models: the aliases and provider-id/model targets this tenant may call, in OpenAI's list format.
+import type { ModelList } from '../openai/chat-response';
+import { jsonResponse, type GatewayRequest, type GatewayResponse } from '../http';
+import { tenantMayUse } from '../routing/resolve';
+import type { GatewayDeps, RequestScope } from '../gateway';
+
+export async function handleModels(req: GatewayRequest, scope: RequestScope, deps: GatewayDeps): Promise<GatewayResponse> {
+  const tenant = await deps.tenants.identify(req);
+  scope.tenant = tenant.id;
+  const { config } = deps;
+  const ids = new Map<string, string>();
+  for (const alias of config.models) ids.set(alias.name, 'switchboard');
+  if (config.gateway.allowDirectModels) {
+    for (const provider of config.providers) {
+      const names = new Set([...(provider.models ?? []), ...config.models.flatMap((m) => m.targets.filter((t) => t.provider === provider.id).map((t) => t.model))]);
+      for (const name of names) ids.set(`${provider.id}/${name}`, provider.id);
+    }
+  }
+  const created = Math.floor(deps.clock.now() / 1000);
+  const list: ModelList = {
+    object: 'list',
+    data: [...ids].filter(([id]) => tenantMayUse(tenant, id)).map(([id, owner]) => ({ id, object: 'model', created, owned_by: owner })),
+  };
+  return jsonResponse(200, list);
+}

@@ -1,0 +1,40 @@
+// GET /v1/usage: the calling tenant's spend today and this month, with its budget and limits.
+import { jsonResponse, type GatewayRequest, type GatewayResponse } from '../http';
+import { formatUsd } from '../pricing';
+import type { PeriodUsage } from '../ports';
+import type { GatewayDeps, RequestScope } from '../gateway';
+import { dayOf, monthOf } from '../periods';
+
+export async function handleUsage(req: GatewayRequest, scope: RequestScope, deps: GatewayDeps): Promise<GatewayResponse> {
+  const tenant = await deps.tenants.identify(req);
+  scope.tenant = tenant.id;
+  const now = deps.clock.now();
+  const { day, month } = await deps.ledger.usage(tenant.id, dayOf(now), monthOf(now));
+  return jsonResponse(200, {
+    object: 'usage',
+    tenant: tenant.id,
+    day: period(day),
+    month: period(month),
+    budget: {
+      per_request_usd: tenant.budget.perRequestUsd ?? null,
+      daily_usd: tenant.budget.dailyUsd ?? null,
+      monthly_usd: tenant.budget.monthlyUsd ?? null,
+    },
+    limits: {
+      requests_per_minute: tenant.limits.requestsPerMinute ?? null,
+      requests_per_hour: tenant.limits.requestsPerHour ?? null,
+      requests_per_day: tenant.limits.requestsPerDay ?? null,
+      tokens_per_minute: tenant.limits.tokensPerMinute ?? null,
+    },
+  });
+}
+
+function period(p: PeriodUsage) {
+  return {
+    period: p.period,
+    cost_usd: formatUsd(p.costNanoUsd),
+    requests: p.requests,
+    input_tokens: p.inputTokens,
+    output_tokens: p.outputTokens,
+  };
+}

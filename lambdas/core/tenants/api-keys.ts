@@ -1,0 +1,17 @@
+// API keys as callers present them, and the SHA-256 form in which they are stored and compared.
+import { createHash } from 'node:crypto';
+
+/** `Authorization: Bearer <key>` (what the OpenAI SDKs send) or `x-api-key: <key>`. */
+export function extractApiKey(headers: Record<string, string | undefined>): string | undefined {
+  const authorization = headers.authorization;
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match) return match[1];
+  }
+  const apiKey = headers['x-api-key']?.trim();
+  return apiKey || undefined;
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}

@@ -1,0 +1,34 @@
+// Token estimates for admission before the provider reports real usage (~4 characters a token).
+import { messageText, type ChatRequest, type EmbeddingsRequest } from './openai/chat-request';
+
+const CHARS_PER_TOKEN = 4;
+/** role markers and message framing that providers count per message */
+const TOKENS_PER_MESSAGE = 4;
+
+export function estimateTextTokens(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN);
+}
+
+export function estimateChatInputTokens(req: ChatRequest): number {
+  let tokens = 0;
+  for (const m of req.messages) {
+    tokens += TOKENS_PER_MESSAGE + estimateTextTokens(messageText(m.content));
+    if (m.role === 'assistant' && m.tool_calls) {
+      for (const call of m.tool_calls) tokens += estimateTextTokens(call.function.name + call.function.arguments);
+    }
+  }
+  if (req.tools) tokens += estimateTextTokens(JSON.stringify(req.tools));
+  return tokens;
+}
+
+export function estimateEmbeddingsInputTokens(req: EmbeddingsRequest): number {
+  const input = req.input;
+  if (typeof input === 'string') return estimateTextTokens(input);
+  let tokens = 0;
+  for (const item of input) {
+    if (typeof item === 'string') tokens += estimateTextTokens(item);
+    else if (typeof item === 'number') tokens += 1;
+    else tokens += item.length;
+  }
+  return tokens;
+}

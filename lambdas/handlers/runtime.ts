@@ -1,0 +1,68 @@
+// Builds the gateway from its environment: one wiring for the Lambda function and the local server, so
+// both run the same core on the same adapters (the real DynamoDB adapter, against dynalite locally).
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { GatewayConfig } from '../core/config/schema';
+import { createGateway, type Gateway, type GatewayDeps } from '../core/gateway';
+import type { Clock, HttpClient, Logger, Metrics, SecretSource } from '../core/ports';
+import { TenantDirectory } from '../core/tenants/directory';
+import { createDynamoClient } from '../adapters/dynamodb/client';
+import { DynamoCostLedger } from '../adapters/dynamodb/cost-ledger';
+import { DynamoTenantStore } from '../adapters/dynamodb/tenant-store';
+import { tableNamesFromEnv, type TableNames } from '../adapters/dynamodb/tables';
+import { NodeHttpClient } from '../adapters/http/node-http-client';
+import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
+import { createProviders } from '../providers';
+import type { GatewayEnvironment } from './environment';
+
+export interface RuntimeOptions {
+  env: GatewayEnvironment;
+  config: GatewayConfig;
+  secrets: SecretSource;
+  dynamo?: DynamoDBClient;
+  http?: HttpClient;
+  logger?: Logger;
+  metrics?: Metrics;
+  clock?: Clock;
+}
+
+export interface Runtime {
+  gateway: Gateway;
+  deps: GatewayDeps;
+  tables: TableNames;
+  dynamo: DynamoDBClient;
+  close(): void;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export function createRuntime(opts: RuntimeOptions): Runtime {
+  const { env, config } = opts;
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? createLogger();
+  const metrics = opts.metrics ?? new PowertoolsMetricsAdapter();
+  const http = opts.http ?? new NodeHttpClient();
+  const dynamo = opts.dynamo ?? createDynamoClient({ endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION });
+  const tables = tableNamesFromEnv(env);
+
+  const deps: GatewayDeps = {
+    config,
+    providers: createProviders(config.providers, { http, secrets: opts.secrets, clock, logger }),
+    tenants: new TenantDirectory(config, new DynamoTenantStore(dynamo, tables.tenants), clock),
+    ledger: new DynamoCostLedger(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays),
+    clock,
+    logger,
+    metrics,
+    region: env.AWS_REGION,
+    version: env.SWITCHBOARD_VERSION,
+  };
+  return {
+    gateway: createGateway(deps),
+    deps,
+    tables,
+    dynamo,
+    close() {
+      if (http instanceof NodeHttpClient) http.close();
+      dynamo.destroy();
+    },
+  };
+}

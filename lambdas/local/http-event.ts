@@ -1,0 +1,86 @@
+// node:http request → the API Gateway REST proxy event the Lambda handler gets in AWS.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+
+/**
+ * Read at most `limit + 1` bytes: enough to know a body is over the limit (413) without buffering a
+ * client's whole upload.
+ */
+export async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.unpipe();
+      req.resume(); // drain the rest unread so the client sees our 413, not a reset
+      break;
+    }
+  }
+  return chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined;
+}
+
+export function toProxyEvent(req: IncomingMessage, body: string | undefined, stage = 'local'): APIGatewayProxyEvent {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    const value = req.rawHeaders[i + 1]!;
+    headers[name] = value;
+    (multiValueHeaders[name] ??= []).push(value);
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    query[k] = v;
+    (multiQuery[k] ??= []).push(v);
+  }
+  const now = Date.now();
+  const sourceIp = req.socket.remoteAddress ?? '127.0.0.1';
+  return {
+    resource: '/{proxy+}',
+    path: url.pathname,
+    httpMethod: req.method ?? 'GET',
+    headers,
+    multiValueHeaders,
+    queryStringParameters: url.searchParams.size ? query : null,
+    multiValueQueryStringParameters: url.searchParams.size ? multiQuery : null,
+    pathParameters: { proxy: url.pathname.replace(/^\//, '') },
+    stageVariables: null,
+    body: body ?? null,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      authorizer: null,
+      httpMethod: req.method ?? 'GET',
+      identity: {
+        sourceIp,
+        userAgent: headers['user-agent'] ?? headers['User-Agent'] ?? null,
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        user: null,
+        userArn: null,
+      },
+      path: `/${stage}${url.pathname}`,
+      protocol: `HTTP/${req.httpVersion}`,
+      requestId: randomUUID(),
+      requestTimeEpoch: now,
+      resourceId: 'local',
+      resourcePath: '/{proxy+}',
+      stage,
+    },
+  };
+}

@@ -1,0 +1,107 @@
+// The local gateway: an HTTP server that turns each request into the API Gateway event the Lambda handler
+// gets in AWS, and runs that same handler through a Lambda-style response stream.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Context } from 'aws-lambda';
+import type { GatewayConfig } from '../core/config/schema';
+import type { Logger, Metrics } from '../core/ports';
+import { ensureTables } from '../adapters/dynamodb/create-tables';
+import { EnvSecretSource } from '../adapters/secrets/secret-sources';
+import { gatewayEnvironment } from '../handlers/environment';
+import { streamingHandler } from '../handlers/response-stream';
+import { createRuntime, systemClock, type Runtime } from '../handlers/runtime';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamodb';
+import { readBody, toProxyEvent } from './http-event';
+import { installLambdaShim } from './lambda-shim';
+import { LocalResponseStream } from './response-stream';
+
+export interface LocalGatewayOptions {
+  config: GatewayConfig;
+  /** default 8080; 0 picks a free port */
+  port?: number;
+  host?: string;
+  /** share state with other processes through this DynamoDB-compatible endpoint instead of an embedded one */
+  dynamodbEndpoint?: string;
+  /** environment for the handler (table names, provider keys); defaults to process.env */
+  env?: Record<string, string | undefined>;
+  logger?: Logger;
+  metrics?: Metrics;
+}
+
+export interface LocalGateway {
+  url: string;
+  port: number;
+  dynamodbEndpoint: string;
+  runtime: Runtime;
+  close(): Promise<void>;
+}
+
+export async function startLocalGateway(opts: LocalGatewayOptions): Promise<LocalGateway> {
+  installLambdaShim();
+  const baseEnv = opts.env ?? process.env;
+  let embedded: EmbeddedDynamo | undefined;
+  const endpoint = opts.dynamodbEndpoint ?? baseEnv.DYNAMODB_ENDPOINT ?? (embedded = await startEmbeddedDynamo()).endpoint;
+  const env = gatewayEnvironment.parse({ ...baseEnv, DYNAMODB_ENDPOINT: endpoint, AWS_REGION: baseEnv.AWS_REGION ?? 'local' });
+
+  const runtime = createRuntime({ env, config: opts.config, secrets: new EnvSecretSource(baseEnv), logger: opts.logger, metrics: opts.metrics });
+  try {
+    await ensureTables(runtime.dynamo, runtime.tables);
+  } catch (err) {
+    runtime.close();
+    await embedded?.stop();
+    throw err;
+  }
+  const handler = awslambda.streamifyResponse(streamingHandler(runtime.gateway, systemClock, runtime.deps.logger));
+  const limit = opts.config.gateway.maxRequestBytes;
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      const body = await readBody(req, limit);
+      await handler(toProxyEvent(req, body), new LocalResponseStream(res), localContext());
+    } catch (err) {
+      runtime.deps.logger.error('local server failed a request', { error: (err as Error).message });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end();
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    port,
+    dynamodbEndpoint: endpoint,
+    runtime,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      });
+      runtime.close();
+      await embedded?.stop();
+    },
+  };
+}
+
+function localContext(): Context {
+  const deadline = Date.now() + 900_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'switchboard-local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:switchboard-local',
+    memoryLimitInMB: '1024',
+    awsRequestId: 'local',
+    logGroupName: 'local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}

@@ -1,0 +1,118 @@
+// The `mock` provider: answers without a network so `npm start` works with no keys. It echoes the last
+// user message (or calls the forced tool with it), streams word by word, and reports usage.
+import { createHash, randomUUID } from 'node:crypto';
+import { messageText, type ChatRequest } from '../../core/openai/chat-request';
+import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse, Usage } from '../../core/openai/chat-response';
+import { estimateChatInputTokens, estimateEmbeddingsInputTokens, estimateTextTokens } from '../../core/tokens';
+import type { ProviderFactory } from '../types';
+
+const DEFAULT_EMBEDDING_DIMENSIONS = 256;
+
+export const createMockProvider: ProviderFactory = (config, deps) => ({
+  id: config.id,
+  type: config.type,
+  config,
+  isConfigured: async () => true,
+
+  async chat(req, model) {
+    const answer = mockAnswer(req);
+    return {
+      id: `chatcmpl-${randomUUID().replaceAll('-', '')}`,
+      object: 'chat.completion',
+      created: Math.floor(deps.clock.now() / 1000),
+      model,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: answer.toolCall ? null : answer.text, ...(answer.toolCall ? { tool_calls: [answer.toolCall] } : {}) },
+          finish_reason: answer.toolCall ? 'tool_calls' : 'stop',
+          logprobs: null,
+        },
+      ],
+      usage: answer.usage,
+    } satisfies ChatCompletion;
+  },
+
+  async chatStream(req, model, opts) {
+    const answer = mockAnswer(req);
+    const base = { id: `chatcmpl-${randomUUID().replaceAll('-', '')}`, object: 'chat.completion.chunk' as const, created: Math.floor(deps.clock.now() / 1000), model };
+    return (async function* (): AsyncGenerator<ChatCompletionChunk> {
+      yield { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] };
+      if (answer.toolCall) {
+        yield { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, ...answer.toolCall }] }, finish_reason: null }] };
+      } else {
+        const words = answer.text.split(/(?<= )/);
+        for (const word of words) {
+          if (opts.signal.aborted) return;
+          // let each word leave as its own chunk, as a real provider's tokens do
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          yield { ...base, choices: [{ index: 0, delta: { content: word }, finish_reason: null }] };
+        }
+      }
+      yield { ...base, choices: [{ index: 0, delta: {}, finish_reason: answer.toolCall ? 'tool_calls' : 'stop' }] };
+      yield { ...base, choices: [], usage: answer.usage };
+    })();
+  },
+
+  async embeddings(req, model) {
+    const inputs = typeof req.input === 'string' ? [req.input] : req.input.map((i) => (typeof i === 'string' ? i : JSON.stringify(i)));
+    const dimensions = req.dimensions ?? DEFAULT_EMBEDDING_DIMENSIONS;
+    const tokens = estimateEmbeddingsInputTokens(req);
+    return {
+      object: 'list',
+      model,
+      data: inputs.map((input, index) => {
+        const vector = embed(String(input), dimensions);
+        return { object: 'embedding', index, embedding: req.encoding_format === 'base64' ? toBase64(vector) : vector };
+      }),
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    } satisfies EmbeddingsResponse;
+  },
+
+  async probe() {},
+});
+
+interface MockAnswer {
+  text: string;
+  toolCall?: { id: string; type: 'function'; function: { name: string; arguments: string } };
+  usage: Usage;
+}
+
+function mockAnswer(req: ChatRequest): MockAnswer {
+  const last = req.messages[req.messages.length - 1];
+  const lastUser = [...req.messages].reverse().find((m) => m.role === 'user');
+  // after a tool result, report it, so a tool round trip can be tried end to end
+  const text = last?.role === 'tool' ? `Tool result: ${messageText(last.content)}` : messageText(lastUser?.content ?? '') || '(no user message)';
+  const forced = forcedTool(req);
+  const toolCall = forced && last?.role !== 'tool'
+    ? { id: `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`, type: 'function' as const, function: { name: forced, arguments: JSON.stringify({ input: text }) } }
+    : undefined;
+  const prompt = estimateChatInputTokens(req);
+  const completion = toolCall ? estimateTextTokens(toolCall.function.arguments) : text.split(/\s+/).filter(Boolean).length;
+  return { text, toolCall, usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } };
+}
+
+/** the tool the request forces (tool_choice required / a named function), if any */
+function forcedTool(req: ChatRequest): string | undefined {
+  if (!req.tools?.length) return undefined;
+  if (typeof req.tool_choice === 'object') return req.tool_choice.function.name;
+  if (req.tool_choice === 'required') return req.tools[0]!.function.name;
+  return undefined;
+}
+
+/** A deterministic unit vector: the same text always embeds the same way. */
+function embed(text: string, dimensions: number): number[] {
+  const vector: number[] = [];
+  let block = createHash('sha256').update(text).digest();
+  for (let i = 0; i < dimensions; i++) {
+    const offset = (i % 8) * 4;
+    if (i > 0 && offset === 0) block = createHash('sha256').update(block).digest();
+    vector.push(block.readInt32LE(offset) / 2 ** 31);
+  }
+  const norm = Math.sqrt(vector.reduce((s, v) => s + v * v, 0)) || 1;
+  return vector.map((v) => v / norm);
+}
+
+function toBase64(vector: number[]): string {
+  return Buffer.from(new Float32Array(vector).buffer).toString('base64');
+}
