@@ -1,10 +1,9 @@
 // Secrets Manager rotation function for Switchboard's provider keys and gateway-issued keys.
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { rotate, type RotationEvent } from '../adapters/secrets/rotation';
 import type { RotationTargets } from '../adapters/secrets/key-kinds';
-import type { Logger as PortLogger } from '../core/ports';
+import { createLogger } from '../adapters/observability/powertools';
 
 const environment = z.object({
   /** secret name → what it holds and how to test it (set by the ProviderSecrets construct) */
@@ -19,22 +18,15 @@ const environment = z.object({
 });
 
 const env = environment.parse(process.env);
-const logger = new Logger();
+const logger = createLogger();
 const client = new SecretsManagerClient({});
-const log: PortLogger = {
-  debug: (message, attributes) => logger.debug(message, attributes ?? {}),
-  info: (message, attributes) => logger.info(message, attributes ?? {}),
-  warn: (message, attributes) => logger.warn(message, attributes ?? {}),
-  error: (message, attributes) => logger.error(message, attributes ?? {}),
-};
 
 export const handler = async (event: RotationEvent): Promise<void> => {
-  logger.appendKeys({ step: event.Step });
   try {
-    await rotate(event, { client, targets: env.ROTATION_TARGETS, logger: log });
+    await rotate(event, { client, targets: env.ROTATION_TARGETS, logger });
   } catch (err) {
     // the message names the secret and what to do, never a key value
-    logger.error('rotation step failed', { secretId: event.SecretId, error: (err as Error).message });
+    logger.error('rotation step failed', { step: event.Step, secretId: event.SecretId, error: (err as Error).message });
     throw err;
   }
 };

@@ -1,28 +1,13 @@
-// Metric names: the contract between the code that emits them and the alarms and dashboard that read them.
-// Mirrors the lead's lambdas/core/observability.ts (not on main yet); once it lands this re-exports it.
-export const METRIC_NAMESPACE = 'Switchboard';
+// The metric names alarms and the dashboard read: the emitters' contract (lambdas/core/observability.ts),
+// plus the query form alarms use.
+import { METRIC_NAMESPACE } from '../../lambdas/core/observability';
 
-export const METRICS = {
-  requests: 'Requests',
-  errors: 'Errors',
-  latency: 'Latency',
-  timeToFirstByte: 'TimeToFirstByte',
-  upstreamCalls: 'UpstreamCalls',
-  upstreamLatency: 'UpstreamLatency',
-  fallbacks: 'Fallbacks',
-  breakerOpened: 'BreakerOpened',
-  breakerState: 'BreakerState',
-  providerHealthy: 'ProviderHealthy',
-  rateLimited: 'RateLimited',
-  budgetExceeded: 'BudgetExceeded',
-  budgetThreshold: 'BudgetThresholdReached',
-  costUsd: 'CostUsd',
-  cacheHits: 'CacheHits',
-} as const;
+export { METRIC_NAMESPACE, METRICS } from '../../lambdas/core/observability';
 
 /**
- * One series summed over every dimension set the metric is emitted with (Provider, Tenant, Route, …), via a
- * CloudWatch Metrics Insights query, so an alarm does not depend on which dimensions the emitter adds.
+ * One series aggregated over every dimension set a metric is emitted with (Provider, Tenant, Route, the
+ * Powertools `service`…), as a CloudWatch Metrics Insights query, so an alarm does not break when an
+ * emitter adds a dimension.
  */
 export function insightsQuery(metric: string, aggregate: 'SUM' | 'MAX' | 'MIN' | 'AVG' = 'SUM'): string {
   return `SELECT ${aggregate}(${metric}) FROM ${METRIC_NAMESPACE}`;

@@ -3,14 +3,10 @@
 import type { ProviderConfig } from '../../core/config/schema';
 
 /**
- * The value a provider-key secret is created with. It is not a key: the gateway treats a secret holding it
- * as "no key here" (routing skips the provider), and rotation refuses to promote it.
+ * The value a provider-key secret is created with. It holds no key: the secret source reads an empty
+ * `apiKey` as "no key here" (routing skips the provider), and rotation refuses to promote it.
  */
-export const UNSET_KEY_MARKER = 'SWITCHBOARD_UNSET: stage the provider key (see docs/deploy.md)';
-
-export function isUnsetKey(value: string | undefined): boolean {
-  return value === undefined || value === '' || value.startsWith('SWITCHBOARD_UNSET');
-}
+export const UNSET_KEY_VALUE = JSON.stringify({ apiKey: '', note: 'put the provider key here: see docs/deploy.md' });
 
 /**
  * `provider-key`: issued by the provider; the operator stages a new one (AWSPENDING) and rotation promotes

@@ -11,7 +11,8 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from '../../core/ports';
-import { authHeaders, isUnsetKey, type ProviderKeyCheck, type RotationTarget, type RotationTargets } from './key-kinds';
+import { secretValue } from './secret-sources';
+import { authHeaders, type ProviderKeyCheck, type RotationTarget, type RotationTargets } from './key-kinds';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
@@ -129,8 +130,10 @@ export function generateGatewayKey(): string {
 }
 
 async function testSecret(ctx: StepContext): Promise<void> {
-  const value = await pendingValue(ctx);
-  if (value === undefined || isUnsetKey(value)) throw new RotationError(`the pending version of ${ctx.name} holds no key`);
+  const stored = await pendingValue(ctx);
+  // the same reading as the gateway's: the key itself, or JSON with an apiKey field
+  const value = stored === undefined ? undefined : secretValue(stored);
+  if (value === undefined) throw new RotationError(`the pending version of ${ctx.name} holds no key`);
   if (ctx.target.kind === 'gateway-key') {
     if (!/^sk-sb-[A-Za-z0-9_-]{43}$/.test(value)) throw new RotationError(`the pending version of ${ctx.name} is not a gateway key`);
     return;

@@ -5,7 +5,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
   modelsUrlOf,
-  UNSET_KEY_MARKER,
+  UNSET_KEY_VALUE,
   type KeyKind,
   type RotationTarget,
   type RotationTargets,
@@ -103,10 +103,10 @@ export class ProviderSecrets extends Construct {
         target.kind === 'provider-key'
           ? `API key of provider "${target.providerId}" (${target.providerType}) for Switchboard; put the key with put-secret-value`
           : 'Switchboard-issued key, rotated automatically',
-      // Provider keys start as a marker that the gateway reads as "no key here": a deploy never needs the
-      // key itself, and the marker is no secret.
+      // Provider keys start empty (`{"apiKey":""}`), which the gateway reads as "no key here": a deploy
+      // never needs the key itself, and this value is no secret.
       ...(target.kind === 'provider-key'
-        ? { secretStringValue: SecretValue.unsafePlainText(UNSET_KEY_MARKER) }
+        ? { secretStringValue: SecretValue.unsafePlainText(UNSET_KEY_VALUE) }
         : { generateSecretString: { passwordLength: 48, excludePunctuation: true } }),
       replicaRegions: replicaRegions.map((region) => ({ region })),
       // a deleted key is a provider-side secret the operator would have to fetch again: keep it

@@ -11,7 +11,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rotate, RotationError, type RotationEvent } from '../../../../lambdas/adapters/secrets/rotation';
-import type { RotationTargets } from '../../../../lambdas/adapters/secrets/key-kinds';
+import { UNSET_KEY_VALUE, type RotationTargets } from '../../../../lambdas/adapters/secrets/key-kinds';
 import type { Logger } from '../../../../lambdas/core/ports';
 
 const sm = mockClient(SecretsManagerClient);
@@ -151,8 +151,14 @@ describe('rotation of a provider key (operator-staged)', () => {
     expect((err as Error).message).toMatch(/HTTP 503/);
   });
 
-  it('testSecret refuses the unset marker the stack creates the secret with', async () => {
-    pendingHolds('SWITCHBOARD_UNSET: stage the provider key (see docs/deploy.md)');
+  it('testSecret accepts a key staged as JSON with an apiKey field, as the gateway reads it', async () => {
+    pendingHolds(JSON.stringify({ apiKey: GOOD_KEY }));
+    await rotate(event('testSecret'), deps());
+    expect(seen[0]!.authorization).toBe(`Bearer ${GOOD_KEY}`);
+  });
+
+  it('testSecret refuses the empty value the stack creates the secret with', async () => {
+    pendingHolds(UNSET_KEY_VALUE);
     await expect(rotate(event('testSecret'), deps())).rejects.toThrow(/holds no key/);
     expect(seen).toHaveLength(0);
   });
