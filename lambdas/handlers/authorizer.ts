@@ -1,6 +1,6 @@
 // API Gateway Lambda authorizer (REQUEST): API key → tenant context and usage-plan key.
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { authorize, type UsagePlanKeys } from '../adapters/apigateway/authorizer';
 import { dynamoClient } from '../adapters/dynamodb/client';
 import { tableNamesFromEnv } from '../adapters/dynamodb/tables';

@@ -1,6 +1,6 @@
 // Secrets Manager rotation function for Switchboard's provider keys and gateway-issued keys.
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { rotate, type RotationEvent } from '../adapters/secrets/rotation';
 import type { RotationTargets } from '../adapters/secrets/key-kinds';
 import { createLogger } from '../adapters/observability/powertools';

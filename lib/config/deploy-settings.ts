@@ -1,7 +1,7 @@
 // The deploy settings (CDK context, `cdk.json` or `-c key=value`), validated once at synth so a typo fails
 // before anything is built, with every problem listed.
 import type { Node } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues } from '../../lambdas/core/config/load';
 
 /** `-c regions=a,b` arrives as a string, `cdk.json` may hold an array: accept both. */
@@ -31,6 +31,11 @@ export const deploySettings = z
     gatewayConfig: z.string().min(1).default('gateway.config.json'),
     /** with two or more regions: `failover` (PRIMARY/SECONDARY) or `latency` (nearest healthy region) */
     routing: z.enum(ROUTING_POLICIES).default('failover'),
+    /**
+     * seconds API Gateway caches an authorizer answer per key; above 0 only `Authorization: Bearer` keys
+     * are accepted (see GatewayApiProps.authorizerCacheTtl)
+     */
+    authorizerCacheTtl: z.coerce.number().int().min(0).max(3600).default(0),
     /** requests per 5 minutes per client IP; set it to put a WAF web ACL in front of the API */
     wafRateLimit: z.coerce.number().int().min(10).max(2_000_000_000).optional(),
   })

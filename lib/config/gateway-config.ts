@@ -16,7 +16,8 @@ export interface DeployedGatewayConfig {
   readonly tenantsWithDroppedKeys: string[];
   /** one entry per provider that reads its key from Secrets Manager in AWS */
   readonly keyedProviders: KeyedProvider[];
-  readonly bedrockProviders: ProviderConfig[];
+  /** Bedrock models the config routes to; region undefined: the deploying region */
+  readonly bedrockModels: Array<{ region?: string; modelId: string }>;
 }
 
 export function prepareGatewayConfig(config: GatewayConfig): DeployedGatewayConfig {
@@ -39,7 +40,7 @@ export function prepareGatewayConfig(config: GatewayConfig): DeployedGatewayConf
         ? [{ providerId: p.id, providerType: p.type, secretName: p.apiKeySecret, baseUrl: p.baseUrl, preset: p.preset, headers: p.headers }]
         : [],
     ),
-    bedrockProviders: providers.filter((p) => p.type === 'bedrock'),
+    bedrockModels: bedrockModelsOf(deployed),
   };
 }
 
@@ -58,4 +59,16 @@ export function loadDeployedGatewayConfig(path: string): DeployedGatewayConfig {
 /** The esbuild `define` value that puts the config into a function bundle (a JS string literal of the JSON). */
 export function bundledConfigLiteral(config: GatewayConfig): string {
   return JSON.stringify(JSON.stringify(config));
+}
+
+function bedrockModelsOf(config: GatewayConfig): Array<{ region?: string; modelId: string }> {
+  const out = new Map<string, { region?: string; modelId: string }>();
+  for (const p of config.providers.filter((x) => x.type === 'bedrock')) {
+    const ids = new Set<string>(p.models ?? []);
+    for (const alias of config.models) {
+      for (const t of [...alias.targets, ...(alias.shadow ? [alias.shadow] : [])]) if (t.provider === p.id) ids.add(t.model);
+    }
+    for (const modelId of ids) out.set(`${p.region ?? ''}|${modelId}`, { region: p.region, modelId });
+  }
+  return [...out.values()];
 }

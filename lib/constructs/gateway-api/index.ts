@@ -179,7 +179,7 @@ export class GatewayApi extends Construct {
 
     this.authorizerFunction = new SwitchboardFunction(this, 'Authorizer', {
       entry: 'lambdas/handlers/authorizer.ts',
-      description: 'Switchboard API key authorizer: Bearer or x-api-key → tenant and usage plan',
+      description: 'Switchboard API key authorizer: Bearer or x-api-key to tenant and usage plan',
       serviceName: 'switchboard-authorizer',
       // one cached DynamoDB read per key and a SHA-256: small and fast
       memorySize: 256,

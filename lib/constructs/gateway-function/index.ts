@@ -23,7 +23,7 @@ const ESBUILD_TARGET = 'node24';
  */
 const ESM_REQUIRE_SHIM = "import { createRequire as __sbCreateRequire } from 'node:module'; const require = __sbCreateRequire(import.meta.url);";
 
-export type TableAccess = 'read' | 'readWrite';
+export type TableAccess = 'read' | 'write' | 'readWrite';
 
 export interface SwitchboardFunctionProps {
   /** the handler file, relative to the project root or absolute */
@@ -51,6 +51,8 @@ export interface SwitchboardFunctionProps {
   readonly define?: Record<string, string>;
   /** @default - none: only the function's own invocations count against the account's pool */
   readonly reservedConcurrentExecutions?: number;
+  /** a fixed name, for functions other stacks find by name @default - generated */
+  readonly functionName?: string;
 }
 
 export class SwitchboardFunction extends NodejsFunction {
@@ -83,6 +85,7 @@ export class SwitchboardFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       role,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      functionName: props.functionName,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
@@ -128,6 +131,7 @@ export class SwitchboardFunction extends NodejsFunction {
   bindTable(table: ITable, key: TableKey, access: TableAccess): this {
     this.addEnvironment(TABLES[key].envVar, table.tableName);
     if (access === 'read') table.grantReadData(this);
+    else if (access === 'write') table.grantWriteData(this);
     else table.grantReadWriteData(this);
     return this;
   }
@@ -137,6 +141,37 @@ export class SwitchboardFunction extends NodejsFunction {
     this.addEnvironment('ALERT_TOPIC_ARN', topic.topicArn);
     this.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
     key.grant(this, 'kms:Decrypt', 'kms:GenerateDataKey');
+    return this;
+  }
+
+  /**
+   * Invoke the Bedrock models the gateway config routes to, in their regions. Cross-region inference
+   * profiles (us.…, eu.…) also need the underlying model in every region the profile may route to.
+   */
+  allowBedrock(models: readonly BedrockModel[]): this {
+    if (models.length === 0) return this;
+    const stack = Stack.of(this);
+    const resources = new Set<string>();
+    const anyRegion: string[] = [];
+    for (const { region, modelId } of models) {
+      const profile = INFERENCE_PROFILE.exec(modelId);
+      if (profile) {
+        resources.add(`arn:${stack.partition}:bedrock:${region}:${stack.account}:inference-profile/${modelId}`);
+        resources.add(`arn:${stack.partition}:bedrock:*::foundation-model/${profile[2]}`);
+        anyRegion.push(profile[2]!);
+      } else {
+        resources.add(`arn:${stack.partition}:bedrock:${region}::foundation-model/${modelId}`);
+      }
+    }
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'], resources: [...resources] }),
+    );
+    Validations.of(this.executionRole).acknowledge(
+      ...anyRegion.map((model) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${model}]`,
+        reason: 'A cross-region inference profile may route to this one model in any region of its geography.',
+      })),
+    );
     return this;
   }
 
@@ -153,22 +188,20 @@ export class SwitchboardFunction extends NodejsFunction {
         resources: secretNames.map((name) => secretArnPattern(this, name)),
       }),
     );
-    Validations.of(this.executionRole).acknowledge(
-      ...secretNames.map((name) => ({
-        id: `AwsSolutions-IAM5[Resource::${secretArnPattern(undefined, name)}]`,
-        reason: 'Secrets Manager appends six random characters to a secret ARN: "-??????" matches exactly that suffix of this one named secret.',
-      })),
-    );
     return this;
   }
 }
 
-/**
- * The ARN of a secret known by name: Secrets Manager ends every ARN with "-" and six random characters.
- * Without a scope it is the form cdk-nag reports (pseudo parameters as `<AWS::Region>`).
- */
-export function secretArnPattern(scope: Construct | undefined, name: string): string {
-  if (!scope) return `arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${name}-??????`;
+export interface BedrockModel {
+  readonly region: string;
+  readonly modelId: string;
+}
+
+/** us.anthropic.claude-… : a geography prefix, then the foundation model id */
+const INFERENCE_PROFILE = /^(us|eu|apac|us-gov|jp|au|ca|global)\.(.+)$/;
+
+/** The ARN of a secret known by name: Secrets Manager ends every ARN with "-" and six random characters. */
+export function secretArnPattern(scope: Construct, name: string): string {
   const stack = Stack.of(scope);
   return `arn:${stack.partition}:secretsmanager:${stack.region}:${stack.account}:secret:${name}-??????`;
 }

@@ -41,6 +41,8 @@ export interface ProviderSecretsProps {
   readonly rotationInterval?: Duration;
   /** @default Duration.days(30) */
   readonly gatewayKeyRotationInterval?: Duration;
+  /** a fixed name for the rotation function, so alarms elsewhere can watch it @default - generated */
+  readonly rotationFunctionName?: string;
 }
 
 export class ProviderSecrets extends Construct {
@@ -73,6 +75,7 @@ export class ProviderSecrets extends Construct {
       memorySize: 256,
       timeout: Duration.seconds(30),
       environment: { ROTATION_TARGETS: JSON.stringify(targets) },
+      functionName: props.rotationFunctionName,
     });
     this.rotationFunction = rotation;
     Validations.of(rotation).acknowledge({
