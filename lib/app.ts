@@ -58,6 +58,7 @@ export function buildApp(app: App = new App()): SwitchboardApp {
       domain: domain && { ...domain, createRecord: !routed },
       wafRateLimit: settings.wafRateLimit,
       authorizerCacheTtl: Duration.seconds(settings.authorizerCacheTtl),
+      gatewayMemoryMb: settings.gatewayMemoryMb,
       rotationFunctionName: env === primary && state.secrets.rotationFunction ? rotationFunctionName(state.stackName) : undefined,
       // the DNS stack reads each region's custom domain target across regions
       crossRegionReferences: routed,

@@ -36,6 +36,8 @@ export const deploySettings = z
      * are accepted (see GatewayApiProps.authorizerCacheTtl)
      */
     authorizerCacheTtl: z.coerce.number().int().min(0).max(3600).default(0),
+    /** gateway function memory in MB (see docs/deploy.md, "Memory") */
+    gatewayMemoryMb: z.coerce.number().int().min(128).max(10_240).default(512),
     /** requests per 5 minutes per client IP; set it to put a WAF web ACL in front of the API */
     wafRateLimit: z.coerce.number().int().min(10).max(2_000_000_000).optional(),
   })

@@ -27,9 +27,11 @@ export interface RegionalServiceStackProps extends StackProps {
   /** @default Duration.seconds(0), see GatewayApiProps.authorizerCacheTtl */
   readonly authorizerCacheTtl?: Duration;
   /**
-   * Gateway function memory (MB). 1024 MB: measured cold load of the bundle and the JSON/TLS work per
-   * request favour a full vCPU share (see docs/deploy.md, "Memory").
-   * @default 1024
+   * Gateway function memory (MB). A stream bills its whole duration, and the gateway mostly waits on the
+   * provider: 512 MB (about 0.3 vCPU) keeps the per-request CPU (measured 5-8 ms at full speed) near
+   * 20 ms while costing half of 1024 MB per streamed second. Estimate, not measured in Lambda: see
+   * docs/deploy.md, "Memory".
+   * @default 512
    */
   readonly gatewayMemoryMb?: number;
   /** the rotation function (primary region's state stack) to alarm on @default - none */
@@ -54,7 +56,7 @@ export class RegionalServiceStack extends Stack {
       entry: 'lambdas/handlers/gateway.ts',
       description: 'Switchboard gateway: every OpenAI-compatible route, streamed',
       serviceName: 'switchboard-gateway',
-      memorySize: props.gatewayMemoryMb ?? 1024,
+      memorySize: props.gatewayMemoryMb ?? 512,
       // the stream may run as long as the integration allows; settling the ledger follows the last byte
       timeout: integrationTimeout.plus(Duration.seconds(30)),
       define,
