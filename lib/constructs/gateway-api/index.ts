@@ -262,6 +262,7 @@ export class GatewayApi extends Construct {
     const model = { type: JsonSchemaType.STRING, minLength: 1 };
     return {
       chat: this.api.addModel('ChatCompletionRequest', {
+        modelName: 'ChatCompletionRequest',
         contentType: 'application/json',
         schema: {
           schema: JsonSchemaVersion.DRAFT4,
@@ -271,6 +272,7 @@ export class GatewayApi extends Construct {
         },
       }),
       embeddings: this.api.addModel('EmbeddingsRequest', {
+        modelName: 'EmbeddingsRequest',
         contentType: 'application/json',
         schema: {
           schema: JsonSchemaVersion.DRAFT4,
