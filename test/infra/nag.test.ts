@@ -1,0 +1,53 @@
+// The cdk-nag gate: AwsSolutions and Serverless find nothing unacknowledged, and every acknowledgement
+// gives a reason. The last test proves the gate can fail.
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { MULTI_REGION_CONTEXT, synthApp } from './synth';
+
+function findings(app: IConstruct): string[] {
+  return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
+    pack.validateScope(app).violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`),
+  );
+}
+
+function acknowledgements(root: IConstruct): Array<{ path: string; id: string; reason: string }> {
+  return root.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason }))),
+  );
+}
+
+const variants: Array<[string, Record<string, string>]> = [
+  ['single region, no context', {}],
+  ['two regions with failover DNS and alarm emails', MULTI_REGION_CONTEXT],
+  ['three regions, latency routing, WAF, authorizer cache', { ...MULTI_REGION_CONTEXT, regions: 'us-east-1,eu-west-1,ap-southeast-2', routing: 'latency', wafRateLimit: '1000', authorizerCacheTtl: '60' }],
+];
+
+describe('cdk-nag gate', () => {
+  it.each(variants)('%s: no unacknowledged AwsSolutions or Serverless finding', (_name, context) => {
+    const { app } = synthApp(context);
+    expect(findings(app)).toEqual([]);
+  });
+
+  it('every acknowledgement sits on a resource or its construct, not a whole stack, and says why', () => {
+    const { app } = synthApp(MULTI_REGION_CONTEXT);
+    const acks = acknowledgements(app);
+    expect(acks.length).toBeGreaterThan(10);
+    for (const ack of acks) {
+      expect(ack.path.split('/').length, `${ack.id} on ${ack.path}`).toBeGreaterThan(1);
+      expect(ack.reason.length, `${ack.id} on ${ack.path}`).toBeGreaterThanOrEqual(40);
+    }
+  });
+
+  it('fails on an unacknowledged finding', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Probe');
+    new Topic(stack, 'PlainTopic');
+    // a topic without enforceSSL: what the alarm topic would be without its policy
+    expect(findings(app)).toEqual(['AwsSolutions-SNS3 at Probe/PlainTopic/Resource']);
+  });
+});
