@@ -75,9 +75,10 @@ async function probeOne(provider: Provider, deps: HealthCheckDeps, timeoutMs: nu
 /** A short reason without the message body, which may echo request details. */
 function errorCode(err: unknown): string {
   if (err && typeof err === 'object') {
-    const e = err as { status?: number; code?: string; name?: string };
+    const e = err as { status?: number; code?: unknown; name?: string };
     if (typeof e.status === 'number' && e.status > 0) return `HTTP ${e.status}`;
-    if (e.code) return String(e.code);
+    // string codes are errno-like (ECONNREFUSED); DOMException carries a legacy numeric code: use its name
+    if (typeof e.code === 'string' && e.code) return e.code;
     if (e.name) return e.name;
   }
   return 'unknown';
