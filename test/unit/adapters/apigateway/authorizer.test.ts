@@ -81,7 +81,7 @@ describe('authorizer: who is calling', () => {
 
   it('lets a store failure through as an error (API Gateway: 5xx, nothing cached), not as a 401', async () => {
     store.failing = true;
-    const err = await authorize(event({ authorization: 'Bearer sk-stored-pro-key' }), deps).catch((e: unknown) => e as Error);
+    const err = (await authorize(event({ authorization: 'Bearer sk-stored-pro-key' }), deps).catch((e: unknown) => e)) as Error;
     expect(err.message).toBe('DynamoDB is unreachable');
   });
 });
