@@ -4,20 +4,16 @@ import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 
 /**
- * Read at most `limit + 1` bytes: enough to know a body is over the limit (413) without buffering a
- * client's whole upload.
+ * Keep at most `limit + 1` bytes: enough to know a body is over the limit (413) without buffering a
+ * client's whole upload. The rest is read and dropped, so the client gets the 413 rather than a reset.
  */
 export async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
+    if (size > limit) continue;
     chunks.push(chunk as Buffer);
     size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.unpipe();
-      req.resume(); // drain the rest unread so the client sees our 413, not a reset
-      break;
-    }
   }
   return chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined;
 }
