@@ -2,7 +2,7 @@
 // stack per region, and with a domain and two or more regions the global DNS stack. bin/app.ts runs it;
 // tests build it with their own context.
 import { readFileSync } from 'node:fs';
-import { Annotations, App, Duration, Stack, Validations, type Environment } from 'aws-cdk-lib';
+import { Annotations, App, Duration, Validations, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { customDomainOf, readDeploySettings, type DeploySettings } from './config/deploy-settings';
 import { loadDeployedGatewayConfig } from './config/gateway-config';
@@ -45,7 +45,8 @@ export function buildApp(app: App = new App()): SwitchboardApp {
     description: 'Switchboard state: global tables and provider-key secrets',
     replicaRegions: envs.slice(1).map((e) => e.region!),
     keyedProviders: gateway.keyedProviders,
-    terminationProtection: envs[0]!.region !== undefined,
+    // tenants and the cost ledger live here: deleting this stack takes a deliberate extra step
+    terminationProtection: true,
   });
 
   const services = envs.map((env) => {
@@ -60,8 +61,6 @@ export function buildApp(app: App = new App()): SwitchboardApp {
       authorizerCacheTtl: Duration.seconds(settings.authorizerCacheTtl),
       gatewayMemoryMb: settings.gatewayMemoryMb,
       rotationFunctionName: env === primary && state.secrets.rotationFunction ? rotationFunctionName(state.stackName) : undefined,
-      // the DNS stack reads each region's custom domain target across regions
-      crossRegionReferences: routed,
     });
     // the tables and their replicas must exist before any region serves
     service.addStackDependency(state);
@@ -80,7 +79,6 @@ export function buildApp(app: App = new App()): SwitchboardApp {
     dns = new GlobalDnsStack(app, `${STACK_PREFIX}-Dns`, {
       env: envOf(primary!),
       description: `Switchboard DNS: ${settings.routing} routing of ${domain.domainName} across regions`,
-      crossRegionReferences: true,
       domainName: domain.domainName,
       hostedZoneId: domain.hostedZoneId,
       routing: settings.routing,
@@ -88,7 +86,7 @@ export function buildApp(app: App = new App()): SwitchboardApp {
         region: s.region,
         aliasDomainName: s.domain!.domain.domainNameAliasDomainName,
         aliasHostedZoneId: s.domain!.domain.domainNameAliasHostedZoneId,
-        healthCheckHost: `${s.gatewayApi.api.restApiId}.execute-api.${s.region}.${Stack.of(s).urlSuffix}`,
+        healthCheckHost: `${s.gatewayApi.api.restApiId}.execute-api.${s.region}.${s.urlSuffix}`,
         healthCheckPath: `/${s.gatewayApi.api.deploymentStage.stageName}/health`,
       })),
     });

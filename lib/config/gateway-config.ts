@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseGatewayConfig } from '../../lambdas/core/config/load';
-import type { GatewayConfig, ProviderConfig } from '../../lambdas/core/config/schema';
+import type { GatewayConfig } from '../../lambdas/core/config/schema';
 import type { KeyedProvider } from '../constructs/provider-secrets';
 
 /** Providers keyed by an environment variable locally read the same key from this secret in AWS. */

@@ -11,7 +11,6 @@ import {
   MathExpression,
   Metric,
   TreatMissingData,
-  type IAlarm,
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -213,11 +212,6 @@ export class Alerting extends Construct {
     alarm.addOkAction(this.action);
     this.alarms.push(alarm);
     return alarm;
-  }
-
-  /** Add an alarm defined elsewhere (e.g. key rotation) so it pages the same people. */
-  notify(alarm: IAlarm & { addAlarmAction: Alarm['addAlarmAction'] }): void {
-    alarm.addAlarmAction(this.action);
   }
 }
 

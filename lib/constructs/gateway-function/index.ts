@@ -201,7 +201,7 @@ export interface BedrockModel {
 const INFERENCE_PROFILE = /^(us|eu|apac|us-gov|jp|au|ca|global)\.(.+)$/;
 
 /** The ARN of a secret known by name: Secrets Manager ends every ARN with "-" and six random characters. */
-export function secretArnPattern(scope: Construct, name: string): string {
+function secretArnPattern(scope: Construct, name: string): string {
   const stack = Stack.of(scope);
   return `arn:${stack.partition}:secretsmanager:${stack.region}:${stack.account}:secret:${name}-??????`;
 }
