@@ -2,7 +2,7 @@
 // gives a reason. The last test proves the gate can fail.
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, NagRuleCompliance, ServerlessChecks, type IApplyRule } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { MULTI_REGION_CONTEXT, synthApp } from './synth';
@@ -19,6 +19,35 @@ function acknowledgements(root: IConstruct): Array<{ path: string; id: string; r
       .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason }))),
   );
+}
+
+/** What the packs find with every acknowledgement ignored: `ruleId path` pairs. */
+function rawFindings(app: IConstruct): Array<{ id: string; path: string }> {
+  const found: Array<{ id: string; path: string }> = [];
+  const record = (pack: string, params: IApplyRule) => {
+    const ruleId = `${pack}-${params.ruleSuffixOverride ?? params.rule.name}`;
+    let result;
+    try {
+      result = params.rule(params.node);
+    } catch {
+      return;
+    }
+    if (result === NagRuleCompliance.NON_COMPLIANT) found.push({ id: ruleId, path: params.node.node.path });
+    else if (Array.isArray(result)) for (const f of result) found.push({ id: `${ruleId}[${f}]`, path: params.node.node.path });
+  };
+  class RawAwsSolutions extends AwsSolutionsChecks {
+    protected override applyRule(params: IApplyRule): void {
+      record('AwsSolutions', params);
+    }
+  }
+  class RawServerless extends ServerlessChecks {
+    protected override applyRule(params: IApplyRule): void {
+      record('Serverless', params);
+    }
+  }
+  new RawAwsSolutions().validateScope(app);
+  new RawServerless().validateScope(app);
+  return found;
 }
 
 const variants: Array<[string, Record<string, string>]> = [
@@ -41,6 +70,15 @@ describe('cdk-nag gate', () => {
       expect(ack.path.split('/').length, `${ack.id} on ${ack.path}`).toBeGreaterThan(1);
       expect(ack.reason.length, `${ack.id} on ${ack.path}`).toBeGreaterThanOrEqual(40);
     }
+  });
+
+  it.each(variants)('%s: every acknowledgement silences a finding that exists (none is stale)', (_name, context) => {
+    const { app } = synthApp(context);
+    const raw = rawFindings(app);
+    const stale = acknowledgements(app).filter(
+      (ack) => ack.id.includes('-') && !raw.some((f) => f.id === ack.id.replace(/^annotation::/i, '') && (f.path === ack.path || f.path.startsWith(`${ack.path}/`))),
+    );
+    expect(stale.map((a) => `${a.id} on ${a.path}`)).toEqual([]);
   });
 
   it('fails on an unacknowledged finding', () => {

@@ -115,16 +115,11 @@ export class SwitchboardFunction extends NodejsFunction {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
     });
-    Validations.of(this).acknowledge(
-      {
-        id: 'Serverless-LambdaDLQ',
-        reason: 'Invoked synchronously (API Gateway) or by schedules whose next run repeats the work; failures are alarmed, there is no event to park.',
-      },
-      {
-        id: 'Serverless-LambdaAsyncFailureDestination',
-        reason: 'No asynchronous producer whose events must be kept: API Gateway invokes synchronously and scheduled runs repeat every minute.',
-      },
-    );
+    Validations.of(this).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Invoked synchronously (API Gateway, Secrets Manager rotation) or by a schedule whose next run repeats the work: no event to park; failures are alarmed.',
+    });
   }
 
   /** Read or read/write one of the Switchboard tables, named to the function by its TABLES env var. */
