@@ -4,7 +4,8 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, NagRuleCompliance, ServerlessChecks, type IApplyRule } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { SwitchboardApp } from '../../lib/app';
 import { MULTI_REGION_CONTEXT, synthApp } from './synth';
 
 function findings(app: IConstruct): string[] {
@@ -56,15 +57,19 @@ const variants: Array<[string, Record<string, string>]> = [
   ['three regions, latency routing, WAF, authorizer cache', { ...MULTI_REGION_CONTEXT, regions: 'us-east-1,eu-west-1,ap-southeast-2', routing: 'latency', wafRateLimit: '1000', authorizerCacheTtl: '60' }],
 ];
 
+// each variant is built once and shared by the checks below
+const built = new Map<string, SwitchboardApp>();
+beforeAll(() => {
+  for (const [name, context] of variants) built.set(name, synthApp(context));
+});
+
 describe('cdk-nag gate', () => {
-  it.each(variants)('%s: no unacknowledged AwsSolutions or Serverless finding', (_name, context) => {
-    const { app } = synthApp(context);
-    expect(findings(app)).toEqual([]);
+  it.each(variants)('%s: no unacknowledged AwsSolutions or Serverless finding', (name) => {
+    expect(findings(built.get(name)!.app)).toEqual([]);
   });
 
-  it('every acknowledgement sits on a resource or its construct, not a whole stack, and says why', () => {
-    const { app } = synthApp(MULTI_REGION_CONTEXT);
-    const acks = acknowledgements(app);
+  it.each(variants)('%s: every acknowledgement sits on a resource or its construct, not a whole stack, and says why', (name) => {
+    const acks = acknowledgements(built.get(name)!.app);
     expect(acks.length).toBeGreaterThan(10);
     for (const ack of acks) {
       expect(ack.path.split('/').length, `${ack.id} on ${ack.path}`).toBeGreaterThan(1);
@@ -72,8 +77,8 @@ describe('cdk-nag gate', () => {
     }
   });
 
-  it.each(variants)('%s: every acknowledgement silences a finding that exists (none is stale)', (_name, context) => {
-    const { app } = synthApp(context);
+  it.each(variants)('%s: every acknowledgement silences a finding that exists (none is stale)', (name) => {
+    const app = built.get(name)!.app;
     const raw = rawFindings(app);
     const stale = acknowledgements(app).filter(
       (ack) => ack.id.includes('-') && !raw.some((f) => f.id === ack.id.replace(/^annotation::/i, '') && (f.path === ack.path || f.path.startsWith(`${ack.path}/`))),
