@@ -1,6 +1,7 @@
 // `npx cdk synth` with no context: one environment-agnostic state stack and one service stack.
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { Annotations } from 'aws-cdk-lib/assertions';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLES } from '../../lambdas/adapters/dynamodb/tables';
 import type { SwitchboardApp } from '../../lib/app';
@@ -129,7 +130,13 @@ describe('functions', () => {
     expect(statements.find((s) => [s.Action].flat().includes('sns:Publish'))!.Resource).toEqual({ Ref: expect.stringMatching(/^AlertingTopic/) });
   });
 
-  it('bundles the gateway config into the functions without the plain keys, and warns about them', () => {
+  it('bundles the gateway config into a gateway bundle under 250 KB, without the plain keys, and warns about them', () => {
+    const gateway = Object.values(service.findResources('AWS::Lambda::Function')).find((f) => /^Switchboard gateway/.test(f.Properties.Description as string))!;
+    const hash = (gateway.Properties.Code.S3Key as string).replace(/\.zip$/, '');
+    const bundle = readFileSync(join(sb.app.outdir, `asset.${hash}`, 'index.mjs'), 'utf8');
+    expect(bundle.length).toBeLessThanOrEqual(250 * 1024);
+    expect(bundle).toContain('switchboard/openai'); // the config, with the secret name the deploy gave openai
+    expect(bundle).not.toContain('sk-local-acme-1');
     Annotations.fromStack(sb.services[0]!).hasWarning('*', Match.stringLikeRegexp('Tenant "acme" has plain "apiKeys"'));
   });
 });
