@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLES } from '../../lambdas/adapters/dynamodb/tables';
 import type { SwitchboardApp } from '../../lib/app';
-import { allPolicyActions, MULTI_REGION_CONTEXT, synthApp } from './synth';
+import { allPolicyActions, MULTI_REGION_CONTEXT, synthApp, template } from './synth';
 
 let sb: SwitchboardApp;
 let state: Template;
@@ -13,9 +13,9 @@ let dns: Template;
 
 beforeAll(() => {
   sb = synthApp(MULTI_REGION_CONTEXT);
-  state = Template.fromStack(sb.state);
-  [east, west] = sb.services.map((s) => Template.fromStack(s)) as [Template, Template];
-  dns = Template.fromStack(sb.dns!);
+  state = template(sb.state);
+  [east, west] = sb.services.map((s) => template(s)) as [Template, Template];
+  dns = template(sb.dns!);
 });
 
 describe('stacks', () => {
@@ -152,7 +152,7 @@ describe('alerting in every region', () => {
 describe('IAM', () => {
   it('names every action in every stack: no wildcard', () => {
     for (const stack of [sb.state, ...sb.services, sb.dns!]) {
-      expect(allPolicyActions(Template.fromStack(stack)).filter((a) => a.includes('*')), stack.stackName).toEqual([]);
+      expect(allPolicyActions(template(stack)).filter((a) => a.includes('*')), stack.stackName).toEqual([]);
     }
   });
 });

@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lambdas/core/config/load';
 import type { SwitchboardApp } from '../../lib/app';
-import { MULTI_REGION_CONTEXT, synthApp } from './synth';
+import { MULTI_REGION_CONTEXT, synthApp, template } from './synth';
 
 const dir = mkdtempSync(join(tmpdir(), 'sb-options-'));
 const configPath = join(dir, 'gateway.config.json');
@@ -38,13 +38,13 @@ beforeAll(() => {
     authorizerCacheTtl: '300',
     gatewayConfig: configPath,
   });
-  east = Template.fromStack(sb.services[0]!);
-  sydney = Template.fromStack(sb.services[2]!);
+  east = template(sb.services[0]!);
+  sydney = template(sb.services[2]!);
 });
 
 describe('latency routing', () => {
   it('creates one latency record per region, each with its health check', () => {
-    const records = Object.values(Template.fromStack(sb.dns!).findResources('AWS::Route53::RecordSet')).map((r) => r.Properties);
+    const records = Object.values(template(sb.dns!).findResources('AWS::Route53::RecordSet')).map((r) => r.Properties);
     expect(records.map((r) => [r.Region, r.Failover])).toEqual([
       ['us-east-1', undefined],
       ['eu-west-1', undefined],
@@ -83,14 +83,14 @@ describe('tiers', () => {
 
 describe('keyed providers', () => {
   it('creates a secret per keyed provider, replicated to the other regions', () => {
-    const state = Template.fromStack(sb.state);
+    const state = template(sb.state);
     state.resourceCountIs('AWS::SecretsManager::Secret', 2);
     state.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'team/anthropic', ReplicaRegions: [{ Region: 'eu-west-1' }, { Region: 'ap-southeast-2' }] });
     state.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'switchboard/groq' });
   });
 
   it('tests an Anthropic key against its models endpoint; a preset without baseUrl gets no URL (rotation then refuses)', () => {
-    const rotation = Object.values(Template.fromStack(sb.state).findResources('AWS::Lambda::Function'))[0]!;
+    const rotation = Object.values(template(sb.state).findResources('AWS::Lambda::Function'))[0]!;
     const targets = JSON.parse(rotation.Properties.Environment.Variables.ROTATION_TARGETS as string) as Record<string, { modelsUrl?: string }>;
     expect(targets['team/anthropic']!.modelsUrl).toBe('https://api.anthropic.com/v1/models');
     expect(targets['switchboard/groq']!.modelsUrl).toBeUndefined();

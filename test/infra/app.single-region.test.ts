@@ -5,7 +5,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLES } from '../../lambdas/adapters/dynamodb/tables';
 import type { SwitchboardApp } from '../../lib/app';
-import { allPolicyActions, synthApp } from './synth';
+import { allPolicyActions, synthApp, template } from './synth';
 
 let sb: SwitchboardApp;
 let state: Template;
@@ -14,8 +14,8 @@ let service: Template;
 beforeAll(() => {
   delete process.env.CDK_DEFAULT_REGION;
   sb = synthApp();
-  state = Template.fromStack(sb.state);
-  service = Template.fromStack(sb.services[0]!);
+  state = template(sb.state);
+  service = template(sb.services[0]!);
 });
 
 describe('single region, no context', () => {
@@ -285,7 +285,7 @@ describe('dashboard', () => {
 describe('IAM', () => {
   it('names every action: no wildcard in any policy of any stack', () => {
     for (const stack of [sb.state, ...sb.services]) {
-      const wildcards = allPolicyActions(Template.fromStack(stack)).filter((a) => a.includes('*'));
+      const wildcards = allPolicyActions(template(stack)).filter((a) => a.includes('*'));
       expect(wildcards, stack.stackName).toEqual([]);
     }
   });

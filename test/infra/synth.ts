@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, type SwitchboardApp } from '../../lib/app';
 
@@ -19,8 +20,17 @@ export function synthApp(context: Record<string, string> = {}): SwitchboardApp {
   return buildApp(app);
 }
 
+const assemblies = new WeakMap<object, CloudAssembly>();
+
+/**
+ * A stack's template from one synth of its app (Template.fromStack synthesizes the whole app, cdk-nag
+ * included, on every call).
+ */
 export function template(stack: Stack): Template {
-  return Template.fromStack(stack);
+  const app = stack.node.root as App;
+  let assembly = assemblies.get(app);
+  if (!assembly) assemblies.set(app, (assembly = app.synth()));
+  return Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template as Record<string, unknown>);
 }
 
 /** Every IAM action in a template: identity policies, roles' inline policies, key and resource policies. */
