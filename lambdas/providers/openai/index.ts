@@ -1,16 +1,27 @@
 // The `openai` provider type: OpenAI and every OpenAI-compatible API (Groq, Mistral, OpenRouter, Together,
-// Cerebras, DeepSeek, Ollama, vLLM), selected by baseUrl.
+// Cerebras, DeepSeek, Ollama, vLLM), selected by baseUrl or by a preset that fills it in.
 import type { ChatCompletion, EmbeddingsResponse } from '../../core/openai/chat-response';
-import type { ProviderFactory } from '../types';
+import type { CallOptions, ProviderFactory } from '../types';
 import { readJson, send } from '../shared/transport';
 import { keyResolver } from '../shared/keys';
 import { openaiHeaders, openaiUrl } from './endpoint';
 import { mapOpenAIError } from './errors';
+import { applyPreset } from './presets';
 import { toOpenAIChatBody, toOpenAIEmbeddingsBody } from './request';
-import { readOpenAIStream } from './response';
+import { normalizeCompletion, readOpenAIStream } from './response';
 
-export const createOpenAIProvider: ProviderFactory = (config, deps) => {
+export const createOpenAIProvider: ProviderFactory = (entry, deps) => {
+  const { config, preset } = applyPreset(entry);
   const apiKey = keyResolver(config, deps.secrets);
+
+  async function call(path: Parameters<typeof openaiUrl>[1], body: unknown, opts: CallOptions) {
+    return send(
+      deps.http,
+      { url: openaiUrl(config, path), method: body === undefined ? 'GET' : 'POST', headers: openaiHeaders(config, await apiKey.get(), opts.requestId), body, signal: opts.signal },
+      mapOpenAIError,
+    );
+  }
+
   return {
     id: config.id,
     type: config.type,
@@ -18,39 +29,20 @@ export const createOpenAIProvider: ProviderFactory = (config, deps) => {
     isConfigured: apiKey.isConfigured,
 
     async chat(req, model, opts) {
-      const res = await send(
-        deps.http,
-        { url: openaiUrl(config, '/chat/completions'), headers: openaiHeaders(config, await apiKey.get(), opts.requestId), body: toOpenAIChatBody(req, model, false), signal: opts.signal },
-        mapOpenAIError,
-      );
-      return readJson<ChatCompletion>(res);
+      const res = await call('/chat/completions', toOpenAIChatBody(req, model, false, preset), opts);
+      return normalizeCompletion(await readJson<ChatCompletion>(res));
     },
 
     async chatStream(req, model, opts) {
-      const res = await send(
-        deps.http,
-        { url: openaiUrl(config, '/chat/completions'), headers: openaiHeaders(config, await apiKey.get(), opts.requestId), body: toOpenAIChatBody(req, model, true), signal: opts.signal },
-        mapOpenAIError,
-      );
-      return readOpenAIStream(res);
+      return readOpenAIStream(await call('/chat/completions', toOpenAIChatBody(req, model, true, preset), opts));
     },
 
     async embeddings(req, model, opts) {
-      const res = await send(
-        deps.http,
-        { url: openaiUrl(config, '/embeddings'), headers: openaiHeaders(config, await apiKey.get(), opts.requestId), body: toOpenAIEmbeddingsBody(req, model), signal: opts.signal },
-        mapOpenAIError,
-      );
-      return readJson<EmbeddingsResponse>(res);
+      return readJson<EmbeddingsResponse>(await call('/embeddings', toOpenAIEmbeddingsBody(req, model), opts));
     },
 
     async probe(opts) {
-      const res = await send(
-        deps.http,
-        { url: openaiUrl(config, '/models'), method: 'GET', headers: openaiHeaders(config, await apiKey.get(), opts.requestId), signal: opts.signal },
-        mapOpenAIError,
-      );
-      res.cancel();
+      (await call('/models', undefined, opts)).cancel();
     },
   };
 };
