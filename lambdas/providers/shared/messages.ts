@@ -34,6 +34,12 @@ export function pushTurn<R extends string, B>(turns: Array<Turn<R, B>>, role: R,
   else turns.push({ role, blocks });
 }
 
+/** Claude wants tool results before anything else in a user turn (directly and through Bedrock). */
+export function resultsFirst<B>(blocks: B[], isResult: (block: B) => boolean): B[] {
+  const results = blocks.filter(isResult);
+  return results.length === 0 || results.length === blocks.length ? blocks : [...results, ...blocks.filter((b) => !isResult(b))];
+}
+
 export interface DataUrl {
   mediaType: string;
   /** base64 */
