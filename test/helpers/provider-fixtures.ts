@@ -8,6 +8,7 @@ import { providerConfig, type ProviderConfig } from '../../lambdas/core/config/s
 import { chatRequest, type ChatRequest } from '../../lambdas/core/openai/chat-request';
 import type { ChatCompletionChunk } from '../../lambdas/core/openai/chat-response';
 import type { HttpResponse } from '../../lambdas/core/ports';
+import { translateSse, type SSE_DONE, type StreamTranslator } from '../../lambdas/providers/shared/stream';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/providers/', import.meta.url));
 
@@ -49,6 +50,12 @@ export function chunkedResponse(text: string, chunkSize = Infinity): HttpRespons
     },
   };
   return response;
+}
+
+/** SSE text through a provider's stream translator, as its adapter reads it; `res.cancelled` tells whether it dropped the upstream. */
+export function throughSse<E>(text: string, translator: StreamTranslator<E | typeof SSE_DONE>, chunkSize = Infinity) {
+  const res = chunkedResponse(text, chunkSize);
+  return { res, stream: translateSse(res, translator) };
 }
 
 export async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {

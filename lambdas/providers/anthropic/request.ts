@@ -4,7 +4,7 @@
 import { maxOutputTokens, type ChatMessage, type ChatRequest, type UserContentPart } from '../../core/openai/chat-request';
 import type { ProviderConfig } from '../../core/config/schema';
 import { unsupported } from '../shared/errors';
-import { instructionTexts, jsonToolFor, parseDataUrl, pushTurn, resultsFirst, toolArguments, type Turn } from '../shared/messages';
+import { instructionTexts, jsonToolFor, parseDataUrl, resultsFirst, toolArguments, toTurns, type BlockWriters } from '../shared/messages';
 import { applyParams, stopList, type ParamRule } from '../shared/params';
 
 export type AnthropicTextBlock = { type: 'text'; text: string };
@@ -105,42 +105,18 @@ function toolChoice(req: ChatRequest): AnthropicToolChoice | undefined {
 }
 
 export function toAnthropicMessages(messages: readonly ChatMessage[]): AnthropicRequest['messages'] {
-  const turns: Array<Turn<'user' | 'assistant', AnthropicBlock>> = [];
-  for (const m of messages) {
-    switch (m.role) {
-      case 'system':
-      case 'developer':
-        break; // taken into `system`
-      case 'user':
-        pushTurn(turns, 'user', typeof m.content === 'string' ? textBlocks(m.content) : m.content.flatMap(userBlock));
-        break;
-      case 'assistant': {
-        const blocks: AnthropicBlock[] = typeof m.content === 'string' ? textBlocks(m.content) : [];
-        if (Array.isArray(m.content)) for (const part of m.content) blocks.push(...textBlocks(part.type === 'text' ? part.text : part.refusal));
-        for (const call of m.tool_calls ?? []) blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolArguments(call) });
-        if (m.function_call) throw unsupported('anthropic', 'legacy function_call messages (send tools and tool_calls)');
-        pushTurn(turns, 'assistant', blocks);
-        break;
-      }
-      case 'tool':
-        pushTurn(turns, 'user', [{ type: 'tool_result', tool_use_id: m.tool_call_id, content: typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join('') }]);
-        break;
-      case 'function':
-        throw unsupported('anthropic', 'legacy function messages (send tools and tool messages)');
-    }
-  }
-  return turns.map((t) => ({ role: t.role, content: t.role === 'user' ? resultsFirst(t.blocks, (b) => b.type === 'tool_result') : t.blocks }));
+  return toTurns('anthropic', messages, ANTHROPIC_BLOCKS).map((t) => ({ role: t.role, content: t.role === 'user' ? resultsFirst(t.blocks, (b) => b.type === 'tool_result') : t.blocks }));
 }
 
-/** Anthropic refuses empty text blocks. */
-function textBlocks(text: string): AnthropicBlock[] {
-  return text ? [{ type: 'text', text }] : [];
-}
+const ANTHROPIC_BLOCKS: BlockWriters<AnthropicBlock> = {
+  text: (text) => ({ type: 'text', text }),
+  part: userPart,
+  toolCall: (call) => ({ type: 'tool_use', id: call.id, name: call.function.name, input: toolArguments(call) }),
+  toolResult: (toolCallId, text) => ({ type: 'tool_result', tool_use_id: toolCallId, content: text }),
+};
 
-function userBlock(part: UserContentPart): AnthropicBlock[] {
+function userPart(part: Exclude<UserContentPart, { type: 'text' }>): AnthropicBlock[] {
   switch (part.type) {
-    case 'text':
-      return textBlocks(part.text);
     case 'image_url': {
       const data = parseDataUrl(part.image_url.url);
       return [{ type: 'image', source: data ? { type: 'base64', media_type: data.mediaType, data: data.data } : { type: 'url', url: part.image_url.url } }];

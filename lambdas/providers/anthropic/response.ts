@@ -3,6 +3,7 @@
 // tokens), and the SSE event stream to chunks, tool-call argument deltas included.
 import type { ToolCall } from '../../core/openai/chat-request';
 import type { ChatCompletion, ChatCompletionChunk, FinishReason, Usage } from '../../core/openai/chat-response';
+import { chatCompletion, usageWithCache } from '../shared/answer';
 import { malformed } from '../shared/errors';
 import { NO_CHUNKS, SSE_DONE, streamTruncated, ToolCallSlots, type ChunkBuilder, type StreamTranslator } from '../shared/stream';
 import { anthropicStreamError } from './errors';
@@ -55,18 +56,8 @@ function finishReason(stopReason: string | null | undefined): FinishReason {
   return (stopReason && ANTHROPIC_STOP_REASONS[stopReason]) || 'stop';
 }
 
-/** input_tokens counts only the uncached rest of the prompt: OpenAI's prompt_tokens holds all three. */
 export function anthropicUsage(u: AnthropicUsage): Usage {
-  const cacheRead = u.cache_read_input_tokens ?? 0;
-  const cacheWrite = u.cache_creation_input_tokens ?? 0;
-  const prompt = (u.input_tokens ?? 0) + cacheRead + cacheWrite;
-  const completion = u.output_tokens ?? 0;
-  return {
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: cacheRead, cache_write_tokens: cacheWrite },
-  };
+  return usageWithCache(u.input_tokens ?? 0, u.output_tokens ?? 0, u.cache_read_input_tokens ?? 0, u.cache_creation_input_tokens ?? 0);
 }
 
 export function fromAnthropicMessage(msg: AnthropicMessage, created: number, jsonTool?: string): ChatCompletion {
@@ -84,21 +75,15 @@ export function fromAnthropicMessage(msg: AnthropicMessage, created: number, jso
       } else toolCalls.push({ id: use.id, type: 'function', function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) } });
     }
   }
-  return {
+  return chatCompletion({
     id: msg.id,
-    object: 'chat.completion',
     created,
     model: msg.model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: text || (toolCalls.length ? null : ''), ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
-        finish_reason: answeredAsJson ? 'stop' : finishReason(msg.stop_reason),
-        logprobs: null,
-      },
-    ],
+    text,
+    toolCalls,
+    finishReason: answeredAsJson ? 'stop' : finishReason(msg.stop_reason),
     usage: anthropicUsage(msg.usage ?? {}),
-  };
+  });
 }
 
 export function anthropicStreamTranslator(chunks: ChunkBuilder, jsonTool?: string): StreamTranslator<AnthropicStreamEvent | typeof SSE_DONE> {

@@ -5,7 +5,7 @@ import type { ContentBlock, ConverseCommandInput, Tool, ToolChoice } from '@aws-
 import { maxOutputTokens, type ChatMessage, type ChatRequest, type EmbeddingsRequest, type UserContentPart } from '../../core/openai/chat-request';
 import type { ProviderConfig } from '../../core/config/schema';
 import { unsupported } from '../shared/errors';
-import { instructionTexts, jsonToolFor, parseDataUrl, pushTurn, resultsFirst, toolArguments, type Turn } from '../shared/messages';
+import { instructionTexts, jsonToolFor, parseDataUrl, resultsFirst, toolArguments, toTurns, type BlockWriters } from '../shared/messages';
 import { applyParams, stopList, type ParamRule } from '../shared/params';
 
 export const BEDROCK_PARAMS: readonly ParamRule[] = [
@@ -58,39 +58,16 @@ function usesTools(messages: readonly ChatMessage[]): boolean {
 }
 
 export function toConverseMessages(messages: readonly ChatMessage[]): NonNullable<ConverseCommandInput['messages']> {
-  const turns: Array<Turn<'user' | 'assistant', ContentBlock>> = [];
-  for (const m of messages) {
-    switch (m.role) {
-      case 'system':
-      case 'developer':
-        break; // taken into `system`
-      case 'user':
-        pushTurn(turns, 'user', typeof m.content === 'string' ? textBlocks(m.content) : m.content.flatMap(userBlock));
-        break;
-      case 'assistant': {
-        const blocks: ContentBlock[] = typeof m.content === 'string' ? textBlocks(m.content) : [];
-        if (Array.isArray(m.content)) for (const p of m.content) blocks.push(...textBlocks(p.type === 'text' ? p.text : p.refusal));
-        for (const call of m.tool_calls ?? []) blocks.push({ toolUse: { toolUseId: call.id, name: call.function.name, input: toolArguments(call) as never } });
-        if (m.function_call) throw unsupported('bedrock', 'legacy function_call messages (send tools and tool_calls)');
-        pushTurn(turns, 'assistant', blocks);
-        break;
-      }
-      case 'tool': {
-        const text = typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join('');
-        pushTurn(turns, 'user', [{ toolResult: { toolUseId: m.tool_call_id, content: [{ text }] } }]);
-        break;
-      }
-      case 'function':
-        throw unsupported('bedrock', 'legacy function messages (send tools and tool messages)');
-    }
-  }
-  return turns.map((t) => ({ role: t.role, content: t.role === 'user' ? resultsFirst(t.blocks, (b) => b.toolResult !== undefined) : t.blocks }));
+  return toTurns('bedrock', messages, CONVERSE_BLOCKS).map((t) => ({ role: t.role, content: t.role === 'user' ? resultsFirst(t.blocks, (b) => b.toolResult !== undefined) : t.blocks }));
 }
 
-/** Bedrock refuses blank text blocks. */
-function textBlocks(text: string): ContentBlock[] {
-  return text ? [{ text }] : [];
-}
+/** Bedrock refuses blank text blocks: toTurns never writes empty ones. */
+const CONVERSE_BLOCKS: BlockWriters<ContentBlock> = {
+  text: (text) => ({ text }),
+  part: userPart,
+  toolCall: (call) => ({ toolUse: { toolUseId: call.id, name: call.function.name, input: toolArguments(call) as never } }),
+  toolResult: (toolCallId, text) => ({ toolResult: { toolUseId: toolCallId, content: [{ text }] } }),
+};
 
 const IMAGE_FORMATS: Readonly<Record<string, 'png' | 'jpeg' | 'gif' | 'webp'>> = {
   'image/png': 'png',
@@ -112,10 +89,8 @@ const DOCUMENT_FORMATS: Readonly<Record<string, 'pdf' | 'csv' | 'doc' | 'docx' |
   'text/markdown': 'md',
 };
 
-function userBlock(part: UserContentPart): ContentBlock[] {
+function userPart(part: Exclude<UserContentPart, { type: 'text' }>): ContentBlock[] {
   switch (part.type) {
-    case 'text':
-      return textBlocks(part.text);
     case 'image_url': {
       const url = part.image_url.url;
       const data = parseDataUrl(url);

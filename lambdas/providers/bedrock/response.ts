@@ -5,6 +5,7 @@
 import type { ConverseCommandOutput, ConverseStreamOutput, TokenUsage } from '@aws-sdk/client-bedrock-runtime';
 import type { ToolCall } from '../../core/openai/chat-request';
 import type { ChatCompletion, ChatCompletionChunk, FinishReason, Usage } from '../../core/openai/chat-response';
+import { chatCompletion, usageWithCache } from '../shared/answer';
 import { malformed } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { NO_CHUNKS, streamTruncated, ToolCallSlots, type ChunkBuilder, type StreamTranslator } from '../shared/stream';
@@ -26,16 +27,7 @@ function finishReason(stopReason: string | undefined): FinishReason {
 }
 
 export function bedrockUsage(u: TokenUsage): Usage {
-  const cacheRead = u.cacheReadInputTokens ?? 0;
-  const cacheWrite = u.cacheWriteInputTokens ?? 0;
-  const prompt = (u.inputTokens ?? 0) + cacheRead + cacheWrite;
-  const completion = u.outputTokens ?? 0;
-  return {
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: cacheRead, cache_write_tokens: cacheWrite },
-  };
+  return usageWithCache(u.inputTokens, u.outputTokens, u.cacheReadInputTokens, u.cacheWriteInputTokens);
 }
 
 export function fromConverseOutput(out: ConverseCommandOutput, model: string, created: number, jsonTool?: string): ChatCompletion {
@@ -55,21 +47,15 @@ export function fromConverseOutput(out: ConverseCommandOutput, model: string, cr
     }
     // reasoningContent, citations, guard content: not carried into the OpenAI answer
   }
-  return {
+  return chatCompletion({
     id: out.$metadata?.requestId ? `chatcmpl-${out.$metadata.requestId}` : newId('chatcmpl-'),
-    object: 'chat.completion',
     created,
     model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: text || (toolCalls.length ? null : ''), ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
-        finish_reason: answeredAsJson ? 'stop' : finishReason(out.stopReason),
-        logprobs: null,
-      },
-    ],
-    ...(out.usage ? { usage: bedrockUsage(out.usage) } : {}),
-  };
+    text,
+    toolCalls,
+    finishReason: answeredAsJson ? 'stop' : finishReason(out.stopReason),
+    usage: out.usage ? bedrockUsage(out.usage) : undefined,
+  });
 }
 
 /**

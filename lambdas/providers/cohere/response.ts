@@ -4,6 +4,7 @@
 import type { ToolCall } from '../../core/openai/chat-request';
 import type { ChatCompletion, ChatCompletionChunk, FinishReason, Usage } from '../../core/openai/chat-response';
 import type { ProviderError } from '../types';
+import { chatCompletion } from '../shared/answer';
 import { malformed, providerError } from '../shared/errors';
 import { NO_CHUNKS, SSE_DONE, streamTruncated, ToolCallSlots, type ChunkBuilder, type StreamTranslator } from '../shared/stream';
 
@@ -65,21 +66,15 @@ export function fromCohereResponse(res: CohereChatResponse, model: string, creat
   for (const part of res.message.content ?? []) if (part.type === 'text') text += part.text;
   const toolCalls = res.message.tool_calls ?? [];
   if (!text && toolCalls.length && res.message.tool_plan) text = res.message.tool_plan;
-  return {
+  return chatCompletion({
     id: res.id,
-    object: 'chat.completion',
     created,
     model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: text || (toolCalls.length ? null : ''), ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
-        finish_reason: COHERE_FINISH_REASONS[res.finish_reason] ?? 'stop',
-        logprobs: null,
-      },
-    ],
-    ...(res.usage ? { usage: cohereUsage(res.usage) } : {}),
-  };
+    text,
+    toolCalls,
+    finishReason: COHERE_FINISH_REASONS[res.finish_reason] ?? 'stop',
+    usage: res.usage ? cohereUsage(res.usage) : undefined,
+  });
 }
 
 export function cohereStreamTranslator(chunks: ChunkBuilder): StreamTranslator<CohereStreamEvent | typeof SSE_DONE> {

@@ -1,13 +1,13 @@
 // The `gemini` provider type: Google's Gemini models through the Generative Language API.
-import type { CallOptions, ProviderFactory } from '../types';
+import type { ProviderFactory } from '../types';
 import { embeddingsList, embeddingTexts } from '../shared/embeddings';
 import { malformed } from '../shared/errors';
 import { epochSeconds, newId } from '../shared/ids';
 import { keyResolver } from '../shared/keys';
-import { ChunkBuilder, pumpStream, sseJson } from '../shared/stream';
-import { readJson, send } from '../shared/transport';
+import { ChunkBuilder, translateSse } from '../shared/stream';
+import { providerCall, readJson } from '../shared/transport';
 import { geminiHeaders, geminiModelsUrl, geminiUrl } from './endpoint';
-import { mapGeminiError, type GeminiErrorBody } from './errors';
+import { mapGeminiError } from './errors';
 import { toGeminiEmbedRequest, toGeminiRequest } from './request';
 import { fromGeminiResponse, geminiStreamTranslator, type GeminiResponse } from './response';
 
@@ -18,10 +18,7 @@ interface GeminiEmbedResponse {
 
 export const createGeminiProvider: ProviderFactory = (config, deps) => {
   const apiKey = keyResolver(config, deps.secrets);
-
-  async function call(url: string, body: unknown, opts: CallOptions) {
-    return send(deps.http, { url, method: body === undefined ? 'GET' : 'POST', headers: geminiHeaders(config, await apiKey.get()), body, signal: opts.signal }, mapGeminiError);
-  }
+  const call = providerCall(deps.http, apiKey, (key) => geminiHeaders(config, key), mapGeminiError);
 
   return {
     id: config.id,
@@ -36,8 +33,7 @@ export const createGeminiProvider: ProviderFactory = (config, deps) => {
 
     async chatStream(req, model, opts) {
       const res = await call(geminiUrl(config, model, 'streamGenerateContent'), toGeminiRequest(req, config), opts);
-      const chunks = new ChunkBuilder(newId('chatcmpl-'), model, epochSeconds(deps.clock.now()));
-      return pumpStream(sseJson<GeminiResponse | GeminiErrorBody>(res), geminiStreamTranslator(chunks), { cancel: () => res.cancel() });
+      return translateSse(res, geminiStreamTranslator(new ChunkBuilder(newId('chatcmpl-'), model, epochSeconds(deps.clock.now()))));
     },
 
     async embeddings(req, model, opts) {

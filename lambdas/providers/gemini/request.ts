@@ -6,7 +6,7 @@ import { maxOutputTokens, type ChatMessage, type ChatRequest, type UserContentPa
 import type { ProviderConfig } from '../../core/config/schema';
 import { ProviderError } from '../types';
 import { unsupported } from '../shared/errors';
-import { instructionTexts, parseDataUrl, pushTurn, toolArguments, toolNamesById, type Turn } from '../shared/messages';
+import { instructionTexts, parseDataUrl, toolArguments, toolNamesById, toTurns, type BlockWriters } from '../shared/messages';
 import { applyParams, stopList, type ParamRule } from '../shared/params';
 import { geminiResource } from './endpoint';
 import { signatureOf } from './tool-ids';
@@ -80,40 +80,20 @@ export function toGeminiRequest(req: ChatRequest, config: ProviderConfig): Gemin
 
 export function toGeminiContents(messages: readonly ChatMessage[]): GeminiContent[] {
   const toolNames = toolNamesById(messages);
-  const turns: Array<Turn<'user' | 'model', GeminiPart>> = [];
-  for (const m of messages) {
-    switch (m.role) {
-      case 'system':
-      case 'developer':
-        break; // taken into systemInstruction
-      case 'user':
-        pushTurn(turns, 'user', typeof m.content === 'string' ? textParts(m.content) : m.content.flatMap(userPart));
-        break;
-      case 'assistant': {
-        const parts: GeminiPart[] = typeof m.content === 'string' ? textParts(m.content) : [];
-        if (Array.isArray(m.content)) for (const p of m.content) parts.push(...textParts(p.type === 'text' ? p.text : p.refusal));
-        for (const call of m.tool_calls ?? []) {
-          const thoughtSignature = signatureOf(call.id);
-          parts.push({ functionCall: { name: call.function.name, args: toolArguments(call) }, ...(thoughtSignature ? { thoughtSignature } : {}) });
-        }
-        if (m.function_call) throw unsupported('gemini', 'legacy function_call messages (send tools and tool_calls)');
-        pushTurn(turns, 'model', parts);
-        break;
-      }
-      case 'tool': {
-        const name = toolNames.get(m.tool_call_id);
-        if (!name) {
-          throw new ProviderError({ status: 400, retryable: false, code: 'invalid_request', message: `tool message "${m.tool_call_id}" answers no tool call in the conversation` });
-        }
-        const text = typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join('');
-        pushTurn(turns, 'user', [{ functionResponse: { name, response: toolResponse(text) } }]);
-        break;
-      }
-      case 'function':
-        throw unsupported('gemini', 'legacy function messages (send tools and tool messages)');
-    }
-  }
-  return turns.map((t) => ({ role: t.role, parts: t.blocks }));
+  const parts: BlockWriters<GeminiPart> = {
+    text: (text) => ({ text }),
+    part: userPart,
+    toolCall: (call) => {
+      const thoughtSignature = signatureOf(call.id);
+      return { functionCall: { name: call.function.name, args: toolArguments(call) }, ...(thoughtSignature ? { thoughtSignature } : {}) };
+    },
+    toolResult: (toolCallId, text) => {
+      const name = toolNames.get(toolCallId);
+      if (!name) throw new ProviderError({ status: 400, retryable: false, code: 'invalid_request', message: `tool message "${toolCallId}" answers no tool call in the conversation` });
+      return { functionResponse: { name, response: toolResponse(text) } };
+    },
+  };
+  return toTurns('gemini', messages, parts).map((t) => ({ role: t.role === 'assistant' ? 'model' : 'user', parts: t.blocks }));
 }
 
 /** Gemini wants an object: a JSON object result goes as it is, anything else under "output". */
@@ -127,10 +107,6 @@ export function toolResponse(text: string): Record<string, unknown> {
   }
 }
 
-function textParts(text: string): GeminiPart[] {
-  return text ? [{ text }] : [];
-}
-
 const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
   png: 'image/png',
   jpg: 'image/jpeg',
@@ -142,10 +118,8 @@ const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
   pdf: 'application/pdf',
 };
 
-function userPart(part: UserContentPart): GeminiPart[] {
+function userPart(part: Exclude<UserContentPart, { type: 'text' }>): GeminiPart[] {
   switch (part.type) {
-    case 'text':
-      return textParts(part.text);
     case 'image_url': {
       const url = part.image_url.url;
       const data = parseDataUrl(url);

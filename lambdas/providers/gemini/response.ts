@@ -3,6 +3,7 @@
 // output, so they count inside completion_tokens), and the SSE stream to chunks.
 import type { ToolCall } from '../../core/openai/chat-request';
 import type { ChatCompletion, ChatCompletionChunk, FinishReason, Usage } from '../../core/openai/chat-response';
+import { chatCompletion } from '../shared/answer';
 import { malformed } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { NO_CHUNKS, SSE_DONE, streamTruncated, type ChunkBuilder, type StreamTranslator } from '../shared/stream';
@@ -77,22 +78,16 @@ export function fromGeminiResponse(res: GeminiResponse, model: string, created: 
       toolCalls.push({ id: callId(part, res.responseId, toolCalls.length), type: 'function', function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) } });
     } else if (part.text && !part.thought) text += part.text;
   }
-  return {
+  return chatCompletion({
     id: res.responseId ?? newId('chatcmpl-'),
-    object: 'chat.completion',
     created,
     model: res.modelVersion ?? model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: text || (toolCalls.length ? null : ''), ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
-        // a blocked prompt has no candidate at all
-        finish_reason: candidate ? finishReason(candidate.finishReason ?? 'STOP', toolCalls.length > 0) : 'content_filter',
-        logprobs: null,
-      },
-    ],
-    ...(res.usageMetadata ? { usage: geminiUsage(res.usageMetadata) } : {}),
-  };
+    text,
+    toolCalls,
+    // a blocked prompt has no candidate at all
+    finishReason: candidate ? finishReason(candidate.finishReason ?? 'STOP', toolCalls.length > 0) : 'content_filter',
+    usage: res.usageMetadata ? geminiUsage(res.usageMetadata) : undefined,
+  });
 }
 
 /**

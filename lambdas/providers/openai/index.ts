@@ -1,9 +1,9 @@
 // The `openai` provider type: OpenAI and every OpenAI-compatible API (Groq, Mistral, OpenRouter, Together,
 // Cerebras, DeepSeek, Ollama, vLLM), selected by baseUrl or by a preset that fills it in.
 import type { ChatCompletion, EmbeddingsResponse } from '../../core/openai/chat-response';
-import type { CallOptions, ProviderFactory } from '../types';
-import { readJson, send } from '../shared/transport';
+import type { ProviderFactory } from '../types';
 import { keyResolver } from '../shared/keys';
+import { providerCall, readJson } from '../shared/transport';
 import { openaiHeaders, openaiUrl } from './endpoint';
 import { mapOpenAIError } from './errors';
 import { applyPreset } from './presets';
@@ -13,14 +13,7 @@ import { normalizeCompletion, readOpenAIStream } from './response';
 export const createOpenAIProvider: ProviderFactory = (entry, deps) => {
   const { config, preset } = applyPreset(entry);
   const apiKey = keyResolver(config, deps.secrets);
-
-  async function call(path: Parameters<typeof openaiUrl>[1], body: unknown, opts: CallOptions) {
-    return send(
-      deps.http,
-      { url: openaiUrl(config, path), method: body === undefined ? 'GET' : 'POST', headers: openaiHeaders(config, await apiKey.get(), opts.requestId), body, signal: opts.signal },
-      mapOpenAIError,
-    );
-  }
+  const call = providerCall(deps.http, apiKey, (key, opts) => openaiHeaders(config, key, opts.requestId), mapOpenAIError);
 
   return {
     id: config.id,
@@ -29,20 +22,21 @@ export const createOpenAIProvider: ProviderFactory = (entry, deps) => {
     isConfigured: apiKey.isConfigured,
 
     async chat(req, model, opts) {
-      const res = await call('/chat/completions', toOpenAIChatBody(req, model, false, preset), opts);
+      const res = await call(openaiUrl(config, '/chat/completions'), toOpenAIChatBody(req, model, false, preset), opts);
       return normalizeCompletion(await readJson<ChatCompletion>(res));
     },
 
     async chatStream(req, model, opts) {
-      return readOpenAIStream(await call('/chat/completions', toOpenAIChatBody(req, model, true, preset), opts));
+      const res = await call(openaiUrl(config, '/chat/completions'), toOpenAIChatBody(req, model, true, preset), opts);
+      return readOpenAIStream(res);
     },
 
     async embeddings(req, model, opts) {
-      return readJson<EmbeddingsResponse>(await call('/embeddings', toOpenAIEmbeddingsBody(req, model), opts));
+      return readJson<EmbeddingsResponse>(await call(openaiUrl(config, '/embeddings'), toOpenAIEmbeddingsBody(req, model), opts));
     },
 
     async probe(opts) {
-      (await call('/models', undefined, opts)).cancel();
+      (await call(openaiUrl(config, '/models'), undefined, opts)).cancel();
     },
   };
 };

@@ -3,7 +3,7 @@
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../../core/openai/chat-response';
 import type { HttpResponse } from '../../core/ports';
 import { ProviderError } from '../types';
-import { NO_CHUNKS, pumpStream, SSE_DONE, sseJson, streamTruncated, type StreamTranslator } from '../shared/stream';
+import { NO_CHUNKS, SSE_DONE, streamTruncated, translateSse, type StreamTranslator } from '../shared/stream';
 
 type CompatibleUsage = Usage & { prompt_cache_hit_tokens?: number };
 type CompatibleChunk = ChatCompletionChunk & {
@@ -26,7 +26,7 @@ export function normalizeCompletion(completion: ChatCompletion): ChatCompletion 
 }
 
 export function readOpenAIStream(res: HttpResponse): AsyncGenerator<ChatCompletionChunk> {
-  return pumpStream(sseJson<CompatibleChunk>(res), openaiStreamTranslator(), { cancel: () => res.cancel() });
+  return translateSse(res, openaiStreamTranslator());
 }
 
 /** Passes chunks on; moves usage that arrives on a content chunk into its own closing chunk. */

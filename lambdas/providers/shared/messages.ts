@@ -1,8 +1,9 @@
 // What every non-OpenAI adapter needs from an OpenAI conversation: the system text taken apart, data URLs
 // opened, tool-call arguments parsed, and consecutive turns of one role joined (native APIs want turns to
 // alternate: several tool results, or a tool result followed by a user message, become one user turn).
-import { messageText, type ChatMessage, type ChatRequest, type ToolCall } from '../../core/openai/chat-request';
+import { messageText, type ChatMessage, type ChatRequest, type ToolCall, type UserContentPart } from '../../core/openai/chat-request';
 import { ProviderError } from '../types';
+import { unsupported } from './errors';
 
 export type InstructionMessage = Extract<ChatMessage, { role: 'system' | 'developer' }>;
 
@@ -32,6 +33,46 @@ export function pushTurn<R extends string, B>(turns: Array<Turn<R, B>>, role: R,
   const last = turns[turns.length - 1];
   if (last && last.role === role) last.blocks.push(...blocks);
   else turns.push({ role, blocks });
+}
+
+/** How one provider writes each piece of a conversation as its native content blocks. */
+export interface BlockWriters<B> {
+  /** never called with empty text: native APIs refuse empty text blocks */
+  text(text: string): B;
+  /** an image, audio or file part of a user message */
+  part(part: Exclude<UserContentPart, { type: 'text' }>): B[];
+  toolCall(call: ToolCall): B;
+  toolResult(toolCallId: string, text: string): B;
+}
+
+/**
+ * The conversation (system messages aside) as alternating user and assistant turns of native blocks; tool
+ * results go into user turns. The legacy function-calling messages cannot be mapped faithfully (they carry
+ * no call ids) and are refused.
+ */
+export function toTurns<B>(provider: string, messages: readonly ChatMessage[], write: BlockWriters<B>): Array<Turn<'user' | 'assistant', B>> {
+  const turns: Array<Turn<'user' | 'assistant', B>> = [];
+  const text = (value: string): B[] => (value ? [write.text(value)] : []);
+  for (const m of messages) {
+    switch (m.role) {
+      case 'system':
+      case 'developer':
+        break; // every native API takes these apart
+      case 'user':
+        pushTurn(turns, 'user', typeof m.content === 'string' ? text(m.content) : m.content.flatMap((p) => (p.type === 'text' ? text(p.text) : write.part(p))));
+        break;
+      case 'assistant':
+        if (m.function_call) throw unsupported(provider, 'legacy function_call messages (send tools and tool_calls)');
+        pushTurn(turns, 'assistant', [...text(messageText(m.content)), ...(m.tool_calls ?? []).map(write.toolCall)]);
+        break;
+      case 'tool':
+        pushTurn(turns, 'user', [write.toolResult(m.tool_call_id, messageText(m.content))]);
+        break;
+      case 'function':
+        throw unsupported(provider, 'legacy function messages (send tools and tool messages)');
+    }
+  }
+  return turns;
 }
 
 /** Claude wants tool results before anything else in a user turn (directly and through Bedrock). */

@@ -61,6 +61,11 @@ export async function* sseJson<E>(res: HttpResponse): AsyncGenerator<E | typeof 
   }
 }
 
+/** An SSE answer through a provider's translator; the upstream is dropped if the reader stops early. */
+export function translateSse<E>(res: HttpResponse, translator: StreamTranslator<E | typeof SSE_DONE>): AsyncGenerator<ChatCompletionChunk> {
+  return pumpStream(sseJson<E>(res), translator, { cancel: () => res.cancel() });
+}
+
 export function streamTruncated(provider: string): ProviderError {
   return new ProviderError({ status: NO_ANSWER, retryable: true, code: 'stream_truncated', message: `the ${provider} stream ended before its end marker` });
 }

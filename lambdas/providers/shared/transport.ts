@@ -1,7 +1,8 @@
 // The HTTP exchange every HTTP provider shares: send, turn transport failures and error answers into
 // ProviderErrors, and hand back a successful answer.
 import { HttpConnectError, type HttpClient, type HttpResponse } from '../../core/ports';
-import { NO_ANSWER, ProviderError } from '../types';
+import { NO_ANSWER, ProviderError, type CallOptions } from '../types';
+import type { KeyResolver } from './keys';
 
 /** Reads a provider's error answer into a ProviderError (each provider knows its own error body). */
 export type ErrorMapper = (status: number, headers: Record<string, string>, body: string) => ProviderError;
@@ -35,6 +36,19 @@ export async function send(http: HttpClient, opts: SendOptions, mapError: ErrorM
     // the error body is a courtesy; its status already says what happened
   }
   throw mapError(res.status, res.headers, text);
+}
+
+export type ProviderCall = (url: string, body: unknown, opts: CallOptions) => Promise<HttpResponse>;
+
+/** A provider's HTTP calls: its key in its headers, POST with a JSON body (GET without), errors read its way. */
+export function providerCall(
+  http: HttpClient,
+  apiKey: KeyResolver,
+  headers: (apiKey: string | undefined, opts: CallOptions) => Record<string, string>,
+  mapError: ErrorMapper,
+): ProviderCall {
+  return async (url, body, opts) =>
+    send(http, { url, method: body === undefined ? 'GET' : 'POST', headers: headers(await apiKey.get(), opts), body, signal: opts.signal }, mapError);
 }
 
 /** Read a whole JSON answer; a body that is not JSON is a provider fault worth retrying elsewhere. */

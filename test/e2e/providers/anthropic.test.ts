@@ -2,6 +2,7 @@
 // Messages API to a fake Anthropic on loopback; each test checks the native request as Anthropic receives it.
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readChatStream } from '../../helpers/chat-stream';
 import { baseConfig, startTestGateway, TEST_KEY, type TestGateway } from '../../helpers/gateway';
 import { anthropicMessage, anthropicTextEvents, sendAnthropicError, sseEvent, startFakeAnthropic, type FakeProvider } from '../../fakes/anthropic';
 import { sendJson, sendSse } from '../../fakes/upstream';
@@ -72,14 +73,7 @@ describe('anthropic provider through the gateway', () => {
     claude.reply((_req, res) => sendSse(res, anthropicTextEvents(MODEL, ['Un', ' deux', ' trois'], USAGE)));
     const from = claude.received.length;
     const stream = await client.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: 'Count' }], max_tokens: 64, stream: true, stream_options: { include_usage: true } });
-    let text = '';
-    let usage: OpenAI.CompletionUsage | null | undefined;
-    let finish: string | null | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, usage, finish } = await readChatStream(stream);
     expect(text).toBe('Un deux trois');
     expect(finish).toBe('stop');
     expect(usage).toMatchObject({ prompt_tokens: 1300, completion_tokens: 50 });
@@ -202,9 +196,7 @@ describe('anthropic provider through the gateway', () => {
     // cut before any event: nothing was sent yet, so the next target answers
     claude.reply((_req, res) => sendSse(res, []));
     const early = await client.chat.completions.create({ model: 'smart-or-mock', stream: true, messages: [{ role: 'user', content: 'cut early' }] }).withResponse();
-    let text = '';
-    for await (const chunk of early.data) text += chunk.choices[0]?.delta.content ?? '';
-    expect(text).toBe('cut early');
+    expect((await readChatStream(early.data)).text).toBe('cut early');
     expect(early.response.headers.get('x-gateway-provider')).toBe('mock');
 
     // cut after text went out: the caller gets an error, not a silent end

@@ -4,6 +4,7 @@
 // event-stream frames.
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readChatStream } from '../../helpers/chat-stream';
 import { baseConfig, startTestGateway, type TestGateway } from '../../helpers/gateway';
 import type { FakeProvider } from '../../fakes/anthropic';
 import {
@@ -103,12 +104,7 @@ describe('bedrock provider through the gateway', () => {
     bedrock.reply((_req, res) => sendEventStream(res, textStreamFrames(['Eins', ' zwei', ' drei'])));
     const from = bedrock.received.length;
     const stream = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'Count' }], stream: true, stream_options: { include_usage: true } });
-    let text = '';
-    let usage: OpenAI.CompletionUsage | null | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, usage } = await readChatStream(stream);
     expect(text).toBe('Eins zwei drei');
     expect(usage).toMatchObject({ prompt_tokens: 1580, completion_tokens: 20 });
     expect(bedrockRoute(bedrock.received[from]!.path)?.action).toBe('converse-stream');

@@ -2,6 +2,7 @@
 // v2 API to a fake Cohere on loopback; each test checks the native request as Cohere receives it.
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readChatStream } from '../../helpers/chat-stream';
 import { baseConfig, startTestGateway, type TestGateway } from '../../helpers/gateway';
 import type { FakeProvider } from '../../fakes/anthropic';
 import { cohereAnswer, cohereEvent, cohereTextEvents, COHERE_USAGE, sendCohereError, startFakeCohere } from '../../fakes/cohere';
@@ -73,12 +74,7 @@ describe('cohere provider through the gateway', () => {
     cohere.reply((_req, res) => sendSse(res, cohereTextEvents(['Uno', ', dos', ', tres'])));
     const from = cohere.received.length;
     const stream = await client.chat.completions.create({ model: 'command', messages: [{ role: 'user', content: 'Count' }], stream: true, stream_options: { include_usage: true } });
-    let text = '';
-    let usage: OpenAI.CompletionUsage | null | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, usage } = await readChatStream(stream);
     expect(text).toBe('Uno, dos, tres');
     expect(usage).toMatchObject({ prompt_tokens: 90, completion_tokens: 30 });
     expect(cohere.bodies(from)[0]).toMatchObject({ stream: true });

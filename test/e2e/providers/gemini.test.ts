@@ -2,7 +2,8 @@
 // Generative Language API to a fake Gemini on loopback; each test checks the native request as Gemini gets it.
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseConfig, startTestGateway, TEST_KEY, type TestGateway } from '../../helpers/gateway';
+import { readChatStream } from '../../helpers/chat-stream';
+import { baseConfig, startTestGateway, type TestGateway } from '../../helpers/gateway';
 import type { FakeProvider } from '../../fakes/anthropic';
 import { geminiAnswer, geminiFrame, sendGeminiError, startFakeGemini } from '../../fakes/gemini';
 import { sendJson, sendSse } from '../../fakes/upstream';
@@ -90,12 +91,7 @@ describe('gemini provider through the gateway', () => {
     );
     const from = gemini.received.length;
     const stream = await client.chat.completions.create({ model: 'flash', messages: [{ role: 'user', content: 'Count' }], stream: true, stream_options: { include_usage: true } });
-    let text = '';
-    let usage: OpenAI.CompletionUsage | null | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, usage } = await readChatStream(stream);
     expect(text).toBe('Eins, zwei, drei');
     expect(usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 6, total_tokens: 16 });
     expect(gemini.received[from]!.path).toBe(`/v1beta/models/${MODEL}:streamGenerateContent?alt=sse`);

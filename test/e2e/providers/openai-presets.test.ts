@@ -3,6 +3,7 @@
 // x_groq) still reaches the caller as OpenAI's and is priced. The fake speaks OpenAI's wire format.
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readChatStream } from '../../helpers/chat-stream';
 import { baseConfig, startTestGateway, type TestGateway } from '../../helpers/gateway';
 import { openaiCompletion, sendJson, sendSse, startFakeUpstream, type FakeUpstream } from '../../fakes/upstream';
 
@@ -65,8 +66,7 @@ describe('OpenAI-compatible presets through the gateway', () => {
     const usage = { prompt_tokens: 12, completion_tokens: 2, total_tokens: 14 };
     upstream.handle((_req, res) => sendSse(res, [chunk('l', { role: 'assistant', content: 'a b' }, null), chunk('l', {}, 'stop', { x_groq: { id: 'req_1', usage } }), 'data: [DONE]\n\n']));
     const stream = await client.chat.completions.create({ model: 'groq', messages: [{ role: 'user', content: 'x' }], stream: true, stream_options: { include_usage: true } });
-    const chunks: OpenAI.ChatCompletionChunk[] = [];
-    for await (const c of stream) chunks.push(c);
+    const { chunks } = await readChatStream(stream);
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage });
   });
 
@@ -78,8 +78,7 @@ describe('OpenAI-compatible presets through the gateway', () => {
     const { data: stream, response } = await client.chat.completions
       .create({ model: 'mistral', messages: [{ role: 'user', content: 'x' }], max_completion_tokens: 20, seed: 3, user: 'u1', stream: true, stream_options: { include_usage: true } })
       .withResponse();
-    const chunks: OpenAI.ChatCompletionChunk[] = [];
-    for await (const c of stream) chunks.push(c);
+    const { chunks } = await readChatStream(stream);
     const [sent] = upstream.received.slice(from);
     expect(sent!.headers.authorization).toBe('Bearer mistral-own-key');
     expect(sent!.body).toEqual({ model: 'mistral-small-latest', messages: [{ role: 'user', content: 'x' }], max_tokens: 20, random_seed: 3, stream: true });

@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { anthropicStreamTranslator, fromAnthropicMessage, type AnthropicMessage } from '../../../../lambdas/providers/anthropic/response';
-import { ChunkBuilder, pumpStream, sseJson } from '../../../../lambdas/providers/shared/stream';
+import { ChunkBuilder } from '../../../../lambdas/providers/shared/stream';
 import { ProviderError } from '../../../../lambdas/providers/types';
-import { chunkedResponse, collect, expectGoldenStream, fixture, fixtureText, type GoldenStream } from '../../../helpers/provider-fixtures';
+import { collect, throughSse, expectGoldenStream, fixture, fixtureText, type GoldenStream } from '../../../helpers/provider-fixtures';
 
 const CREATED = 1_700_000_000;
 
 function translate(text: string, chunkSize = Infinity, jsonTool?: string) {
-  const res = chunkedResponse(text, chunkSize);
-  const stream = pumpStream(sseJson(res), anthropicStreamTranslator(new ChunkBuilder('chatcmpl-test', 'claude-x', CREATED), jsonTool) as never, { cancel: () => res.cancel() });
-  return { res, stream };
+  return throughSse(text, anthropicStreamTranslator(new ChunkBuilder('chatcmpl-test', 'claude-x', CREATED), jsonTool), chunkSize);
 }
 
 describe('anthropic answer mapping', () => {

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { cohereStreamTranslator, fromCohereResponse, type CohereChatResponse } from '../../../../lambdas/providers/cohere/response';
-import { ChunkBuilder, pumpStream, sseJson } from '../../../../lambdas/providers/shared/stream';
-import { chunkedResponse, collect, expectGoldenStream, fixture, fixtureText, type GoldenStream } from '../../../helpers/provider-fixtures';
+import { ChunkBuilder } from '../../../../lambdas/providers/shared/stream';
+import { collect, throughSse, expectGoldenStream, fixture, fixtureText, type GoldenStream } from '../../../helpers/provider-fixtures';
 
 const CREATED = 1_700_000_000;
 
 function translate(text: string, chunkSize = Infinity) {
-  const res = chunkedResponse(text, chunkSize);
-  return pumpStream(sseJson(res), cohereStreamTranslator(new ChunkBuilder('chatcmpl-test', 'command-a-03-2025', CREATED)) as never, { cancel: () => res.cancel() });
+  return throughSse(text, cohereStreamTranslator(new ChunkBuilder('chatcmpl-test', 'command-a-03-2025', CREATED)), chunkSize).stream;
 }
 
 describe('cohere answer mapping', () => {

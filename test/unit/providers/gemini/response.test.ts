@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { fromGeminiResponse, geminiStreamTranslator, type GeminiResponse } from '../../../../lambdas/providers/gemini/response';
-import { ChunkBuilder, pumpStream, sseJson } from '../../../../lambdas/providers/shared/stream';
-import { chunkedResponse, collect, expectGoldenStream, fixture, fixtureText, type GoldenStream } from '../../../helpers/provider-fixtures';
+import { ChunkBuilder } from '../../../../lambdas/providers/shared/stream';
+import { collect, throughSse, expectGoldenStream, fixture, fixtureText, type GoldenStream } from '../../../helpers/provider-fixtures';
 
 const CREATED = 1_700_000_000;
 
 function translate(text: string, chunkSize = Infinity) {
-  const res = chunkedResponse(text, chunkSize);
-  return pumpStream(sseJson(res), geminiStreamTranslator(new ChunkBuilder('chatcmpl-test', 'gemini-x', CREATED)) as never, { cancel: () => res.cancel() });
+  return throughSse(text, geminiStreamTranslator(new ChunkBuilder('chatcmpl-test', 'gemini-x', CREATED)), chunkSize).stream;
 }
 
 describe('gemini answer mapping', () => {
