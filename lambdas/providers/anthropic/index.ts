@@ -2,23 +2,18 @@
 import type { ProviderFactory } from '../types';
 import { ProviderError } from '../types';
 import { epochSeconds, newId } from '../shared/ids';
-import { keyResolver } from '../shared/keys';
 import { ChunkBuilder, translateSse } from '../shared/stream';
-import { providerCall, readJson } from '../shared/transport';
+import { keyedHttpProvider, readJson } from '../shared/transport';
 import { anthropicHeaders, anthropicUrl } from './endpoint';
 import { mapAnthropicError } from './errors';
 import { toAnthropicRequest } from './request';
 import { anthropicStreamTranslator, fromAnthropicMessage, type AnthropicMessage } from './response';
 
 export const createAnthropicProvider: ProviderFactory = (config, deps) => {
-  const apiKey = keyResolver(config, deps.secrets);
-  const call = providerCall(deps.http, apiKey, (key) => anthropicHeaders(config, key), mapAnthropicError);
+  const { identity, call } = keyedHttpProvider(config, deps, (key) => anthropicHeaders(config, key), mapAnthropicError);
 
   return {
-    id: config.id,
-    type: config.type,
-    config,
-    isConfigured: apiKey.isConfigured,
+    ...identity,
 
     async chat(req, model, opts) {
       const { body, jsonTool } = toAnthropicRequest(req, model, config, false);

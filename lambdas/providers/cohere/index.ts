@@ -3,9 +3,8 @@ import type { ProviderFactory } from '../types';
 import { embeddingsList, embeddingTexts } from '../shared/embeddings';
 import { malformed } from '../shared/errors';
 import { epochSeconds, newId } from '../shared/ids';
-import { keyResolver } from '../shared/keys';
 import { ChunkBuilder, translateSse } from '../shared/stream';
-import { providerCall, readJson } from '../shared/transport';
+import { keyedHttpProvider, readJson } from '../shared/transport';
 import { cohereHeaders, cohereUrl } from './endpoint';
 import { mapCohereError } from './errors';
 import { toCohereEmbedRequest, toCohereRequest } from './request';
@@ -17,14 +16,10 @@ interface CohereEmbedResponse {
 }
 
 export const createCohereProvider: ProviderFactory = (config, deps) => {
-  const apiKey = keyResolver(config, deps.secrets);
-  const call = providerCall(deps.http, apiKey, (key) => cohereHeaders(config, key), mapCohereError);
+  const { identity, call } = keyedHttpProvider(config, deps, (key) => cohereHeaders(config, key), mapCohereError);
 
   return {
-    id: config.id,
-    type: config.type,
-    config,
-    isConfigured: apiKey.isConfigured,
+    ...identity,
 
     async chat(req, model, opts) {
       const res = await call(cohereUrl(config, '/v2/chat'), toCohereRequest(req, model, config, false), opts);

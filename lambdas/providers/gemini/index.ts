@@ -3,9 +3,8 @@ import type { ProviderFactory } from '../types';
 import { embeddingsList, embeddingTexts } from '../shared/embeddings';
 import { malformed } from '../shared/errors';
 import { epochSeconds, newId } from '../shared/ids';
-import { keyResolver } from '../shared/keys';
 import { ChunkBuilder, translateSse } from '../shared/stream';
-import { providerCall, readJson } from '../shared/transport';
+import { keyedHttpProvider, readJson } from '../shared/transport';
 import { geminiHeaders, geminiModelsUrl, geminiUrl } from './endpoint';
 import { mapGeminiError } from './errors';
 import { toGeminiEmbedRequest, toGeminiRequest } from './request';
@@ -17,14 +16,10 @@ interface GeminiEmbedResponse {
 }
 
 export const createGeminiProvider: ProviderFactory = (config, deps) => {
-  const apiKey = keyResolver(config, deps.secrets);
-  const call = providerCall(deps.http, apiKey, (key) => geminiHeaders(config, key), mapGeminiError);
+  const { identity, call } = keyedHttpProvider(config, deps, (key) => geminiHeaders(config, key), mapGeminiError);
 
   return {
-    id: config.id,
-    type: config.type,
-    config,
-    isConfigured: apiKey.isConfigured,
+    ...identity,
 
     async chat(req, model, opts) {
       const res = await call(geminiUrl(config, model, 'generateContent'), toGeminiRequest(req, config), opts);

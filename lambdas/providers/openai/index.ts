@@ -2,8 +2,7 @@
 // Cerebras, DeepSeek, Ollama, vLLM), selected by baseUrl or by a preset that fills it in.
 import type { ChatCompletion, EmbeddingsResponse } from '../../core/openai/chat-response';
 import type { ProviderFactory } from '../types';
-import { keyResolver } from '../shared/keys';
-import { providerCall, readJson } from '../shared/transport';
+import { keyedHttpProvider, readJson } from '../shared/transport';
 import { openaiHeaders, openaiUrl } from './endpoint';
 import { mapOpenAIError } from './errors';
 import { applyPreset } from './presets';
@@ -12,14 +11,10 @@ import { normalizeCompletion, readOpenAIStream } from './response';
 
 export const createOpenAIProvider: ProviderFactory = (entry, deps) => {
   const { config, preset } = applyPreset(entry);
-  const apiKey = keyResolver(config, deps.secrets);
-  const call = providerCall(deps.http, apiKey, (key, opts) => openaiHeaders(config, key, opts.requestId), mapOpenAIError);
+  const { identity, call } = keyedHttpProvider(config, deps, (key, opts) => openaiHeaders(config, key, opts.requestId), mapOpenAIError);
 
   return {
-    id: config.id,
-    type: config.type,
-    config,
-    isConfigured: apiKey.isConfigured,
+    ...identity,
 
     async chat(req, model, opts) {
       const res = await call(openaiUrl(config, '/chat/completions'), toOpenAIChatBody(req, model, false, preset), opts);
