@@ -11,6 +11,13 @@ export interface FakeProvider extends FakeUpstream {
   bodies<T = Record<string, unknown>>(from?: number): T[];
 }
 
+/** A reply that never answers; `closed` resolves when the caller gives up and closes the connection. */
+export function hangingReply(): { handler: FakeHandler; closed: Promise<void> } {
+  let onClose!: () => void;
+  const closed = new Promise<void>((resolve) => (onClose = resolve));
+  return { handler: (_req, res) => void res.on('close', onClose), closed };
+}
+
 type Check = (req: ReceivedRequest) => { status: number; type: string; message: string } | undefined;
 
 /** A fake that refuses what `check` finds wrong (answered by `refuse`) and otherwise replies as scripted. */
@@ -41,6 +48,7 @@ function checkAnthropic(apiKey: string): Check {
   return (req) => {
     if (req.headers['x-api-key'] !== apiKey) return { status: 401, type: 'authentication_error', message: 'invalid x-api-key' };
     if (!req.headers['anthropic-version']) return { status: 400, type: 'invalid_request_error', message: 'anthropic-version: header is required' };
+    if (req.method === 'GET' && req.path.startsWith('/v1/models')) return undefined; // the models list, as scripted
     if (req.method !== 'POST' || req.path !== '/v1/messages') return { status: 404, type: 'not_found_error', message: `no route ${req.method} ${req.path}` };
     const body = req.body as { model?: unknown; max_tokens?: unknown; temperature?: number; messages?: Array<{ role: string; content: string | Block[] }> };
     if (typeof body?.model !== 'string') return invalid('model: Field required');

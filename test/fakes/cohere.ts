@@ -20,6 +20,7 @@ export function startFakeCohere(apiKey: string): Promise<FakeProvider> {
   return startCheckedFake(
     (req) => {
       if (req.headers.authorization !== `Bearer ${apiKey}`) return { status: 401, type: 'auth', message: 'invalid api token' };
+      if (req.method === 'GET' && req.path.startsWith('/v1/models')) return undefined; // the models list, as scripted
       if (req.method !== 'POST' || (req.path !== '/v2/chat' && req.path !== '/v2/embed')) return { status: 404, type: 'route', message: `no route ${req.path}` };
       if (req.path === '/v2/embed') {
         const embed = req.body as { texts?: unknown; input_type?: unknown };

@@ -21,6 +21,7 @@ export function startFakeGemini(apiKey: string): Promise<FakeProvider> {
       if (req.headers['x-goog-api-key'] !== apiKey) {
         return { status: 400, type: 'API_KEY_INVALID', message: 'API key not valid. Please pass a valid API key.' };
       }
+      if (req.method === 'GET' && req.path.startsWith('/v1beta/models?')) return undefined; // the models list, as scripted
       if (!/^\/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent\?alt=sse|embedContent|batchEmbedContents)$/.test(req.path)) {
         return { status: 404, type: 'NOT_FOUND', message: `no route ${req.path}` };
       }

@@ -1,7 +1,7 @@
 // OpenAI chat request → Cohere v2 chat request. Cohere's v2 messages are close to OpenAI's; what differs:
 // text next to tool calls is the assistant's `tool_plan`, tool_choice has no "auto" and names no function
 // (a named choice becomes REQUIRED over that one tool), and sampling fields have Cohere's names and ranges.
-import { maxOutputTokens, type ChatMessage, type ChatRequest, type EmbeddingsRequest, type ToolCall, type UserContentPart } from '../../core/openai/chat-request';
+import { maxOutputTokens, messageText, type ChatMessage, type ChatRequest, type EmbeddingsRequest, type ToolCall, type UserContentPart } from '../../core/openai/chat-request';
 import type { ProviderConfig } from '../../core/config/schema';
 import { unsupported } from '../shared/errors';
 import { applyParams, stopList, type ParamRule } from '../shared/params';
@@ -65,17 +65,17 @@ function toCohereMessage(m: ChatMessage): CohereMessage {
   switch (m.role) {
     case 'system':
     case 'developer':
-      return { role: 'system', content: typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join('') };
+      return { role: 'system', content: messageText(m.content) };
     case 'user':
       return { role: 'user', content: typeof m.content === 'string' ? m.content : m.content.map(userPart) };
     case 'assistant': {
-      const text = typeof m.content === 'string' ? m.content : (m.content ?? []).map((p) => (p.type === 'text' ? p.text : p.refusal)).join('');
+      const text = messageText(m.content);
       if (m.function_call) throw unsupported('cohere', 'legacy function_call messages (send tools and tool_calls)');
       if (!m.tool_calls?.length) return { role: 'assistant', content: text };
       return { role: 'assistant', ...(text ? { tool_plan: text } : {}), tool_calls: m.tool_calls };
     }
     case 'tool':
-      return { role: 'tool', tool_call_id: m.tool_call_id, content: typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join('') };
+      return { role: 'tool', tool_call_id: m.tool_call_id, content: messageText(m.content) };
     case 'function':
       throw unsupported('cohere', 'legacy function messages (send tools and tool messages)');
   }

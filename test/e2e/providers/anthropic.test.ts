@@ -4,7 +4,7 @@ import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChatStream } from '../../helpers/chat-stream';
 import { baseConfig, startTestGateway, TEST_KEY, type TestGateway } from '../../helpers/gateway';
-import { anthropicMessage, anthropicTextEvents, sendAnthropicError, sseEvent, startFakeAnthropic, type FakeProvider } from '../../fakes/anthropic';
+import { anthropicMessage, anthropicTextEvents, hangingReply, sendAnthropicError, sseEvent, startFakeAnthropic, type FakeProvider } from '../../fakes/anthropic';
 import { sendJson, sendSse } from '../../fakes/upstream';
 
 const ANTHROPIC_KEY = 'sk-ant-fake-key-3c2b1a';
@@ -26,13 +26,15 @@ describe('anthropic provider through the gateway', () => {
       baseConfig({
         providers: [
           { id: 'claude', type: 'anthropic', baseUrl: claude.url, apiKeyEnv: 'ANTHROPIC_KEY_FOR_TEST', models: [MODEL] },
+          { id: 'claude-slow', type: 'anthropic', baseUrl: claude.url, apiKeyEnv: 'ANTHROPIC_KEY_FOR_TEST', timeoutMs: 300 },
           { id: 'mock', type: 'mock' },
         ],
         models: [
           { name: 'smart', targets: [{ provider: 'claude', model: MODEL }] },
           { name: 'smart-or-mock', targets: [{ provider: 'claude', model: MODEL }, { provider: 'mock', model: 'echo' }] },
+          { name: 'slow-or-mock', targets: [{ provider: 'claude-slow', model: MODEL }, { provider: 'mock', model: 'echo' }] },
         ],
-        tenants: [{ id: 'test', apiKeys: [TEST_KEY], models: ['smart', 'smart-or-mock', 'claude/*'] }],
+        tenants: [{ id: 'test', apiKeys: [TEST_KEY], models: ['smart', 'smart-or-mock', 'slow-or-mock', 'claude/*'] }],
         pricing: { [MODEL]: { inputPerMTok: 3, outputPerMTok: 15, cachedInputPerMTok: 0.3, cacheWritePerMTok: 3.75 }, echo: { inputPerMTok: 0, outputPerMTok: 0 } },
       }),
       { env: { ANTHROPIC_KEY_FOR_TEST: ANTHROPIC_KEY } },
@@ -206,6 +208,21 @@ describe('anthropic provider through the gateway', () => {
     expect(body).toContain('Partial');
     expect(body).toContain('"error"');
     expect(body).not.toContain('[DONE]');
+  });
+
+  it('aborts a call that outlives the entry’s timeoutMs, and falls over', async () => {
+    const hang = hangingReply();
+    claude.reply(hang.handler);
+    const { response } = await client.chat.completions.create({ model: 'slow-or-mock', messages: [{ role: 'user', content: 'hello?' }] }).withResponse();
+    expect(response.headers.get('x-gateway-provider')).toBe('mock');
+    await expect(Promise.race([hang.closed.then(() => 'aborted'), new Promise((r) => setTimeout(r, 2000, 'still open'))])).resolves.toBe('aborted');
+  });
+
+  it('probes with the cheapest authenticated call, the models list', async () => {
+    claude.reply((_req, res) => sendJson(res, 200, { data: [], has_more: false, first_id: null, last_id: null }));
+    const from = claude.received.length;
+    await gw.runtime.deps.providers.get('claude')!.probe({ signal: new AbortController().signal, requestId: 'probe-1' });
+    expect(claude.received[from]).toMatchObject({ method: 'GET', path: '/v1/models?limit=1', headers: { 'x-api-key': ANTHROPIC_KEY } });
   });
 
   it('lists its models as provider/model and its aliases', async () => {

@@ -6,7 +6,7 @@ import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChatStream } from '../../helpers/chat-stream';
 import { baseConfig, startTestGateway, type TestGateway } from '../../helpers/gateway';
-import type { FakeProvider } from '../../fakes/anthropic';
+import { hangingReply, type FakeProvider } from '../../fakes/anthropic';
 import {
   BEDROCK_USAGE,
   bedrockRoute,
@@ -48,12 +48,14 @@ describe('bedrock provider through the gateway', () => {
         providers: [
           { id: 'aws', type: 'bedrock', region: REGION, baseUrl: bedrock.url, models: [MODEL, 'amazon.titan-embed-text-v2:0', 'cohere.embed-english-v3'] },
           { id: 'aws-elsewhere', type: 'bedrock', region: 'us-east-1', baseUrl: bedrock.url },
+          { id: 'aws-slow', type: 'bedrock', region: REGION, baseUrl: bedrock.url, timeoutMs: 300 },
           { id: 'mock', type: 'mock' },
         ],
         models: [
           { name: 'sonnet', targets: [{ provider: 'aws', model: MODEL }] },
           { name: 'sonnet-or-mock', targets: [{ provider: 'aws', model: MODEL }, { provider: 'mock', model: 'echo' }] },
           { name: 'other-region', targets: [{ provider: 'aws-elsewhere', model: MODEL }, { provider: 'mock', model: 'echo' }] },
+          { name: 'slow-or-mock', targets: [{ provider: 'aws-slow', model: MODEL }, { provider: 'mock', model: 'echo' }] },
           { name: 'titan', targets: [{ provider: 'aws', model: 'amazon.titan-embed-text-v2:0' }] },
           { name: 'cohere-embed', targets: [{ provider: 'aws', model: 'cohere.embed-english-v3' }] },
         ],
@@ -206,6 +208,22 @@ describe('bedrock provider through the gateway', () => {
     expect(cohere.data.map((d) => d.embedding)).toEqual([[0.1], [0.2]]);
     expect(bedrockRoute(bedrock.received[afterTitan]!.path)).toEqual({ modelId: 'cohere.embed-english-v3', action: 'invoke' });
     expect(bedrock.bodies(afterTitan)[0]).toEqual({ texts: ['a', 'b'], input_type: 'search_document', embedding_types: ['float'] });
+  });
+
+  it('aborts an SDK call that outlives the entry’s timeoutMs, and falls over', async () => {
+    for (const stream of [false, true]) {
+      const hang = hangingReply();
+      bedrock.reply(hang.handler);
+      const { response } = await client.chat.completions.create({ model: 'slow-or-mock', stream, messages: [{ role: 'user', content: 'hello?' }] }).withResponse();
+      expect(response.headers.get('x-gateway-provider')).toBe('mock');
+      await expect(Promise.race([hang.closed.then(() => 'aborted'), new Promise((r) => setTimeout(r, 2000, 'still open'))])).resolves.toBe('aborted');
+    }
+  });
+
+  it('probes by resolving the IAM credentials', async () => {
+    const from = bedrock.received.length;
+    await expect(gw.runtime.deps.providers.get('aws')!.probe({ signal: new AbortController().signal, requestId: 'probe-1' })).resolves.toBeUndefined();
+    expect(bedrock.received.length).toBe(from);
   });
 
   it('lists its models as provider/model', async () => {

@@ -164,6 +164,13 @@ describe('cohere provider through the gateway', () => {
     expect(cohere.bodies(from)[0]).toEqual({ model: 'embed-v4.0', texts: ['a', 'b'], input_type: 'search_document', embedding_types: ['float'] });
   });
 
+  it('probes with the cheapest authenticated call, the models list', async () => {
+    cohere.reply((_req, res) => sendJson(res, 200, { models: [] }));
+    const from = cohere.received.length;
+    await gw.runtime.deps.providers.get('cohere')!.probe({ signal: new AbortController().signal, requestId: 'probe-1' });
+    expect(cohere.received[from]).toMatchObject({ method: 'GET', path: '/v1/models?page_size=1', headers: { authorization: `Bearer ${COHERE_KEY}` } });
+  });
+
   it('lists its models as provider/model', async () => {
     const ids = (await client.models.list()).data.map((m) => m.id);
     expect(ids).toEqual(expect.arrayContaining(['command', `cohere/${MODEL}`, 'cohere/embed-v4.0']));

@@ -199,6 +199,13 @@ describe('gemini provider through the gateway', () => {
     expect(batch!.body).toEqual({ requests: [{ model: 'models/text-embedding-004', content: { parts: [{ text: 'a' }] } }, { model: 'models/text-embedding-004', content: { parts: [{ text: 'b' }] } }] });
   });
 
+  it('probes with the cheapest authenticated call, the models list', async () => {
+    gemini.reply((_req, res) => sendJson(res, 200, { models: [] }));
+    const from = gemini.received.length;
+    await gw.runtime.deps.providers.get('google')!.probe({ signal: new AbortController().signal, requestId: 'probe-1' });
+    expect(gemini.received[from]).toMatchObject({ method: 'GET', path: '/v1beta/models?pageSize=1', headers: { 'x-goog-api-key': GEMINI_KEY } });
+  });
+
   it('lists its models as provider/model', async () => {
     const ids = (await client.models.list()).data.map((m) => m.id);
     expect(ids).toEqual(expect.arrayContaining(['flash', `google/${MODEL}`, 'google/text-embedding-004']));
