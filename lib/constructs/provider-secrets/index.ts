@@ -18,7 +18,7 @@ export interface KeyedProvider {
   readonly providerType: ProviderConfig['type'];
   readonly secretName: string;
   readonly baseUrl?: string;
-  readonly preset?: string;
+  readonly preset?: ProviderConfig['preset'];
   readonly headers?: Record<string, string>;
 }
 
