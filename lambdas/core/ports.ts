@@ -193,7 +193,7 @@ export interface ProviderHealthStore {
  * Breaker state shared by every instance in a region: single-item conditional updates only. A breaker key
  * is a provider id, or provider-id/model for per-model breakers.
  */
-export interface BreakerStore extends ProviderHealthStore {
+export interface BreakerStore {
   /** one round trip: these breakers (absent ones are missing from the map) and these providers' last health */
   read(breakerKeys: readonly string[], providerIds: readonly string[]): Promise<{ breakers: Map<string, SharedBreaker>; health: Map<string, ProviderHealth> }>;
   /** add an instance's window counts (buckets of `bucketMs`); the breaker as stored after */

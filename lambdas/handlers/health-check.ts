@@ -1,10 +1,10 @@
-// The scheduled provider health check (every minute): probe each configured provider, record health and
-// latency in the breaker table and as ProviderHealthy metrics. A thin handler over runHealthChecks.
+// Scheduled (every minute) provider health check: probes each configured provider, records the result in
+// the breaker table and as ProviderHealthy metrics, which the "no healthy provider" alarm watches.
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseGatewayConfig } from '../core/config/load';
-import { runHealthChecks } from '../core/health/check-providers';
+import { checkProviders } from '../core/health/check-providers';
 import { dynamoClient } from '../adapters/dynamodb/client';
-import { DynamoBreakerStore } from '../adapters/dynamodb/breaker-store';
+import { DynamoProviderHealthStore } from '../adapters/dynamodb/provider-health';
 import { tableNamesFromEnv } from '../adapters/dynamodb/tables';
 import { NodeHttpClient } from '../adapters/http/node-http-client';
 import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
@@ -24,9 +24,9 @@ const secrets = new ChainedSecretSource([
   new SecretsManagerSource(new SecretsManagerClient({}), systemClock, env.SECRET_CACHE_TTL_MS),
 ]);
 const providers = createProviders(config.providers, { http: new NodeHttpClient(), secrets, clock: systemClock, logger });
-const store = new DynamoBreakerStore(dynamoClient({ region: env.AWS_REGION }), tableNamesFromEnv(env).breakerState, env.AWS_REGION);
+const store = new DynamoProviderHealthStore(dynamoClient({ region: env.AWS_REGION }), tableNamesFromEnv(env).breakerState);
 
 export const handler = async (): Promise<{ canServe: boolean }> => {
-  const { canServe } = await runHealthChecks({ providers, store, clock: systemClock, logger, metrics, region: env.AWS_REGION });
+  const { canServe } = await checkProviders({ providers, store, clock: systemClock, logger, metrics, region: env.AWS_REGION });
   return { canServe };
 };

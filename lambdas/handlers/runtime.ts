@@ -37,8 +37,7 @@ export interface Runtime {
   deps: GatewayDeps;
   tables: TableNames;
   dynamo: DynamoDBClient;
-  /** breakers and provider health (the health check records into it too) */
-  breakerStore: DynamoBreakerStore;
+
   close(): void;
 }
 
@@ -74,7 +73,6 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     deps,
     tables,
     dynamo,
-    breakerStore,
     close() {
       if (http instanceof NodeHttpClient) http.close();
       dynamo.destroy();

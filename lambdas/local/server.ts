@@ -7,6 +7,7 @@ import type { GatewayConfig } from '../core/config/schema';
 import type { Logger, Metrics } from '../core/ports';
 import { runHealthChecks, type HealthCheckResult } from '../core/health/check-providers';
 import { ensureTables } from '../adapters/dynamodb/create-tables';
+import { DynamoProviderHealthStore } from '../adapters/dynamodb/provider-health';
 import { EnvSecretSource } from '../adapters/secrets/secret-sources';
 import { gatewayEnvironment } from '../handlers/environment';
 import { streamingHandler } from '../handlers/response-stream';
@@ -77,8 +78,9 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
   const { port } = server.address() as AddressInfo;
 
   const { deps } = runtime;
+  const healthStore = new DynamoProviderHealthStore(runtime.dynamo, runtime.tables.breakerState);
   const checkHealth = async () => {
-    const result = await runHealthChecks({ ...deps, store: runtime.breakerStore });
+    const result = await runHealthChecks({ ...deps, store: healthStore });
     deps.resilience.breakers.noteHealth(result.providers);
     return result;
   };

@@ -1,15 +1,15 @@
-// Circuit breakers and provider health in the breaker table, shared by every instance of a region.
+// Circuit breakers in the breaker table, shared by every instance of a region.
 // Single-item conditional updates only (dynalite has no transactions, and they are cheaper anyway):
 //   BREAKER#<provider[/model]> / REGION#<region> → state, version, since, openUntil, reason,
 //       n<slot> f<slot> e<slot> (calls, failures and bucket start of window slot 0-9),
 //       leaseVersion, leaseUntil, leaseCount (half-open probe lease), expiresAt
-//   HEALTH#<provider>          / REGION#<region> → healthy, configured, latencyMs, checkedAt, error, expiresAt
+//   HEALTH#<provider>          / REGION#<region> → the health check's last probe (written by
+//       DynamoProviderHealthStore, read here beside the breakers in the same round trip)
 // Time-limited things (cooldown, lease) are compared with the caller's clock, never left to TTL, which
 // dynalite does not run and DynamoDB runs late.
 import {
   BatchGetItemCommand,
   type BatchGetItemCommandOutput,
-  PutItemCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -17,18 +17,20 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { BreakerRecord, BreakerStore, ProviderHealth, SharedBreaker, WindowBucket } from '../../core/ports';
 import { WINDOW_BUCKETS } from '../../core/resilience/rolling-window';
-import { num, str, toItem } from './marshal';
+import { num, str } from './marshal';
+import { healthFromItem, providerHealthKey } from './provider-health';
 
 /** a breaker nobody touched for a week is dropped by TTL (a provider removed from the config) */
 const RETENTION_SECONDS = 7 * 24 * 3600;
-const HEALTH_RETENTION_SECONDS = 24 * 3600;
 /** BatchGetItem reads at most 100 keys */
 const BATCH_GET_LIMIT = 100;
 
-export const breakerKeys = {
-  breaker: (key: string, region: string) => ({ pk: { S: `BREAKER#${key}` }, sk: { S: `REGION#${region}` } }),
-  health: (providerId: string, region: string) => ({ pk: { S: `HEALTH#${providerId}` }, sk: { S: `REGION#${region}` } }),
-};
+export const breakerKey = (key: string, region: string) => ({ pk: { S: `BREAKER#${key}` }, sk: { S: `REGION#${region}` } });
+
+function healthKey(providerId: string, region: string): Item {
+  const { pk, sk } = providerHealthKey(providerId, region);
+  return { pk: { S: pk }, sk: { S: sk } };
+}
 
 type Item = Record<string, AttributeValue>;
 
@@ -40,7 +42,7 @@ export class DynamoBreakerStore implements BreakerStore {
   ) {}
 
   async read(breakerKeyList: readonly string[], providerIds: readonly string[]) {
-    const keys = [...breakerKeyList.map((k) => breakerKeys.breaker(k, this.region)), ...providerIds.map((p) => breakerKeys.health(p, this.region))];
+    const keys = [...breakerKeyList.map((k) => breakerKey(k, this.region)), ...providerIds.map((p) => healthKey(p, this.region))];
     const items: Item[] = [];
     for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
       let pending: Item[] | undefined = keys.slice(i, i + BATCH_GET_LIMIT);
@@ -56,7 +58,7 @@ export class DynamoBreakerStore implements BreakerStore {
     for (const item of items) {
       const pk = str(item, 'pk') ?? '';
       if (pk.startsWith('BREAKER#')) breakers.set(pk.slice('BREAKER#'.length), parseBreaker(item));
-      else if (pk.startsWith('HEALTH#')) health.set(pk.slice('HEALTH#'.length), parseHealth(pk.slice('HEALTH#'.length), item));
+      else if (pk.startsWith('HEALTH#')) health.set(pk.slice('HEALTH#'.length), healthFromItem(item));
     }
     return { breakers, health };
   }
@@ -133,33 +135,10 @@ export class DynamoBreakerStore implements BreakerStore {
     return false;
   }
 
-  async record(region: string, results: readonly ProviderHealth[]): Promise<void> {
-    await Promise.all(
-      results.map((r) =>
-        this.client.send(
-          new PutItemCommand({
-            TableName: this.tableName,
-            Item: {
-              ...breakerKeys.health(r.providerId, region),
-              ...toItem({
-                healthy: r.healthy,
-                configured: r.configured,
-                latencyMs: r.latencyMs,
-                checkedAt: r.checkedAt,
-                error: r.error,
-                expiresAt: expiresAt(r.checkedAt, HEALTH_RETENTION_SECONDS),
-              }),
-            },
-          }),
-        ),
-      ),
-    );
-  }
-
   /** the item after the update, or undefined when its condition did not hold */
   private async update(key: string, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>): Promise<Item | undefined> {
     try {
-      const out = await this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: breakerKeys.breaker(key, this.region), ...input }));
+      const out = await this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: breakerKey(key, this.region), ...input }));
       return out.Attributes ?? {};
     } catch (err) {
       if ((err as Error).name === 'ConditionalCheckFailedException') return undefined;
@@ -180,17 +159,6 @@ function parseBreaker(item: Item): SharedBreaker {
     openUntil: item.openUntil ? num(item, 'openUntil') : undefined,
     reason: str(item, 'reason'),
     buckets: buckets.sort((a, b) => a.start - b.start),
-  };
-}
-
-function parseHealth(providerId: string, item: Item): ProviderHealth {
-  return {
-    providerId,
-    configured: item.configured?.BOOL !== false,
-    healthy: item.healthy?.BOOL === true,
-    latencyMs: num(item, 'latencyMs'),
-    checkedAt: num(item, 'checkedAt'),
-    error: str(item, 'error'),
   };
 }
 

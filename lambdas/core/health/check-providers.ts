@@ -53,7 +53,7 @@ export async function runHealthChecks(deps: HealthCheckDeps): Promise<HealthChec
   return { providers: results, canServe };
 }
 
-/** the name kept for callers written against the first version of this use case */
+/** the name the scheduled handler and its tests use */
 export const checkProviders = runHealthChecks;
 
 async function probeOne(provider: Provider, deps: HealthCheckDeps, timeoutMs: number): Promise<ProviderHealth> {
@@ -77,9 +77,10 @@ async function probeOne(provider: Provider, deps: HealthCheckDeps, timeoutMs: nu
 /** a short reason (status, code or error name): a provider's message may echo request details */
 function reasonOf(err: unknown): string {
   if (err && typeof err === 'object') {
-    const e = err as { status?: number; code?: string; name?: string };
+    const e = err as { status?: number; code?: unknown; name?: string };
     if (typeof e.status === 'number' && e.status > 0) return `HTTP ${e.status}`;
-    if (e.code) return String(e.code);
+    // string codes are errno-like (ECONNREFUSED); DOMException carries a legacy numeric code: use its name
+    if (typeof e.code === 'string' && e.code) return e.code;
     if (e.name) return e.name;
   }
   return 'unknown';

@@ -182,8 +182,9 @@ class Execution<T> {
 
   /**
    * The next target to call, and when: the first (in plan order) that may go now; else the soonest of the
-   * rest — one waiting out a backoff or a throttle, or one whose breaker is open, tried anyway (forced), the
-   * cooldown ending first winning ties. Undefined when nothing is left before the deadline.
+   * rest — one waiting out a backoff or a short throttle (at most retry.maxDelayMs), or one whose breaker is
+   * open, tried anyway (forced), the cooldown ending first winning ties. Undefined when nothing is left
+   * before the deadline.
    */
   private choose(now: number): { slot: Slot; at: number; forced: boolean } | undefined {
     const live = this.slots.filter((s) => this.eligible(s, now));
@@ -194,6 +195,8 @@ class Execution<T> {
     }
     let best: { slot: Slot; at: number; forced: boolean; opensAt: number } | undefined;
     for (const slot of live) {
+      // a long Retry-After is the client's to wait out (it gets retry-after), not a held connection's
+      if (slot.readyAt - now > slot.retry.maxDelayMs) continue;
       const forced = this.blocked(slot, now);
       const candidate = { slot, at: Math.max(slot.readyAt, now), forced, opensAt: forced ? slot.entry.breaker.availableAt(now) : now };
       if (!best || candidate.at < best.at || (candidate.at === best.at && candidate.opensAt < best.opensAt)) best = candidate;

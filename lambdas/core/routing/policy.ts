@@ -1,7 +1,7 @@
 // Per-request routing hints, from the request's `metadata` or the `x-gateway-policy` header (which wins):
 // task, sensitivity, max latency, max cost, and a strategy override. The header takes JSON or
 // `key=value` pairs separated by ";" or ",".
-import { z } from 'zod';
+import * as z from 'zod';
 import { STRATEGIES } from '../config/schema';
 import { errors } from '../errors';
 

@@ -2,6 +2,7 @@
 // half-open probes across instances, and add window counts from many writers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBreakerStore } from '../../../lambdas/adapters/dynamodb/breaker-store';
+import { DynamoProviderHealthStore } from '../../../lambdas/adapters/dynamodb/provider-health';
 import { validateGatewayConfig } from '../../../lambdas/core/config/load';
 import type { Alert } from '../../../lambdas/core/ports';
 import { Resilience } from '../../../lambdas/core/resilience/resilience';
@@ -69,10 +70,12 @@ describe('DynamoBreakerStore', () => {
     expect(shared.buckets.find((b) => b.start === 3_000)).toBeUndefined();
   });
 
-  it('records provider health where read() finds it', async () => {
+  it('reads the health check\'s last probe in the same round trip as the breakers', async () => {
     const store = freshStore();
     const region = `test-${seq}`;
-    await store.record(region, [{ providerId: 'p', configured: true, healthy: false, latencyMs: 42, checkedAt: 1_000, error: 'HTTP 503' }]);
+    await new DynamoProviderHealthStore(db.client, db.tables.breakerState).record(region, [
+      { providerId: 'p', configured: true, healthy: false, latencyMs: 42, checkedAt: 1_000, error: 'HTTP 503' },
+    ]);
     const { health } = await store.read([], ['p', 'q']);
     expect(health.get('p')).toEqual({ providerId: 'p', configured: true, healthy: false, latencyMs: 42, checkedAt: 1_000, error: 'HTTP 503' });
     expect(health.has('q')).toBe(false);

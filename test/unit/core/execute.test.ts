@@ -146,7 +146,7 @@ describe('executeWithFallback', () => {
     expect(second.attempts[0]).toMatchObject({ provider: 'a', skipped: expect.stringMatching(/throttled/) });
   });
 
-  it('waits out a short Retry-After when no other target is left, but never past the deadline', async () => {
+  it('waits out a short Retry-After when no other target is left, but not a long one', async () => {
     let n = 0;
     const throttledOnce = (ms: number) => async () => {
       if (++n === 1) throw new ProviderError({ status: 429, retryable: true, code: 'rate_limited', message: 'wait', retryAfterMs: ms });
