@@ -298,8 +298,9 @@ class Execution<T> {
     const early = await Promise.race([first.done, fired]).finally(() => clearTimeout(timer));
     if (early) return early;
     const now = clock.now();
-    const partner = this.slots.find((s) => s !== primary && this.eligible(s, now) && s.readyAt <= now && !this.blocked(s, now));
-    if (!partner || (await resilience.breakers.admit(partner.entry, this.timeouts(partner).attemptMs)) !== 'allow') return first.done;
+    // only a target whose breaker is closed: a hedge is no probe
+    const partner = this.slots.find((s) => s !== primary && this.eligible(s, now) && s.readyAt <= now && s.entry.breaker.phase(now) === 'closed');
+    if (!partner) return first.done;
     logger.info('hedge started', { requestId: this.requestId, provider: primary.provider.id, hedge: partner.provider.id, afterMs: delay });
     metrics.add(METRICS.hedges, 1, 'Count', { Provider: primary.provider.id, Outcome: 'started' });
     const second = this.start(partner, 'allow');
