@@ -1,8 +1,6 @@
 // zod issues as a person reads them: a JSON path into their own document, and for a union the branch
 // that got furthest (so "messages[0].content[0].image_url.url", not just "messages[0].content").
-import type { z } from 'zod';
-
-type Issue = z.core.$ZodIssue;
+import type { $ZodIssue as Issue } from 'zod/v4/core';
 
 /** `providers[0].baseUrl` style paths. */
 export function jsonPath(path: ReadonlyArray<PropertyKey>): string {

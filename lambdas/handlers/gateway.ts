@@ -1,22 +1,17 @@
 // The gateway Lambda function: every route, streamed through Lambda response streaming (API Gateway REST
 // with ResponseTransferMode.STREAM). The local server runs this same handler.
-import { readFileSync } from 'node:fs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { parseGatewayConfig } from '../core/config/load';
 import { ChainedSecretSource, EnvSecretSource, SecretsManagerSource } from '../adapters/secrets/secret-sources';
 import { SnsAlertPublisher } from '../adapters/alerts/alert-publishers';
 import { createLogger } from '../adapters/observability/powertools';
+import { bundledConfig } from './bundled-config';
 import { gatewayEnvironment } from './environment';
 import { streamingHandler } from './response-stream';
 import { createRuntime, systemClock } from './runtime';
 
 const env = gatewayEnvironment.parse(process.env);
-// bundled at synth (see BUNDLED_CONFIG_DEFINE); a local run of this file reads GATEWAY_CONFIG instead
-const bundled = process.env.SWITCHBOARD_CONFIG_JSON;
-const config = bundled
-  ? parseGatewayConfig(bundled, 'the bundled gateway config')
-  : parseGatewayConfig(readFileSync(env.GATEWAY_CONFIG, 'utf8'), env.GATEWAY_CONFIG);
+const config = bundledConfig();
 
 const logger = createLogger();
 const runtime = createRuntime({

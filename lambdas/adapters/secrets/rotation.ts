@@ -10,6 +10,7 @@ import {
   UpdateSecretVersionStageCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { providerConfig } from '../../core/config/schema';
 import type { HttpClient, Logger } from '../../core/ports';
 import { createProvider } from '../../providers';
 import { ProviderError } from '../../providers/types';
@@ -149,7 +150,7 @@ async function checkProviderKey(target: ProviderKeyCheck, key: string, ctx: Step
   const { provider: endpoint } = target;
   // the gateway's own adapter, given only the staged key: rotation tests exactly what requests will send
   const provider = createProvider(
-    { ...endpoint, apiKeySecret: ctx.name },
+    providerConfig.parse({ ...endpoint, apiKeySecret: ctx.name }),
     { http: ctx.deps.http ?? new NodeHttpClient(), secrets: { get: async () => key }, clock: { now: () => Date.now() }, logger: ctx.deps.logger },
   );
   try {

@@ -2,8 +2,9 @@
 import * as z from 'zod';
 import { OPENAI_PRESET_IDS } from '../../providers/openai/presets';
 
-export const PROVIDER_TYPES = ['openai', 'anthropic', 'gemini', 'bedrock', 'cohere', 'mock'] as const;
-export const STRATEGIES = ['fallback', 'weighted', 'latency', 'cost'] as const;
+import { PROVIDER_TYPES, STRATEGIES } from './constants';
+
+export { PROVIDER_TYPES, STRATEGIES };
 
 const id = z
   .string()
@@ -77,8 +78,9 @@ export const providerConfig = z.strictObject({
   /** output cap sent when a request sets none (anthropic needs one; it has per-model defaults otherwise) */
   defaultMaxTokens: positiveInt.optional(),
   timeouts: timeoutSettings.optional(),
-  breaker: breakerSettings.partial().optional(),
-  retry: retrySettings.partial().optional(),
+  /** every field defaults, so a parsed config carries complete settings and nothing re-parses at run time */
+  breaker: breakerSettings.prefault({}),
+  retry: retrySettings.prefault({}),
   limits: rateLimits.optional(),
   /** data sent here stays in our network: requests marked sensitivity=high may use it */
   private: z.boolean().optional(),

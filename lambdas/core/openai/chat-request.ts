@@ -1,11 +1,15 @@
 // The OpenAI Chat Completions request as Switchboard accepts it: known fields are checked, unknown
 // ones (seed, top_p, logprobs, reasoning_effort, …) pass through to OpenAI-compatible upstreams.
-import * as z from 'zod';
+// zod/mini: these schemas run on every request and ship in the Lambda bundle, where size is start time.
+import * as z from 'zod/mini';
+
+const nonEmpty = () => z.string().check(z.minLength(1));
+const int = (...checks: Parameters<ReturnType<typeof z.int>['check']>) => z.int().check(...checks);
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
 const imagePart = z.object({
   type: z.literal('image_url'),
-  image_url: z.object({ url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() }),
+  image_url: z.object({ url: nonEmpty(), detail: z.optional(z.enum(['auto', 'low', 'high'])) }),
 });
 const audioPart = z.object({
   type: z.literal('input_audio'),
@@ -13,7 +17,7 @@ const audioPart = z.object({
 });
 const filePart = z.object({
   type: z.literal('file'),
-  file: z.looseObject({ file_data: z.string().optional(), file_id: z.string().optional(), filename: z.string().optional() }),
+  file: z.looseObject({ file_data: z.optional(z.string()), file_id: z.optional(z.string()), filename: z.optional(z.string()) }),
 });
 const refusalPart = z.object({ type: z.literal('refusal'), refusal: z.string() });
 
@@ -27,42 +31,33 @@ const toolCall = z.object({
 });
 export type ToolCall = z.infer<typeof toolCall>;
 
-const name = z.string().max(256).optional();
+const name = z.optional(z.string().check(z.maxLength(256)));
+const textContent = z.union([z.string(), z.array(textPart)]);
 
-const systemMessage = z.object({
-  role: z.literal('system'),
-  content: z.union([z.string(), z.array(textPart)]),
-  name,
-});
-const developerMessage = z.object({
-  role: z.literal('developer'),
-  content: z.union([z.string(), z.array(textPart)]),
-  name,
-});
+const systemMessage = z.object({ role: z.literal('system'), content: textContent, name });
+const developerMessage = z.object({ role: z.literal('developer'), content: textContent, name });
 const userMessage = z.object({
   role: z.literal('user'),
-  content: z.union([z.string(), z.array(userContentPart).min(1)]),
+  content: z.union([z.string(), z.array(userContentPart).check(z.minLength(1))]),
   name,
 });
 const assistantMessage = z
   .looseObject({
     role: z.literal('assistant'),
-    content: z.union([z.string(), z.array(z.discriminatedUnion('type', [textPart, refusalPart])), z.null()]).optional(),
+    content: z.optional(z.union([z.string(), z.array(z.discriminatedUnion('type', [textPart, refusalPart])), z.null()])),
     name,
-    refusal: z.string().nullish(),
-    tool_calls: z.array(toolCall).optional(),
-    function_call: z.object({ name: z.string(), arguments: z.string() }).nullish(),
+    refusal: z.nullish(z.string()),
+    tool_calls: z.optional(z.array(toolCall)),
+    function_call: z.nullish(z.object({ name: z.string(), arguments: z.string() })),
   })
-  .refine((m) => m.content != null || (m.tool_calls?.length ?? 0) > 0 || m.function_call != null, {
-    message: 'an assistant message needs content or tool_calls',
-    path: ['content'],
-  });
-const toolMessage = z.object({
-  role: z.literal('tool'),
-  content: z.union([z.string(), z.array(textPart)]),
-  tool_call_id: z.string().min(1),
-});
-const functionMessage = z.object({ role: z.literal('function'), content: z.string().nullable(), name: z.string() });
+  .check(
+    z.refine((m) => m.content != null || (m.tool_calls?.length ?? 0) > 0 || m.function_call != null, {
+      message: 'an assistant message needs content or tool_calls',
+      path: ['content'],
+    }),
+  );
+const toolMessage = z.object({ role: z.literal('tool'), content: textContent, tool_call_id: nonEmpty() });
+const functionMessage = z.object({ role: z.literal('function'), content: z.nullable(z.string()), name: z.string() });
 
 export const chatMessage = z.discriminatedUnion('role', [
   systemMessage,
@@ -75,10 +70,10 @@ export const chatMessage = z.discriminatedUnion('role', [
 export type ChatMessage = z.infer<typeof chatMessage>;
 
 const functionDefinition = z.object({
-  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'function names are 1-64 letters, digits, _ or -'),
-  description: z.string().optional(),
-  parameters: z.record(z.string(), z.unknown()).optional(),
-  strict: z.boolean().nullish(),
+  name: z.string().check(z.regex(/^[a-zA-Z0-9_-]{1,64}$/, 'function names are 1-64 letters, digits, _ or -')),
+  description: z.optional(z.string()),
+  parameters: z.optional(z.record(z.string(), z.unknown())),
+  strict: z.nullish(z.boolean()),
 });
 export const toolDefinition = z.object({ type: z.literal('function'), function: functionDefinition });
 export type ToolDefinition = z.infer<typeof toolDefinition>;
@@ -96,52 +91,52 @@ export const responseFormat = z.discriminatedUnion('type', [
     type: z.literal('json_schema'),
     json_schema: z.object({
       name: z.string(),
-      description: z.string().optional(),
-      schema: z.record(z.string(), z.unknown()).optional(),
-      strict: z.boolean().nullish(),
+      description: z.optional(z.string()),
+      schema: z.optional(z.record(z.string(), z.unknown())),
+      strict: z.nullish(z.boolean()),
     }),
   }),
 ]);
 
 /** Gateway hints a caller may put in `metadata` (or the `x-gateway-policy` header). */
-export const metadata = z.record(z.string(), z.string().max(512)).refine((m) => Object.keys(m).length <= 16, {
-  message: 'metadata holds at most 16 keys',
-});
+export const metadata = z
+  .record(z.string(), z.string().check(z.maxLength(512)))
+  .check(z.refine((m) => Object.keys(m).length <= 16, { message: 'metadata holds at most 16 keys' }));
 
 export const chatRequest = z.looseObject({
-  model: z.string().min(1),
-  messages: z.array(chatMessage).min(1),
-  stream: z.boolean().nullish(),
-  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
-  max_tokens: z.number().int().positive().nullish(),
-  max_completion_tokens: z.number().int().positive().nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().min(0).max(1).nullish(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
-  n: z.literal(1, { error: 'only n=1 is supported' }).nullish(),
-  tools: z.array(toolDefinition).max(128).optional(),
-  tool_choice: toolChoice.optional(),
-  parallel_tool_calls: z.boolean().optional(),
-  response_format: responseFormat.optional(),
-  user: z.string().optional(),
-  metadata: metadata.optional(),
-  presence_penalty: z.number().min(-2).max(2).nullish(),
-  frequency_penalty: z.number().min(-2).max(2).nullish(),
-  seed: z.number().int().nullish(),
+  model: nonEmpty(),
+  messages: z.array(chatMessage).check(z.minLength(1)),
+  stream: z.nullish(z.boolean()),
+  stream_options: z.nullish(z.looseObject({ include_usage: z.optional(z.boolean()) })),
+  max_tokens: z.nullish(int(z.positive())),
+  max_completion_tokens: z.nullish(int(z.positive())),
+  temperature: z.nullish(z.number().check(z.gte(0), z.lte(2))),
+  top_p: z.nullish(z.number().check(z.gte(0), z.lte(1))),
+  stop: z.nullish(z.union([z.string(), z.array(z.string()).check(z.maxLength(4))])),
+  n: z.nullish(z.literal(1, { error: 'only n=1 is supported' })),
+  tools: z.optional(z.array(toolDefinition).check(z.maxLength(128))),
+  tool_choice: z.optional(toolChoice),
+  parallel_tool_calls: z.optional(z.boolean()),
+  response_format: z.optional(responseFormat),
+  user: z.optional(z.string()),
+  metadata: z.optional(metadata),
+  presence_penalty: z.nullish(z.number().check(z.gte(-2), z.lte(2))),
+  frequency_penalty: z.nullish(z.number().check(z.gte(-2), z.lte(2))),
+  seed: z.nullish(z.int()),
 });
 export type ChatRequest = z.infer<typeof chatRequest>;
 
 export const embeddingsRequest = z.looseObject({
-  model: z.string().min(1),
+  model: nonEmpty(),
   input: z.union([
     z.string(),
-    z.array(z.string()).min(1).max(2048),
-    z.array(z.number().int()).min(1),
-    z.array(z.array(z.number().int()).min(1)).min(1).max(2048),
+    z.array(z.string()).check(z.minLength(1), z.maxLength(2048)),
+    z.array(z.int()).check(z.minLength(1)),
+    z.array(z.array(z.int()).check(z.minLength(1))).check(z.minLength(1), z.maxLength(2048)),
   ]),
-  encoding_format: z.enum(['float', 'base64']).optional(),
-  dimensions: z.number().int().positive().max(16384).optional(),
-  user: z.string().optional(),
+  encoding_format: z.optional(z.enum(['float', 'base64'])),
+  dimensions: z.optional(int(z.positive(), z.lte(16384))),
+  user: z.optional(z.string()),
 });
 export type EmbeddingsRequest = z.infer<typeof embeddingsRequest>;
 

@@ -1,9 +1,9 @@
 // Request bodies: JSON first, then the zod schema; every rejection is a 400 that names the field.
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { errors } from '../errors';
 import { describeIssue } from '../validation';
 
-export function parseBody<S extends z.ZodType>(body: string | undefined, schema: S): z.infer<S> {
+export function parseBody<S extends z.ZodMiniType>(body: string | undefined, schema: S): z.infer<S> {
   if (!body) throw errors.invalidRequest('The request body is empty; send a JSON object.');
   let raw: unknown;
   try {

@@ -4,7 +4,7 @@
 // from the store (so many instances do not all probe at once), and outcomes and transitions are written
 // after the response. Each transition is logged, measured and (open/close) alerted once, by the instance
 // whose conditional write won.
-import { breakerSettings, type BreakerSettings, type GatewayConfig, type ProviderConfig } from '../config/schema';
+import type { BreakerSettings, GatewayConfig, ProviderConfig } from '../config/schema';
 import { METRICS } from '../observability';
 import type { AlertPublisher, BreakerStore, Clock, Logger, Metrics, ProviderHealth, SharedBreaker } from '../ports';
 import { CircuitBreaker, type Admission, type BreakerPhase, type BreakerTransition } from './breaker';
@@ -54,7 +54,6 @@ const PHASE_VALUE: Record<BreakerPhase, number> = { closed: 0, 'half-open': 1, o
 
 export class BreakerBoard {
   private readonly entries = new Map<string, BreakerEntry>();
-  private readonly settingsById: Map<string, BreakerSettings>;
   private reading: { keys: Set<string>; promise: Promise<void>; startedAt: number } | undefined;
   private syncing: Promise<void> | undefined;
   private storeCheck: { at: number; ok: Promise<boolean> } | undefined;
@@ -67,14 +66,13 @@ export class BreakerBoard {
     private readonly config: GatewayConfig,
     private readonly deps: BreakerBoardDeps,
   ) {
-    this.settingsById = new Map(config.providers.map((p) => [p.id, breakerSettings.parse(p.breaker ?? {})]));
     // every breaker the config can use, so /health and the first request know them all
     for (const p of config.providers) if (!this.settings(p).perModel) this.entry(p, '');
     for (const m of config.models) for (const t of m.targets) this.entry(this.provider(t.provider), t.model);
   }
 
   settings(provider: ProviderConfig): BreakerSettings {
-    return this.settingsById.get(provider.id) ?? breakerSettings.parse(provider.breaker ?? {});
+    return provider.breaker;
   }
 
   /** Read every breaker and provider health now (at start, so the first request finds them cached). */

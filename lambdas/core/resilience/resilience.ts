@@ -1,7 +1,7 @@
 // Everything this instance knows about its providers' recent behaviour, built once per process and
 // shared by all requests: breakers, latency, retry budgets and throttle windows, plus the random source
 // jitter, weights and shadow sampling draw from.
-import { retrySettings, type GatewayConfig, type ProviderConfig, type RetrySettings } from '../config/schema';
+import type { GatewayConfig, ProviderConfig, RetrySettings } from '../config/schema';
 import { BreakerBoard, type BreakerBoardDeps } from './breaker-board';
 import { LatencyTracker } from './latency';
 import { RetryBudget } from './retry-budget';
@@ -14,7 +14,6 @@ export class Resilience {
   readonly breakers: BreakerBoard;
   readonly latency = new LatencyTracker();
   private readonly budgets = new Map<string, RetryBudget>();
-  private readonly retrySettings = new Map<string, RetrySettings>();
   /** provider-id\0model → epoch ms until which the provider asked us not to call */
   private readonly throttles = new Map<string, number>();
 
@@ -27,9 +26,7 @@ export class Resilience {
   }
 
   retry(provider: ProviderConfig): RetrySettings {
-    let settings = this.retrySettings.get(provider.id);
-    if (!settings) this.retrySettings.set(provider.id, (settings = retrySettings.parse(provider.retry ?? {})));
-    return settings;
+    return provider.retry;
   }
 
   budget(provider: ProviderConfig): RetryBudget {

@@ -1,19 +1,19 @@
 // Per-request routing hints, from the request's `metadata` or the `x-gateway-policy` header (which wins):
 // task, sensitivity, max latency, max cost, and a strategy override. The header takes JSON or
 // `key=value` pairs separated by ";" or ",".
-import * as z from 'zod';
-import { STRATEGIES } from '../config/schema';
+import * as z from 'zod/mini';
+import { STRATEGIES } from '../config/constants';
 import { errors } from '../errors';
 
 export const POLICY_HEADER = 'x-gateway-policy';
 
 const hints = z.strictObject({
-  task: z.string().min(1).max(64).optional(),
+  task: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   /** high: only providers marked private (or the built-in mock) may see the request */
-  sensitivity: z.enum(['low', 'normal', 'high']).optional(),
-  max_latency_ms: z.coerce.number().int().positive().optional(),
-  max_cost_usd: z.coerce.number().positive().optional(),
-  strategy: z.enum(STRATEGIES).optional(),
+  sensitivity: z.optional(z.enum(['low', 'normal', 'high'])),
+  max_latency_ms: z.optional(z.coerce.number().check(z.int(), z.positive())),
+  max_cost_usd: z.optional(z.coerce.number().check(z.positive())),
+  strategy: z.optional(z.enum(STRATEGIES)),
 });
 
 export interface PolicyHints {

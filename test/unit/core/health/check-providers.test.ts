@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { providerConfig } from '../../../../lambdas/core/config/schema';
 import { checkProviders, type ProviderHealth } from '../../../../lambdas/core/health/check-providers';
 import type { Logger, Metrics } from '../../../../lambdas/core/ports';
 import { ProviderError, type Provider } from '../../../../lambdas/providers/types';
@@ -7,7 +8,7 @@ function provider(id: string, behaviour: { configured?: boolean; fail?: unknown;
   return {
     id,
     type: 'openai',
-    config: { id, type: 'openai' },
+    config: providerConfig.parse({ id, type: 'openai' }),
     isConfigured: async () => behaviour.configured ?? true,
     probe: async ({ signal }) => {
       if (behaviour.delayMs) {
