@@ -39,11 +39,11 @@ const INTEGER_KNOBS = {
   rounds: { env: 'BENCH_ROUNDS', default: 5, min: 1 },
   sequential: { env: 'BENCH_SEQUENTIAL', default: 400, min: 1 },
   streaming: { env: 'BENCH_STREAMING', default: 200, min: 0 },
-  load: { env: 'BENCH_LOAD', default: 2000, min: 1 },
+  load: { env: 'BENCH_LOAD', default: 1500, min: 1 },
   concurrency: { env: 'BENCH_CONCURRENCY', default: 10, min: 1 },
   warmup: { env: 'BENCH_WARMUP', default: 400, min: 0 },
   streamChunks: { env: 'BENCH_STREAM_CHUNKS', default: 20, min: 1 },
-  coldRuns: { env: 'BENCH_COLD_RUNS', default: 15, min: 0 },
+  coldRuns: { env: 'BENCH_COLD_RUNS', default: 11, min: 0 },
 } as const;
 
 export const USAGE = `npm run bench -- [options]        (each option also reads an environment variable)

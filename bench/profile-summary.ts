@@ -124,7 +124,9 @@ export function summarizeProfile(file: string, root: string, top = 15): ProfileS
 
 export function formatProfile(label: string, s: ProfileSummary): string {
   const rows = (title: string, list: Share[]) =>
-    [`  ${title}`, ...list.map((x) => `    ${x.percent.toFixed(1).padStart(5)}%  ${x.ms.toFixed(0).padStart(7)} ms  ${x.name}`)].join('\n');
+    list.length === 0
+      ? `  ${title}: none`
+      : [`  ${title}`, ...list.map((x) => `    ${x.percent.toFixed(1).padStart(5)}%  ${x.ms.toFixed(0).padStart(7)} ms  ${x.name}`)].join('\n');
   return [
     `${label}: ${s.file}`,
     `  sampled ${s.sampledMs.toFixed(0)} ms, busy (not idle) ${s.busyMs.toFixed(0)} ms; shares below are of busy time`,

@@ -111,11 +111,11 @@ export function formatReport(r: BenchResults): string {
   const o = r.options as { rounds: number; sequential: number; streaming: number; load: number; concurrency: number; warmup: number; streamChunks: number };
   out.push(
     `Switchboard bench — ${r.startedAt}, took ${r.durationS.toFixed(0)} s`,
-    `command:  ${r.command}`,
-    `git:      ${r.git.commit} (${r.git.branch}${r.git.dirty ? ', uncommitted changes' : ''})`,
-    `machine:  node ${r.machine.node}, ${r.machine.platform}, ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memGb} GB, load avg ${r.machine.loadAvgStart.map((l) => l.toFixed(2)).join(' ')} → ${r.machine.loadAvgEnd.map((l) => l.toFixed(2)).join(' ')}`,
-    `workload: ${o.rounds} alternating rounds; per target and round ${o.sequential} sequential, ${o.streaming} sequential streaming (${o.streamChunks} chunks), ${o.load} at ${o.concurrency} concurrent; warm-up ${o.warmup}`,
-    ...Object.entries(r.setup).map(([k, v]) => `${padEnd(`${k}:`, 10)}${v}`),
+    `command:     ${r.command}`,
+    `git:         ${r.git.commit} (${r.git.branch}${r.git.dirty ? ', uncommitted changes' : ''})`,
+    `machine:     node ${r.machine.node}, ${r.machine.platform}, ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memGb} GB, load avg ${r.machine.loadAvgStart.map((l) => l.toFixed(2)).join(' ')} → ${r.machine.loadAvgEnd.map((l) => l.toFixed(2)).join(' ')}`,
+    `workload:    ${o.rounds} alternating rounds; per target and round ${o.sequential} sequential, ${o.streaming} sequential streaming (${o.streamChunks} chunks), ${o.load} at ${o.concurrency} concurrent; warm-up ${o.warmup}`,
+    ...Object.entries(r.setup).map(([k, v]) => `${padEnd(`${k}:`, 13)}${v}`),
     '',
   );
 

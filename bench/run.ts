@@ -29,6 +29,7 @@ const PORTKEY_SERVER = join(ROOT, 'node_modules/@portkey-ai/gateway/build/start-
 const EXIT_ON_SIGINT = "data:text/javascript,process.once('SIGINT',()=>process.exit(0))";
 /** streaming requests per target in the warm-up */
 const STREAM_WARMUP = 50;
+const SDK_NODE_WARNING = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
 
 interface Collected {
   sequential: Sample[];
@@ -44,6 +45,8 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 
 async function main(): Promise<void> {
   const startedAt = new Date();
+  // the SDK's notice that it will need Node 22 (the Lambda runtime's version) is noise in the output
+  process.env[SDK_NODE_WARNING] ??= 'true';
   const opts = parseOptions(process.argv.slice(2), process.env);
   const loadAvgStart = os.loadavg();
   const tmp = mkdtempSync(join(os.tmpdir(), 'switchboard-bench-'));
@@ -337,6 +340,8 @@ async function bundleAndColdStart(
       POWERTOOLS_SERVICE_NAME: 'switchboard',
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       [UPSTREAM_KEY_ENV]: UPSTREAM_KEY,
+      // on Node 20 the SDK warns on stderr at start; the Node 22 Lambda runtime does not
+      [SDK_NODE_WARNING]: 'true',
     };
     const coldStart: ColdVariantResult[] = [];
     const runtimeImports = plain.externals.map((e) => `import(${JSON.stringify(e)})`).join(', ');
