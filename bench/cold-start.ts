@@ -29,8 +29,9 @@ export interface ColdVariantResult {
   failures: string[];
   /** wall time spawn → exit, median */
   wallMs: number;
+  /** bare `node -e 0` runs interleaved with this variant's, median */
   bareWallMs: number;
-  /** wallMs / bareWallMs */
+  /** wallMs / the bare median (this variant's, or pooled over all variants by the caller) */
   ratio: number;
   /** medians of the in-process marks, ms since process start */
   nodeReadyMs: number;

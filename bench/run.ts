@@ -355,6 +355,9 @@ async function bundleAndColdStart(
     for (const variant of variants) {
       coldStart.push(await measureColdStart({ driver, variant, runs: opts.coldRuns, env, cwd: ROOT }));
     }
+    // bare starts ran interleaved with every variant: their pooled median is the steadiest baseline
+    const bare = median(coldStart.flatMap((v) => v.bareAllMs));
+    for (const v of coldStart) v.ratio = v.wallMs / bare;
     notes.push(
       `cold start ran the bundle from ${relative(ROOT, plain.file)} with @aws-sdk/* loaded from node_modules (the Lambda runtime provides it); ` +
         `the chat variant called the fake upstream at ${upstreamUrl} and wrote the ledger to a dynalite in the bench process; Lambda's own runtime start (bootstrap, init API) is not included`,
