@@ -101,7 +101,12 @@ async function main(): Promise<void> {
         [UPSTREAM_KEY_ENV]: UPSTREAM_KEY,
         BENCH_ABLATE: opts.ablate.join(','),
       };
-      delete env.DYNAMODB_ENDPOINT; // its own embedded dynalite, as `npm start` does
+      // its own embedded dynalite, as `npm start` does, unless told to use another DynamoDB-compatible endpoint
+      delete env.DYNAMODB_ENDPOINT;
+      if (process.env.BENCH_DYNAMODB_ENDPOINT) {
+        env.DYNAMODB_ENDPOINT = process.env.BENCH_DYNAMODB_ENDPOINT;
+        notes.push(`Switchboard used the DynamoDB endpoint ${env.DYNAMODB_ENDPOINT} (BENCH_DYNAMODB_ENDPOINT), not an embedded dynalite`);
+      }
       const child = spawnNode({
         name: 'switchboard',
         nodeArgs: [...entry.nodeArgs, ...profileArgs('switchboard')],
