@@ -154,89 +154,12 @@ async function main(): Promise<void> {
       );
     }
 
-    // warm-up: JIT, connection pools, caches; a target that cannot answer at all stops the bench here
-    const warmupFailures: Partial<Record<TargetName, number>> = {};
-    for (const t of targets) {
-      const half = Math.ceil(opts.warmup / 2);
-      const batches = [
-        await runSequential(t, CHAT_BODY, false, half),
-        await runConcurrent(t, CHAT_BODY, false, half, opts.concurrency),
-        ...(opts.streaming ? [await runSequential(t, STREAM_BODY, true, STREAM_WARMUP)] : []),
-      ];
-      const samples = batches.flatMap((b) => b.samples);
-      const failed = samples.filter((s) => !s.ok).length;
-      warmupFailures[t.name as TargetName] = failed;
-      if (samples.length && failed === samples.length) {
-        const child = gateways[t.name as TargetName]?.child ?? upstream;
-        throw new Error(`${t.name}: every warm-up request failed (${JSON.stringify(failureReasons(samples))}). Its log:\n${child.tail()}`);
-      }
-      log(`bench: warmed up ${t.name} (${samples.length} requests, ${failed} failed)`);
-    }
-
-    // alternating rounds: every phase visits every target, in an order that rotates each round
-    const collected = new Map<string, Collected>(
-      targets.map((t) => [t.name, { sequential: [], sequentialRounds: [], streaming: [], streamingRounds: [], streamingTtfbRounds: [], load: [], loadRps: [] }]),
-    );
-    const okTotals = (s: Sample[]) => s.filter((x) => x.ok).map((x) => x.totalMs);
-    for (let round = 0; round < opts.rounds; round++) {
-      const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
-      for (const t of order) {
-        const batch = await runSequential(t, CHAT_BODY, false, opts.sequential);
-        const c = collected.get(t.name)!;
-        c.sequential.push(...batch.samples);
-        c.sequentialRounds.push(median(okTotals(batch.samples)));
-      }
-      if (opts.streaming) {
-        for (const t of order) {
-          const batch = await runSequential(t, STREAM_BODY, true, opts.streaming);
-          const c = collected.get(t.name)!;
-          c.streaming.push(...batch.samples);
-          c.streamingRounds.push(median(okTotals(batch.samples)));
-          c.streamingTtfbRounds.push(median(batch.samples.filter((x) => x.ok).map((x) => x.ttfbMs)));
-        }
-      }
-      for (const t of order) {
-        const batch = await runConcurrent(t, CHAT_BODY, false, opts.load, opts.concurrency);
-        const c = collected.get(t.name)!;
-        c.load.push(...batch.samples);
-        c.loadRps.push(batch.samples.filter((x) => x.ok).length / (batch.elapsedMs / 1000));
-      }
-      log(
-        `bench: round ${round + 1}/${opts.rounds}: ` +
-          targets
-            .map((t) => {
-              const c = collected.get(t.name)!;
-              return `${t.name} p50 ${c.sequentialRounds.at(-1)!.toFixed(2)} ms, ${c.loadRps.at(-1)!.toFixed(0)} req/s`;
-            })
-            .join('; '),
-      );
-    }
+    const warmupFailures = await warmUp(targets, opts, (name) => gateways[name]?.child ?? upstream);
+    const collected = await runRounds(targets, opts);
     for (const [name, g] of Object.entries(gateways)) {
       if (g.child.exit) notes.push(`${name} exited during the run (code ${g.child.exit.code}, signal ${g.child.exit.signal}); its log: ${g.child.logFile}`);
     }
-
-    const phase = (name: string, samples: Sample[], perRound: number[], ttfbRounds?: number[], withTtfb = false): PhaseResult => {
-      const ok = samples.filter((s) => s.ok);
-      return {
-        target: name as TargetName,
-        requests: samples.length,
-        failed: samples.length - ok.length,
-        failures: failureReasons(samples),
-        total: summarize(ok.map((s) => s.totalMs)),
-        ...(withTtfb ? { ttfb: summarize(ok.map((s) => s.ttfbMs)), perRoundTtfb: ttfbRounds } : {}),
-        perRound,
-      };
-    };
-    const phases: BenchResults['phases'] = {
-      sequential: targets.map((t) => phase(t.name, collected.get(t.name)!.sequential, collected.get(t.name)!.sequentialRounds)),
-      streaming: opts.streaming
-        ? targets.map((t) => {
-            const c = collected.get(t.name)!;
-            return phase(t.name, c.streaming, c.streamingRounds, c.streamingTtfbRounds, true);
-          })
-        : [],
-      load: targets.map((t) => phase(t.name, collected.get(t.name)!.load, collected.get(t.name)!.loadRps)),
-    };
+    const phases = toPhases(targets, collected, opts);
     for (const t of targets) t.agent.destroy();
     for (const [name, list] of Object.entries(phases)) {
       for (const p of list) {
@@ -319,6 +242,90 @@ async function main(): Promise<void> {
     if (keepTmp) log(`bench: kept ${tmp} (config and process logs)`);
     else rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** JIT, connection pools, caches. A target that cannot answer at all stops the bench here, with its log. */
+async function warmUp(targets: Target[], opts: BenchOptions, childOf: (name: TargetName) => Child): Promise<Partial<Record<TargetName, number>>> {
+  const failures: Partial<Record<TargetName, number>> = {};
+  for (const t of targets) {
+    const half = Math.ceil(opts.warmup / 2);
+    const batches = [
+      await runSequential(t, CHAT_BODY, false, half),
+      await runConcurrent(t, CHAT_BODY, false, half, opts.concurrency),
+      ...(opts.streaming ? [await runSequential(t, STREAM_BODY, true, STREAM_WARMUP)] : []),
+    ];
+    const samples = batches.flatMap((b) => b.samples);
+    const failed = samples.filter((s) => !s.ok).length;
+    failures[t.name as TargetName] = failed;
+    if (samples.length && failed === samples.length) {
+      throw new Error(`${t.name}: every warm-up request failed (${JSON.stringify(failureReasons(samples))}). Its log:\n${childOf(t.name as TargetName).tail()}`);
+    }
+    log(`bench: warmed up ${t.name} (${samples.length} requests, ${failed} failed)`);
+  }
+  return failures;
+}
+
+/** Alternating rounds: every phase visits every target, in an order that rotates each round. */
+async function runRounds(targets: Target[], opts: BenchOptions): Promise<Map<string, Collected>> {
+  const collected = new Map<string, Collected>(
+    targets.map((t) => [t.name, { sequential: [], sequentialRounds: [], streaming: [], streamingRounds: [], streamingTtfbRounds: [], load: [], loadRps: [] }]),
+  );
+  const okTimes = (s: Sample[], pick: (x: Sample) => number) => s.filter((x) => x.ok).map(pick);
+  for (let round = 0; round < opts.rounds; round++) {
+    const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
+    for (const t of order) {
+      const batch = await runSequential(t, CHAT_BODY, false, opts.sequential);
+      const c = collected.get(t.name)!;
+      c.sequential.push(...batch.samples);
+      c.sequentialRounds.push(median(okTimes(batch.samples, (x) => x.totalMs)));
+    }
+    if (opts.streaming) {
+      for (const t of order) {
+        const batch = await runSequential(t, STREAM_BODY, true, opts.streaming);
+        const c = collected.get(t.name)!;
+        c.streaming.push(...batch.samples);
+        c.streamingRounds.push(median(okTimes(batch.samples, (x) => x.totalMs)));
+        c.streamingTtfbRounds.push(median(okTimes(batch.samples, (x) => x.ttfbMs)));
+      }
+    }
+    for (const t of order) {
+      const batch = await runConcurrent(t, CHAT_BODY, false, opts.load, opts.concurrency);
+      const c = collected.get(t.name)!;
+      c.load.push(...batch.samples);
+      c.loadRps.push(batch.samples.filter((x) => x.ok).length / (batch.elapsedMs / 1000));
+    }
+    const summary = targets.map((t) => {
+      const c = collected.get(t.name)!;
+      return `${t.name} p50 ${c.sequentialRounds.at(-1)!.toFixed(2)} ms, ${c.loadRps.at(-1)!.toFixed(0)} req/s`;
+    });
+    log(`bench: round ${round + 1}/${opts.rounds}: ${summary.join('; ')}`);
+  }
+  return collected;
+}
+
+function toPhases(targets: Target[], collected: Map<string, Collected>, opts: BenchOptions): BenchResults['phases'] {
+  const phase = (name: string, samples: Sample[], perRound: number[], ttfbRounds?: number[]): PhaseResult => {
+    const ok = samples.filter((s) => s.ok);
+    return {
+      target: name as TargetName,
+      requests: samples.length,
+      failed: samples.length - ok.length,
+      failures: failureReasons(samples),
+      total: summarize(ok.map((s) => s.totalMs)),
+      ...(ttfbRounds ? { ttfb: summarize(ok.map((s) => s.ttfbMs)), perRoundTtfb: ttfbRounds } : {}),
+      perRound,
+    };
+  };
+  return {
+    sequential: targets.map((t) => phase(t.name, collected.get(t.name)!.sequential, collected.get(t.name)!.sequentialRounds)),
+    streaming: opts.streaming
+      ? targets.map((t) => {
+          const c = collected.get(t.name)!;
+          return phase(t.name, c.streaming, c.streamingRounds, c.streamingTtfbRounds);
+        })
+      : [],
+    load: targets.map((t) => phase(t.name, collected.get(t.name)!.load, collected.get(t.name)!.loadRps)),
+  };
 }
 
 async function bundleAndColdStart(
