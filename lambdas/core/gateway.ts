@@ -4,7 +4,7 @@ import type { GatewayConfig } from './config/schema';
 import { asGatewayError, errors, GatewayError } from './errors';
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from './http';
 import { METRICS } from './observability';
-import type { Clock, CostLedger, Logger, Metrics } from './ports';
+import type { AlertPublisher, Clock, CostLedger, Logger, Metrics } from './ports';
 import type { Provider } from '../providers/types';
 import type { TenantDirectory } from './tenants/directory';
 import { handleChat } from './pipeline/chat';
@@ -21,6 +21,7 @@ export interface GatewayDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  alerts: AlertPublisher;
   region: string;
   version: string;
 }

@@ -132,3 +132,17 @@ export interface CostLedger {
   record(entry: LedgerEntry): Promise<void>;
   usage(tenantId: string, day: string, month: string): Promise<{ day: PeriodUsage; month: PeriodUsage }>;
 }
+
+/** Something an operator should hear about (breaker opened, budget threshold crossed). */
+export interface Alert {
+  kind: 'breaker_opened' | 'breaker_closed' | 'budget_threshold' | 'provider_unhealthy';
+  subject: string;
+  message: string;
+  /** low-cardinality facts for filtering (provider, tenant, threshold) */
+  attributes: Record<string, string>;
+}
+
+export interface AlertPublisher {
+  /** best effort: a failed publish is logged by the adapter, never thrown into a request */
+  publish(alert: Alert): Promise<void>;
+}

@@ -3,13 +3,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { GatewayConfig } from '../core/config/schema';
 import { createGateway, type Gateway, type GatewayDeps } from '../core/gateway';
-import type { Clock, HttpClient, Logger, Metrics, SecretSource } from '../core/ports';
+import type { AlertPublisher, Clock, HttpClient, Logger, Metrics, SecretSource } from '../core/ports';
 import { TenantDirectory } from '../core/tenants/directory';
 import { createDynamoClient } from '../adapters/dynamodb/client';
 import { DynamoCostLedger } from '../adapters/dynamodb/cost-ledger';
 import { DynamoTenantStore } from '../adapters/dynamodb/tenant-store';
 import { tableNamesFromEnv, type TableNames } from '../adapters/dynamodb/tables';
 import { NodeHttpClient } from '../adapters/http/node-http-client';
+import { LogAlertPublisher } from '../adapters/alerts/alert-publishers';
 import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
 import { createProviders } from '../providers';
 import type { GatewayEnvironment } from './environment';
@@ -22,6 +23,8 @@ export interface RuntimeOptions {
   http?: HttpClient;
   logger?: Logger;
   metrics?: Metrics;
+  /** defaults to the log; the Lambda entry passes the SNS publisher when ALERT_TOPIC_ARN is set */
+  alerts?: AlertPublisher;
   clock?: Clock;
 }
 
@@ -52,6 +55,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     clock,
     logger,
     metrics,
+    alerts: opts.alerts ?? new LogAlertPublisher(logger),
     region: env.AWS_REGION,
     version: env.SWITCHBOARD_VERSION,
   };

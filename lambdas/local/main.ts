@@ -1,5 +1,6 @@
 // `npm start`: the gateway on this machine — embedded dynalite, the config file, the mock provider and any
 // provider whose key is in the environment.
+import './node-version-warning';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, parseGatewayConfig } from '../core/config/load';

@@ -1,6 +1,7 @@
 // Parse and validate the gateway config text; a bad file fails with every problem listed by JSON path.
 import type { z } from 'zod';
 import { gatewayConfig, type GatewayConfig } from './schema';
+import { describeIssue } from '../validation';
 
 export class ConfigError extends Error {
   constructor(
@@ -12,18 +13,11 @@ export class ConfigError extends Error {
   }
 }
 
-/** `providers[0].baseUrl` style paths, as a user reads them in the file. */
-export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out ? `.${String(key)}` : String(key);
-  }
-  return out || '(root)';
-}
-
 export function describeIssues(issues: ReadonlyArray<z.core.$ZodIssue>): string[] {
-  return issues.map((i) => `${jsonPath(i.path)}: ${i.message}`);
+  return issues.map((i) => {
+    const { param, message } = describeIssue(i);
+    return `${param}: ${message}`;
+  });
 }
 
 /** Remove // and /* *\/ comments and trailing commas outside strings: the file is JSONC. */

@@ -1,7 +1,7 @@
 // Request bodies: JSON first, then the zod schema; every rejection is a 400 that names the field.
 import type { z } from 'zod';
 import { errors } from '../errors';
-import { jsonPath } from '../config/load';
+import { describeIssue } from '../validation';
 
 export function parseBody<S extends z.ZodType>(body: string | undefined, schema: S): z.infer<S> {
   if (!body) throw errors.invalidRequest('The request body is empty; send a JSON object.');
@@ -17,7 +17,7 @@ export function parseBody<S extends z.ZodType>(body: string | undefined, schema:
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const [first, ...rest] = result.error.issues;
-  const param = jsonPath(first!.path);
+  const { param, message } = describeIssue(first!);
   const more = rest.length ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
-  throw errors.invalidRequest(`Invalid value for '${param}': ${first!.message}${more}`, param);
+  throw errors.invalidRequest(`Invalid value for '${param}': ${message}${more}`, param);
 }
