@@ -1,68 +1,74 @@
 // esbuild builds the bench needs: the gateway Lambda handler as a deploy would bundle it, the tiny driver
 // that loads it in a fresh process, and (optionally) the local server as one file.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
+import type { GatewayConfig } from '../lambdas/core/config/schema';
 import { BUNDLED_CONFIG_DEFINE } from '../lambdas/handlers/environment';
+import { bundledConfigLiteral } from '../lib/config/gateway-config';
 
 /**
- * ESM output needs a real `require` for bundled CommonJS code that requires Node built-ins; CDK's
- * NodejsFunction users add the same banner.
+ * ESM output needs a real `require` for bundled CommonJS code that requires Node built-ins; the function
+ * construct adds the same banner.
  */
-const ESM_REQUIRE_BANNER = "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);";
+const ESM_REQUIRE_BANNER = "import { createRequire as __sbCreateRequire } from 'node:module'; const require = __sbCreateRequire(import.meta.url);";
 
 /**
- * How the handler is bundled. There is no CDK function construct on main yet, so these are the settings the
- * brief names for NodejsFunction on the Node 22 runtime: ESM, minified, AWS SDK v3 left to the runtime.
- * Keep them in step with the construct (lib/constructs/gateway-function) once it lands.
+ * How the gateway function is bundled: a copy of the bundling settings of SwitchboardFunction
+ * (lib/constructs/gateway-function), which NodejsFunction hands to esbuild — ESM, minified, Node 24 target,
+ * source map without sources content, AWS SDK v3 left to the runtime. Keep the two in step.
  */
-export const HANDLER_BUILD: BuildOptions = {
+export const HANDLER_BUILD = {
   entryPoints: ['lambdas/handlers/gateway.ts'],
   bundle: true,
   platform: 'node',
-  target: 'node22',
+  target: 'node24',
   format: 'esm',
   minify: true,
   mainFields: ['module', 'main'],
   external: ['@aws-sdk/*'],
   banner: { js: ESM_REQUIRE_BANNER },
-  legalComments: 'none',
-};
+  sourcemap: true,
+  sourcesContent: false,
+} satisfies BuildOptions;
+
+/** what the construct sets for the function, which changes how the bundle loads */
+export const HANDLER_NODE_OPTIONS = '--enable-source-maps';
 
 export interface HandlerBundle {
   file: string;
+  /** the minified .mjs (the DESIGN budget); the source map is a separate file */
   bytes: number;
   gzipBytes: number;
-  mapFile?: string;
+  mapBytes: number;
   /** what fills the bundle: bytes in the output per package (or `lambdas` for our own code) */
   byPackage: { name: string; bytes: number }[];
-  /** packages the bundle imports at run time (the runtime's AWS SDK) */
+  /** packages left to the runtime (its AWS SDK) that the bundle imports as it loads */
   externals: string[];
+  /** …and those it imports only on first use (dynamic import) */
+  lazyExternals: string[];
 }
 
-export async function buildHandlerBundle(root: string, outDir: string, configJson: string, sourceMap: boolean): Promise<HandlerBundle> {
+export async function buildHandlerBundle(root: string, outDir: string, config: GatewayConfig): Promise<HandlerBundle> {
   const file = join(outDir, 'index.mjs');
   const result = await build({
     ...HANDLER_BUILD,
     absWorkingDir: root,
     outfile: file,
-    sourcemap: sourceMap,
-    sourcesContent: false,
-    // the config is bundled at synth, so a deployed function reads no file at start
-    define: { [BUNDLED_CONFIG_DEFINE]: JSON.stringify(configJson) },
+    // the config is bundled at synth exactly as the regional service stack does it
+    define: { [BUNDLED_CONFIG_DEFINE]: bundledConfigLiteral(config) },
     metafile: true,
     logLevel: 'silent',
   });
-  const bytes = statSync(file).size;
   return {
     file,
-    bytes,
+    bytes: statSync(file).size,
     gzipBytes: gzipSync(readFileSync(file), { level: 9 }).length,
-    mapFile: sourceMap ? `${file}.map` : undefined,
+    mapBytes: statSync(`${file}.map`).size,
     byPackage: bytesByPackage(result.metafile, relative(root, file)),
-    externals: externalsOf(result.metafile, relative(root, file)),
+    externals: externalsOf(result.metafile, relative(root, file), 'import-statement'),
+    lazyExternals: externalsOf(result.metafile, relative(root, file), 'dynamic-import'),
   };
 }
 
@@ -113,9 +119,10 @@ function bytesByPackage(meta: Metafile, outfile: string): { name: string; bytes:
   return [...totals].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
-function externalsOf(meta: Metafile, outfile: string): string[] {
+function externalsOf(meta: Metafile, outfile: string, kind: 'import-statement' | 'dynamic-import'): string[] {
   const output = meta.outputs[outfile];
-  return [...new Set((output?.imports ?? []).filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path))].sort();
+  const paths = (output?.imports ?? []).filter((i) => i.external && i.kind === kind && !i.path.startsWith('node:')).map((i) => i.path);
+  return [...new Set(paths)].sort();
 }
 
 function packageOf(input: string): string {

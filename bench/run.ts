@@ -3,15 +3,16 @@
 // Portkey — in alternating rounds of one run; then the handler bundle's size and its cold start.
 // See bench/README.md for how to read the output and the knobs.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDynamoClient } from '../lambdas/adapters/dynamodb/client';
+import type { GatewayConfig } from '../lambdas/core/config/schema';
 import { ensureTables } from '../lambdas/adapters/dynamodb/create-tables';
 import { tableNamesFromEnv } from '../lambdas/adapters/dynamodb/tables';
 import { startEmbeddedDynamo } from '../lambdas/local/embedded-dynamodb';
-import { buildColdDriver, buildHandlerBundle, buildLocalServer } from './bundle';
+import { buildColdDriver, buildHandlerBundle, buildLocalServer, HANDLER_NODE_OPTIONS } from './bundle';
 import { measureColdStart, type ColdVariant, type ColdVariantResult } from './cold-start';
 import { benchGatewayConfig, UPSTREAM_KEY_ENV } from './gateway-config';
 import { createTarget, failureReasons, runConcurrent, runSequential, type Sample, type Target } from './load';
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
     });
     await waitUntilReady(upstream, `${upstreamUrl}/health`);
 
-    const { json: configJson } = benchGatewayConfig(upstreamUrl);
+    const { json: configJson, config } = benchGatewayConfig(upstreamUrl);
     const configPath = join(tmp, 'gateway.config.json');
     writeFileSync(configPath, configJson);
 
@@ -192,7 +193,7 @@ async function main(): Promise<void> {
     let bundle: BenchResults['bundle'];
     let coldStart: ColdVariantResult[] | undefined;
     if (opts.coldRuns > 0) {
-      ({ bundle, coldStart } = await bundleAndColdStart(opts, configJson, upstreamUrl, notes));
+      ({ bundle, coldStart } = await bundleAndColdStart(opts, config, upstreamUrl, notes));
     }
     await stopChild(upstream);
 
@@ -330,13 +331,12 @@ function toPhases(targets: Target[], collected: Map<string, Collected>, opts: Be
 
 async function bundleAndColdStart(
   opts: BenchOptions,
-  configJson: string,
+  config: GatewayConfig,
   upstreamUrl: string,
   notes: string[],
 ): Promise<{ bundle: BenchResults['bundle']; coldStart: ColdVariantResult[] }> {
   log('bench: bundling the gateway handler and measuring cold starts…');
-  const plain = await buildHandlerBundle(ROOT, join(BUILD_DIR, 'handler'), configJson, false);
-  const mapped = await buildHandlerBundle(ROOT, join(BUILD_DIR, 'handler-sourcemap'), configJson, true);
+  const bundle = await buildHandlerBundle(ROOT, join(BUILD_DIR, 'handler'), config);
   const driver = await buildColdDriver(ROOT, BUILD_DIR);
   const dynamo = await startEmbeddedDynamo();
   try {
@@ -356,12 +356,13 @@ async function bundleAndColdStart(
       [SDK_NODE_WARNING]: 'true',
     };
     const coldStart: ColdVariantResult[] = [];
-    const runtimeImports = plain.externals.map((e) => `import(${JSON.stringify(e)})`).join(', ');
+    const runtimeImports = bundle.externals.map((e) => `import(${JSON.stringify(e)})`).join(', ');
+    const deployed = { NODE_OPTIONS: HANDLER_NODE_OPTIONS };
     const variants: ColdVariant[] = [
-      { name: 'GET /health (no state)', route: 'health', bundle: plain.file },
-      { name: 'POST chat (upstream + ledger)', route: 'chat', bundle: plain.file },
-      { name: 'GET /health, --enable-source-maps', route: 'health', bundle: mapped.file, env: { NODE_OPTIONS: '--enable-source-maps' } },
-      // what part of the cold start is the runtime's SDK: only the imports the bundle leaves to the runtime
+      { name: 'GET /health (no state)', route: 'health', bundle: bundle.file, env: deployed },
+      { name: 'POST chat (upstream + ledger)', route: 'chat', bundle: bundle.file, env: deployed },
+      { name: 'GET /health without source maps', route: 'health', bundle: bundle.file },
+      // what part of the cold start is the runtime's SDK: only the imports the bundle leaves to it, as it loads
       { name: 'reference: only import the SDK', route: 'reference', nodeArgs: ['--input-type=module', '-e', `await Promise.all([${runtimeImports}])`] },
     ];
     for (const variant of variants) {
@@ -371,11 +372,10 @@ async function bundleAndColdStart(
     const bare = median(coldStart.flatMap((v) => v.bareAllMs));
     for (const v of coldStart) v.ratio = v.wallMs / bare;
     notes.push(
-      `cold start ran the bundle from ${relative(ROOT, plain.file)} with @aws-sdk/* loaded from node_modules (the Lambda runtime provides it); ` +
+      `cold start ran the bundle from ${relative(ROOT, bundle.file)} with NODE_OPTIONS=${HANDLER_NODE_OPTIONS} as the function has it (unless the row says without), @aws-sdk/* loaded from node_modules (the Lambda runtime provides it); ` +
         `the chat variant called the fake upstream at ${upstreamUrl} and wrote the ledger to a dynalite in the bench process; Lambda's own runtime start (bootstrap, init API) is not included`,
     );
-    const mapBytes = mapped.mapFile && existsSync(mapped.mapFile) ? statSync(mapped.mapFile).size : undefined;
-    return { bundle: { ...plain, sourceMapBytes: mapBytes }, coldStart };
+    return { bundle, coldStart };
   } finally {
     await dynamo.stop();
   }
