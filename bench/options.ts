@@ -62,9 +62,22 @@ export const USAGE = `npm run bench -- [options]        (each option also reads 
   --ablate=ledger,logs  diagnostic: Switchboard without these parts  BENCH_ABLATE        (none; numbers not for quoting)
   --out=FILE          results JSON                                 BENCH_OUT           (bench/results/latest.json)
   --keep              keep the temp dir (config, process logs)     BENCH_KEEP=1
+                      Switchboard's DynamoDB endpoint instead of    BENCH_DYNAMODB_ENDPOINT
+                      its embedded dynalite
   --help`;
 
+/** a wrong flag or variable: reported with the usage, without a stack */
+export class OptionsError extends Error {}
+
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
+  try {
+    return parse(argv, env);
+  } catch (err) {
+    throw new OptionsError((err as Error).message);
+  }
+}
+
+function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   const { values } = parseArgs({
     args: argv,
     options: {

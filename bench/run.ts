@@ -16,7 +16,7 @@ import { buildColdDriver, buildHandlerBundle, buildLocalServer, HANDLER_NODE_OPT
 import { measureColdStart, type ColdVariant, type ColdVariantResult } from './cold-start';
 import { benchGatewayConfig, UPSTREAM_KEY_ENV } from './gateway-config';
 import { createTarget, failureReasons, runConcurrent, runSequential, type Sample, type Target } from './load';
-import { parseOptions, type BenchOptions, type TargetName } from './options';
+import { OptionsError, parseOptions, USAGE, type BenchOptions, type TargetName } from './options';
 import { freePort, interruptChild, isInterrupted, onExit, spawnNode, stopAll, stopChild, waitUntilReady, type Child } from './processes';
 import { summarizeProfile, type ProfileSummary } from './profile-summary';
 import { comparison, formatReport, type BenchResults, type PhaseResult } from './report';
@@ -432,7 +432,8 @@ function portkeyVersion(): string {
 }
 
 main().catch(async (err: unknown) => {
-  console.error(`bench failed: ${(err as Error).stack ?? String(err)}`);
+  if (err instanceof OptionsError) console.error(`${err.message}\n\n${USAGE}`);
+  else console.error(`bench failed: ${(err as Error).stack ?? String(err)}`);
   await stopAll();
   process.exit(1);
 });
