@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import type { GatewayConfig } from '../core/config/schema';
 import type { Logger, Metrics } from '../core/ports';
+import { runHealthChecks, type HealthCheckResult } from '../core/health/check-providers';
 import { ensureTables } from '../adapters/dynamodb/create-tables';
+import { DynamoProviderHealthStore } from '../adapters/dynamodb/provider-health';
 import { EnvSecretSource } from '../adapters/secrets/secret-sources';
 import { gatewayEnvironment } from '../handlers/environment';
 import { streamingHandler } from '../handlers/response-stream';
@@ -26,6 +28,8 @@ export interface LocalGatewayOptions {
   env?: Record<string, string | undefined>;
   logger?: Logger;
   metrics?: Metrics;
+  /** probe every provider this often, as the scheduled health check does in AWS; 0: never @default 60000 */
+  healthCheckIntervalMs?: number;
 }
 
 export interface LocalGateway {
@@ -33,6 +37,8 @@ export interface LocalGateway {
   port: number;
   dynamodbEndpoint: string;
   runtime: Runtime;
+  /** probe every provider now and record the results (what the interval runs) */
+  checkHealth(): Promise<HealthCheckResult>;
   close(): Promise<void>;
 }
 
@@ -71,12 +77,25 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
   });
   const { port } = server.address() as AddressInfo;
 
+  const { deps } = runtime;
+  const healthStore = new DynamoProviderHealthStore(runtime.dynamo, runtime.tables.breakerState);
+  const checkHealth = async () => {
+    const result = await runHealthChecks({ ...deps, store: healthStore });
+    deps.resilience.breakers.noteHealth(result.providers);
+    return result;
+  };
+  const interval = opts.healthCheckIntervalMs ?? 60_000;
+  const healthTimer = interval > 0 ? setInterval(() => void checkHealth().catch((err: Error) => deps.logger.error('health check failed', { error: err.message })), interval) : undefined;
+  healthTimer?.unref();
+
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
     dynamodbEndpoint: endpoint,
     runtime,
+    checkHealth,
     async close() {
+      clearInterval(healthTimer);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

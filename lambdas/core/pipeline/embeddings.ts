@@ -3,6 +3,7 @@ import { embeddingsRequest } from '../openai/chat-request';
 import { Deadline } from '../deadline';
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from '../http';
 import { executeWithFallback } from '../routing/execute';
+import { readPolicy } from '../routing/policy';
 import { resolveModel } from '../routing/resolve';
 import { estimateEmbeddingsInputTokens } from '../tokens';
 import type { GatewayDeps, RequestScope } from '../gateway';
@@ -17,9 +18,10 @@ export async function handleEmbeddings(req: GatewayRequest, scope: RequestScope,
   const route = resolveModel(body.model, deps.config, tenant);
   const deadline = new Deadline(deps.config.gateway.requestTimeoutMs, deps.clock.now(), req.signal);
   try {
+    const estimate = { inputTokens: estimateEmbeddingsInputTokens(body), outputTokens: 0 };
     const run = await executeWithFallback(route, deadline, { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs }, req.requestId, (provider, target, attempt) =>
       provider.embeddings(body, target.model, { signal: attempt.signal, requestId: req.requestId }),
-    );
+    { kind: 'embeddings', policy: readPolicy(req.headers, undefined), estimate });
     const prompt = run.value.usage?.prompt_tokens ?? estimateEmbeddingsInputTokens(body);
     const settled = settle(scope, run, { prompt_tokens: prompt, completion_tokens: 0, total_tokens: prompt }, deps, {
       route: 'embeddings',
