@@ -62,6 +62,12 @@ const server = http.createServer((req, res) => {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     if (req.method === 'GET' && req.url === '/health') return void res.end('ok');
+    // the gateways' provider health probes
+    if (req.method === 'GET' && req.url?.endsWith('/models')) {
+      if (req.headers.authorization !== expectedAuth) return fail(res, 401, 'Incorrect API key provided.');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ object: 'list', data: [...new Set(['gpt-4o-mini', ...completions.keys()])].map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'bench' })) }));
+    }
     if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) return fail(res, 404, `no route ${req.method} ${req.url}`);
     // every caller must pass the upstream key through: a gateway that drops it fails here, visibly
     if (req.headers.authorization !== expectedAuth) return fail(res, 401, 'Incorrect API key provided.');
