@@ -359,7 +359,7 @@ async function bundleAndColdStart(
     const runtimeImports = bundle.externals.map((e) => `import(${JSON.stringify(e)})`).join(', ');
     const deployed = { NODE_OPTIONS: HANDLER_NODE_OPTIONS };
     const variants: ColdVariant[] = [
-      { name: 'GET /health (no state)', route: 'health', bundle: bundle.file, env: deployed },
+      { name: 'GET /health', route: 'health', bundle: bundle.file, env: deployed },
       { name: 'POST chat (upstream + ledger)', route: 'chat', bundle: bundle.file, env: deployed },
       { name: 'GET /health without source maps', route: 'health', bundle: bundle.file },
       // what part of the cold start is the runtime's SDK: only the imports the bundle leaves to it, as it loads
