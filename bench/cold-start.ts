@@ -7,7 +7,7 @@ import { median } from './stats';
 export type ColdVariant =
   | {
       name: string;
-      /** what the event is: `health` touches no state, `chat` calls the upstream and writes the ledger */
+      /** what the event is: `health` (no auth, no upstream call), `chat` (calls the upstream and writes the ledger) */
       route: 'health' | 'chat';
       bundle: string;
       /** extra environment, e.g. NODE_OPTIONS=--enable-source-maps */
