@@ -1,0 +1,226 @@
+// The bench's results: their JSON shape (written to bench/results/) and the tables printed from them.
+import type { ColdVariantResult } from './cold-start';
+import type { HandlerBundle } from './bundle';
+import type { TargetName } from './options';
+import type { ProfileSummary } from './profile-summary';
+import { formatProfile } from './profile-summary';
+import type { Summary } from './stats';
+
+/** DESIGN.md, "Speed: what the hot path may cost" */
+export const TARGETS = {
+  bundleBytes: 250 * 1024,
+  coldRatio: 1.5,
+};
+
+export interface PhaseResult {
+  target: TargetName;
+  requests: number;
+  failed: number;
+  failures: Record<string, number>;
+  /** request → last byte, successful requests of all rounds */
+  total: Summary;
+  /** request → first body byte (streaming phase) */
+  ttfb?: Summary;
+  /** per round: median total latency, or requests/s in the load phase */
+  perRound: number[];
+  perRoundTtfb?: number[];
+}
+
+export interface BenchResults {
+  startedAt: string;
+  durationS: number;
+  command: string;
+  git: { commit: string; branch: string; dirty: boolean };
+  machine: { node: string; platform: string; cpus: number; cpuModel: string; memGb: number; loadAvgStart: number[]; loadAvgEnd: number[] };
+  options: Record<string, unknown>;
+  setup: Record<string, string>;
+  warmupFailures: Partial<Record<TargetName, number>>;
+  phases: {
+    sequential: PhaseResult[];
+    streaming: PhaseResult[];
+    load: PhaseResult[];
+  };
+  comparison: Record<string, number | null>;
+  bundle?: HandlerBundle;
+  coldStart?: ColdVariantResult[];
+  profiles?: Partial<Record<TargetName, ProfileSummary>>;
+  notes: string[];
+}
+
+const ms = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(2));
+const signed = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '—' : `${n >= 0 ? '+' : ''}${n.toFixed(2)}`);
+const ratio = (n: number | null | undefined) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : `${n.toFixed(2)}×`);
+const pad = (s: string, n: number) => s.padStart(n);
+const padEnd = (s: string, n: number) => s.padEnd(n);
+
+function find(list: PhaseResult[], t: TargetName): PhaseResult | undefined {
+  return list.find((p) => p.target === t);
+}
+
+/** gateway minus direct, from the same rounds */
+export function added(list: PhaseResult[], t: TargetName, pick: (p: PhaseResult) => number | undefined): number | undefined {
+  const g = find(list, t);
+  const d = find(list, 'direct');
+  if (!g || !d) return undefined;
+  const a = pick(g);
+  const b = pick(d);
+  return a === undefined || b === undefined ? undefined : a - b;
+}
+
+/** the spread over rounds of (round median of the gateway − round median of direct) */
+function addedRange(list: PhaseResult[], t: TargetName, perRound: (p: PhaseResult) => number[] | undefined): string {
+  const g = find(list, t);
+  const d = find(list, 'direct');
+  const gr = g && perRound(g);
+  const dr = d && perRound(d);
+  if (!gr || !dr || gr.length === 0) return '—';
+  const diffs = gr.map((v, i) => v - (dr[i] ?? Number.NaN)).filter((v) => Number.isFinite(v));
+  if (!diffs.length) return '—';
+  return `${Math.min(...diffs).toFixed(2)}…${Math.max(...diffs).toFixed(2)}`;
+}
+
+function failedCell(p: PhaseResult): string {
+  const cell = `${p.failed}/${p.requests}`;
+  return p.failed ? `${cell} !` : cell;
+}
+
+export function comparison(r: BenchResults['phases']): Record<string, number | null> {
+  const q = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? null : a / b);
+  const rpsOf = (t: TargetName) => {
+    const p = find(r.load, t);
+    return p ? medianOf(p.perRound) : undefined;
+  };
+  return {
+    addedP50Ratio: q(added(r.sequential, 'switchboard', (p) => p.total.p50), added(r.sequential, 'portkey', (p) => p.total.p50)),
+    addedP99Ratio: q(added(r.sequential, 'switchboard', (p) => p.total.p99), added(r.sequential, 'portkey', (p) => p.total.p99)),
+    streamTtfbAddedP50Ratio: q(added(r.streaming, 'switchboard', (p) => p.ttfb?.p50), added(r.streaming, 'portkey', (p) => p.ttfb?.p50)),
+    streamTotalAddedP50Ratio: q(added(r.streaming, 'switchboard', (p) => p.total.p50), added(r.streaming, 'portkey', (p) => p.total.p50)),
+    rpsRatio: q(rpsOf('switchboard'), rpsOf('portkey')),
+  };
+}
+
+export function medianOf(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  if (!s.length) return Number.NaN;
+  const mid = (s.length - 1) / 2;
+  return (s[Math.floor(mid)]! + s[Math.ceil(mid)]!) / 2;
+}
+
+export function formatReport(r: BenchResults): string {
+  const out: string[] = [];
+  const o = r.options as { rounds: number; sequential: number; streaming: number; load: number; concurrency: number; warmup: number; streamChunks: number };
+  out.push(
+    `Switchboard bench — ${r.startedAt}, took ${r.durationS.toFixed(0)} s`,
+    `command:     ${r.command}`,
+    `git:         ${r.git.commit} (${r.git.branch}${r.git.dirty ? ', uncommitted changes' : ''})`,
+    `machine:     node ${r.machine.node}, ${r.machine.platform}, ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memGb} GB, load avg ${r.machine.loadAvgStart.map((l) => l.toFixed(2)).join(' ')} → ${r.machine.loadAvgEnd.map((l) => l.toFixed(2)).join(' ')}`,
+    `workload:    ${o.rounds} alternating rounds; per target and round ${o.sequential} sequential, ${o.streaming} sequential streaming (${o.streamChunks} chunks), ${o.load} at ${o.concurrency} concurrent; warm-up ${o.warmup}`,
+    ...Object.entries(r.setup).map(([k, v]) => `${padEnd(`${k}:`, 13)}${v}`),
+    '',
+  );
+
+  const seq = r.phases.sequential;
+  if (seq.length) {
+    out.push(
+      'Sequential non-streaming chat completions, latency in ms (request → last byte)',
+      `  ${padEnd('target', 13)}${pad('p50', 8)}${pad('p90', 8)}${pad('p99', 8)}${pad('added p50', 11)}${pad('added p99', 11)}${pad('added p50 by round', 20)}${pad('failed', 14)}`,
+    );
+    for (const p of seq) {
+      const direct = p.target === 'direct';
+      out.push(
+        `  ${padEnd(p.target, 13)}${pad(ms(p.total.p50), 8)}${pad(ms(p.total.p90), 8)}${pad(ms(p.total.p99), 8)}` +
+          `${pad(direct ? '' : signed(added(seq, p.target, (x) => x.total.p50)), 11)}${pad(direct ? '' : signed(added(seq, p.target, (x) => x.total.p99)), 11)}` +
+          `${pad(direct ? '' : addedRange(seq, p.target, (x) => x.perRound), 20)}${pad(failedCell(p), 14)}`,
+      );
+    }
+    out.push('');
+  }
+
+  const st = r.phases.streaming;
+  if (st.length) {
+    out.push(
+      'Sequential streaming chat completions, ms (TTFB = request → first body byte; total = → last byte)',
+      `  ${padEnd('target', 13)}${pad('TTFB p50', 10)}${pad('TTFB p99', 10)}${pad('total p50', 11)}${pad('total p99', 11)}${pad('+TTFB p50', 11)}${pad('+TTFB p99', 11)}${pad('+total p50', 12)}${pad('+total p99', 12)}${pad('failed', 14)}`,
+    );
+    for (const p of st) {
+      const direct = p.target === 'direct';
+      const a = (pick: (x: PhaseResult) => number | undefined) => (direct ? '' : signed(added(st, p.target, pick)));
+      out.push(
+        `  ${padEnd(p.target, 13)}${pad(ms(p.ttfb?.p50), 10)}${pad(ms(p.ttfb?.p99), 10)}${pad(ms(p.total.p50), 11)}${pad(ms(p.total.p99), 11)}` +
+          `${pad(a((x) => x.ttfb?.p50), 11)}${pad(a((x) => x.ttfb?.p99), 11)}${pad(a((x) => x.total.p50), 12)}${pad(a((x) => x.total.p99), 12)}${pad(failedCell(p), 14)}`,
+      );
+    }
+    out.push('');
+  }
+
+  const load = r.phases.load;
+  if (load.length) {
+    out.push(
+      `Throughput at ${o.concurrency} concurrent, non-streaming (requests/s: median of rounds, min…max; latency in ms under load)`,
+      `  ${padEnd('target', 13)}${pad('req/s', 9)}${pad('min…max', 15)}${pad('p50', 8)}${pad('p99', 8)}${pad('failed', 14)}`,
+    );
+    for (const p of load) {
+      out.push(
+        `  ${padEnd(p.target, 13)}${pad(medianOf(p.perRound).toFixed(0), 9)}${pad(`${Math.min(...p.perRound).toFixed(0)}…${Math.max(...p.perRound).toFixed(0)}`, 15)}` +
+          `${pad(ms(p.total.p50), 8)}${pad(ms(p.total.p99), 8)}${pad(failedCell(p), 14)}`,
+      );
+    }
+    out.push('');
+  }
+
+  const c = r.comparison;
+  if (find(seq, 'switchboard') && find(seq, 'portkey')) {
+    const sb = added(seq, 'switchboard', (p) => p.total.p50);
+    const pk = added(seq, 'portkey', (p) => p.total.p50);
+    const verdictLatency = sb === undefined || pk === undefined ? '—' : sb <= pk / 2 ? 'meets target and aim (≤ ½ Portkey)' : sb <= pk ? 'meets target (≤ Portkey), not the aim of ½' : 'MISSES target (> Portkey)';
+    const verdictRps = c.rpsRatio === null || c.rpsRatio === undefined ? '—' : c.rpsRatio >= 1 ? 'meets target (≥ Portkey)' : 'MISSES target (< Portkey)';
+    out.push(
+      'Switchboard / Portkey',
+      `  added latency p50 (sequential)     ${pad(ratio(c.addedP50Ratio), 8)}   DESIGN: ≤ 1×, aim 0.5×  → ${verdictLatency}`,
+      `  added latency p99 (sequential)     ${pad(ratio(c.addedP99Ratio), 8)}`,
+      ...(st.length
+        ? [`  added TTFB p50 (streaming)         ${pad(ratio(c.streamTtfbAddedP50Ratio), 8)}`, `  added total p50 (streaming)        ${pad(ratio(c.streamTotalAddedP50Ratio), 8)}`]
+        : []),
+      `  requests/s at ${o.concurrency} concurrent          ${pad(ratio(c.rpsRatio), 8)}   DESIGN: ≥ 1×            → ${verdictRps}`,
+      '',
+    );
+  }
+
+  if (r.bundle) {
+    const b = r.bundle;
+    const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+    out.push(
+      `Gateway Lambda bundle (lambdas/handlers/gateway.ts bundled as SwitchboardFunction does: esbuild ESM, minify, node24, @aws-sdk/* external)`,
+      `  minified ${kib(b.bytes)} (${b.bytes} B), gzip ${kib(b.gzipBytes)}, source map ${kib(b.mapBytes)} beside it; DESIGN: ≤ 250 KiB → ${b.bytes <= TARGETS.bundleBytes ? 'meets target' : 'MISSES target'}`,
+      `  contents: ${b.byPackage.slice(0, 6).map((p) => `${p.name} ${kib(p.bytes)}`).join(', ')}`,
+      `  imported from the runtime as it loads: ${b.externals.join(', ') || 'nothing'}; on first use only: ${b.lazyExternals.join(', ') || 'nothing'}`,
+      '',
+    );
+  }
+  if (r.coldStart?.length) {
+    const bares = r.coldStart.flatMap((v) => v.bareAllMs);
+    out.push(
+      'Cold start: a fresh `node` loads the bundle and answers one API Gateway event (wall ms, spawn → exit; medians)',
+      `  bare \`node -e 0\`: ${medianOf(bares).toFixed(1)} ms (${bares.length} runs, interleaved with every variant's; min ${Math.min(...bares).toFixed(1)}, max ${Math.max(...bares).toFixed(1)})`,
+      `  ${padEnd('variant', 34)}${pad('wall', 8)}${pad('× bare', 8)}${pad('node up', 9)}${pad('loaded', 8)}${pad('answered', 10)}${pad('failed', 9)}`,
+    );
+    for (const v of r.coldStart) {
+      const mark = (n: number) => (Number.isNaN(n) ? '' : n.toFixed(0));
+      out.push(
+        `  ${padEnd(v.name, 34)}${pad(v.wallMs.toFixed(1), 8)}${pad(ratio(v.ratio), 8)}` +
+          `${pad(mark(v.nodeReadyMs), 9)}${pad(mark(v.loadedMs), 8)}${pad(mark(v.answeredMs), 10)}${pad(`${v.failed}/${v.runs}`, 9)}`,
+      );
+      for (const f of v.failures) out.push(`    failure: ${f}`);
+    }
+    const worst = Math.max(...r.coldStart.filter((v) => v.route !== 'reference').map((v) => v.ratio));
+    out.push(
+      `  node up / loaded / answered: in-process marks, ms since the process started. DESIGN: ≤ 1.5× bare node → ${worst <= TARGETS.coldRatio ? 'meets target' : 'MISSES target'}`,
+      '',
+    );
+  }
+  if (r.profiles) {
+    for (const [name, p] of Object.entries(r.profiles)) if (p) out.push(formatProfile(`CPU profile of ${name}`, p), '');
+  }
+  for (const n of r.notes) out.push(`note: ${n}`);
+  return out.join('\n');
+}

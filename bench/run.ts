@@ -1,0 +1,439 @@
+// `npm run bench`: Switchboard's own cost next to the Portkey gateway's, on loopback, over the same fake
+// OpenAI-compatible upstream — (a) direct, (b) through Switchboard (auth, pricing, ledger on), (c) through
+// Portkey — in alternating rounds of one run; then the handler bundle's size and its cold start.
+// See bench/README.md for how to read the output and the knobs.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDynamoClient } from '../lambdas/adapters/dynamodb/client';
+import type { GatewayConfig } from '../lambdas/core/config/schema';
+import { ensureTables } from '../lambdas/adapters/dynamodb/create-tables';
+import { tableNamesFromEnv } from '../lambdas/adapters/dynamodb/tables';
+import { startEmbeddedDynamo } from '../lambdas/local/embedded-dynamodb';
+import { buildColdDriver, buildHandlerBundle, buildLocalServer, HANDLER_NODE_OPTIONS } from './bundle';
+import { measureColdStart, type ColdVariant, type ColdVariantResult } from './cold-start';
+import { benchGatewayConfig, UPSTREAM_KEY_ENV } from './gateway-config';
+import { createTarget, failureReasons, runConcurrent, runSequential, type Sample, type Target } from './load';
+import { OptionsError, parseOptions, USAGE, type BenchOptions, type TargetName } from './options';
+import { freePort, interruptChild, isInterrupted, onExit, spawnNode, stopAll, stopChild, waitUntilReady, type Child } from './processes';
+import { summarizeProfile, type ProfileSummary } from './profile-summary';
+import { comparison, formatReport, type BenchResults, type PhaseResult } from './report';
+import { median, summarize } from './stats';
+import { CHAT_BODY, STREAM_BODY, TENANT_KEY, UPSTREAM_KEY } from './workload';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BUILD_DIR = join(ROOT, 'bench/.build');
+const PORTKEY_SERVER = join(ROOT, 'node_modules/@portkey-ai/gateway/build/start-server.js');
+/** Portkey has no SIGINT handler: without one V8 never writes its --cpu-prof file */
+const EXIT_ON_SIGINT = "data:text/javascript,process.once('SIGINT',()=>process.exit(0))";
+/** streaming requests per target in the warm-up */
+const STREAM_WARMUP = 50;
+const SDK_NODE_WARNING = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
+interface Collected {
+  sequential: Sample[];
+  sequentialRounds: number[];
+  streaming: Sample[];
+  streamingRounds: number[];
+  streamingTtfbRounds: number[];
+  load: Sample[];
+  loadRps: number[];
+}
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  // the SDK's notice that it will need Node 22 (the Lambda runtime's version) is noise in the output
+  process.env[SDK_NODE_WARNING] ??= 'true';
+  const opts = parseOptions(process.argv.slice(2), process.env);
+  const loadAvgStart = os.loadavg();
+  const tmp = mkdtempSync(join(os.tmpdir(), 'switchboard-bench-'));
+  const outFile = resolve(ROOT, opts.out);
+  const profileDir = join(dirname(outFile), 'profiles');
+  const notes: string[] = [];
+  let keepTmp = opts.keep;
+  log(`bench: temp dir ${tmp}`);
+  // Ctrl-C exits from the signal handler, past the finally below
+  onExit(() => {
+    if (!keepTmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  try {
+    // (a) the upstream, in its own process
+    const upstreamPort = await freePort();
+    const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
+    const upstream = spawnNode({
+      name: 'fake upstream',
+      nodeArgs: ['--import', 'tsx'],
+      script: 'bench/fake-upstream.ts',
+      args: [`--port=${upstreamPort}`, `--key=${UPSTREAM_KEY}`, `--chunks=${opts.streamChunks}`],
+      cwd: ROOT,
+      logFile: join(tmp, 'upstream.log'),
+    });
+    await waitUntilReady(upstream, `${upstreamUrl}/health`);
+
+    const { json: configJson, config } = benchGatewayConfig(upstreamUrl);
+    const configPath = join(tmp, 'gateway.config.json');
+    writeFileSync(configPath, configJson);
+
+    if (opts.profile) {
+      rmSync(profileDir, { recursive: true, force: true });
+      mkdirSync(profileDir, { recursive: true });
+      notes.push('profiling was on: the gateways ran under the V8 profiler, so their numbers here are inflated and not for quoting');
+    }
+    const profileArgs = (name: string) => (opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : []);
+
+    // (b) Switchboard, its own process, through npm start's entry (or that entry bundled)
+    const gateways: Partial<Record<TargetName, { child: Child; url: string }>> = {};
+    if (opts.targets.includes('switchboard')) {
+      const port = await freePort();
+      const entry =
+        opts.switchboardMode === 'bundle'
+          ? { nodeArgs: [] as string[], script: await buildLocalServer(ROOT, BUILD_DIR) }
+          : { nodeArgs: ['--import', 'tsx'], script: opts.ablate.length ? 'bench/ablated-switchboard.ts' : 'lambdas/local/main.ts' };
+      if (opts.ablate.length) notes.push(`DIAGNOSTIC RUN: Switchboard ran without ${opts.ablate.join(', ')} (bench/ablated-switchboard.ts); not for quoting`);
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PORT: String(port),
+        GATEWAY_CONFIG: configPath,
+        [UPSTREAM_KEY_ENV]: UPSTREAM_KEY,
+        BENCH_ABLATE: opts.ablate.join(','),
+      };
+      // its own embedded dynalite, as `npm start` does, unless told to use another DynamoDB-compatible endpoint
+      delete env.DYNAMODB_ENDPOINT;
+      if (process.env.BENCH_DYNAMODB_ENDPOINT) {
+        env.DYNAMODB_ENDPOINT = process.env.BENCH_DYNAMODB_ENDPOINT;
+        notes.push(`Switchboard used the DynamoDB endpoint ${env.DYNAMODB_ENDPOINT} (BENCH_DYNAMODB_ENDPOINT), not an embedded dynalite`);
+      }
+      const child = spawnNode({
+        name: 'switchboard',
+        nodeArgs: [...entry.nodeArgs, ...profileArgs('switchboard')],
+        script: entry.script,
+        env,
+        cwd: ROOT,
+        logFile: join(tmp, 'switchboard.log'),
+      });
+      const url = `http://127.0.0.1:${port}`;
+      const readyMs = await waitUntilReady(child, `${url}/health`);
+      log(`bench: switchboard ready on ${url} after ${readyMs.toFixed(0)} ms`);
+      gateways.switchboard = { child, url };
+    }
+
+    // (c) Portkey, its own process, as `npx @portkey-ai/gateway` starts it, without its UI
+    if (opts.targets.includes('portkey')) {
+      if (!existsSync(PORTKEY_SERVER)) throw new Error(`Portkey gateway not installed at ${PORTKEY_SERVER}: run npm ci`);
+      const port = await freePort();
+      const child = spawnNode({
+        name: 'portkey',
+        nodeArgs: [...profileArgs('portkey'), ...(opts.profile ? ['--import', EXIT_ON_SIGINT] : [])],
+        script: PORTKEY_SERVER,
+        args: [`--port=${port}`, '--headless'],
+        cwd: ROOT,
+        logFile: join(tmp, 'portkey.log'),
+      });
+      const url = `http://127.0.0.1:${port}`;
+      const readyMs = await waitUntilReady(child, `${url}/`);
+      log(`bench: portkey ready on ${url} after ${readyMs.toFixed(0)} ms`);
+      gateways.portkey = { child, url };
+    }
+
+    const targets: Target[] = [createTarget('direct', `${upstreamUrl}/v1/chat/completions`, { authorization: `Bearer ${UPSTREAM_KEY}` }, opts.concurrency)];
+    if (gateways.switchboard) {
+      targets.push(createTarget('switchboard', `${gateways.switchboard.url}/v1/chat/completions`, { authorization: `Bearer ${TENANT_KEY}` }, opts.concurrency));
+    }
+    if (gateways.portkey) {
+      targets.push(
+        createTarget(
+          'portkey',
+          `${gateways.portkey.url}/v1/chat/completions`,
+          { authorization: `Bearer ${UPSTREAM_KEY}`, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstreamUrl}/v1` },
+          opts.concurrency,
+        ),
+      );
+    }
+
+    const warmupFailures = await warmUp(targets, opts, (name) => gateways[name]?.child ?? upstream);
+    const collected = await runRounds(targets, opts);
+    for (const [name, g] of Object.entries(gateways)) {
+      if (g.child.exit) notes.push(`${name} exited during the run (code ${g.child.exit.code}, signal ${g.child.exit.signal}); its log: ${g.child.logFile}`);
+    }
+    const phases = toPhases(targets, collected, opts);
+    for (const t of targets) t.agent.destroy();
+    for (const [name, list] of Object.entries(phases)) {
+      for (const p of list) {
+        if (!p.failed) continue;
+        const reasons = Object.entries(p.failures).map(([reason, n]) => `${reason} ×${n}`).join(', ');
+        const child = gateways[p.target]?.child;
+        const logged = child ? firstErrorLine(child.logFile) : undefined;
+        notes.push(`${p.target}, ${name}: ${p.failed} of ${p.requests} requests failed (${reasons})${logged ? `; its log says: ${logged}` : ''}`);
+      }
+    }
+
+    // stop the gateways before the cold-start runs, so they do not compete for the CPU
+    const profiles: Partial<Record<TargetName, ProfileSummary>> = {};
+    for (const [name, g] of Object.entries(gateways) as [TargetName, { child: Child; url: string }][]) {
+      if (!opts.profile) {
+        await stopChild(g.child);
+        continue;
+      }
+      await interruptChild(g.child);
+      const main = mainThreadProfile(join(profileDir, name), g.child.process.pid);
+      if (main) {
+        profiles[name] = summarizeProfile(main, ROOT);
+        log(`bench: ${name} profile ${relative(ROOT, main)}`);
+      } else {
+        notes.push(`no CPU profile was written for ${name} (see ${g.child.logFile})`);
+        keepTmp = true;
+      }
+    }
+
+    let bundle: BenchResults['bundle'];
+    let coldStart: ColdVariantResult[] | undefined;
+    if (opts.coldRuns > 0) {
+      ({ bundle, coldStart } = await bundleAndColdStart(opts, config, upstreamUrl, notes));
+    }
+    await stopChild(upstream);
+
+    const results: BenchResults = {
+      startedAt: startedAt.toISOString(),
+      durationS: (Date.now() - startedAt.getTime()) / 1000,
+      command: commandLine(),
+      git: gitInfo(),
+      machine: {
+        node: process.version,
+        platform: `${os.platform()} ${os.arch()}`,
+        cpus: os.availableParallelism(),
+        cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+        memGb: Math.round(os.totalmem() / 2 ** 30),
+        loadAvgStart,
+        loadAvgEnd: os.loadavg(),
+      },
+      options: { ...opts },
+      setup: {
+        upstream: 'bench/fake-upstream.ts, own process (node:http, pre-serialized answers, checks the Bearer key)',
+        switchboard: gateways.switchboard
+          ? opts.ablate.length
+            ? `DIAGNOSTIC: bench/ablated-switchboard.ts without ${opts.ablate.join(', ')}`
+            : `${opts.switchboardMode === 'bundle' ? 'bench/.build/local-main.mjs (lambdas/local/main.ts bundled by esbuild)' : 'node --import tsx lambdas/local/main.ts (npm start’s code path)'}, embedded dynalite, tenant key auth, pricing, ledger write`
+          : 'not run',
+        portkey: gateways.portkey ? `@portkey-ai/gateway ${portkeyVersion()} build/start-server.js --headless, x-portkey-provider: openai + x-portkey-custom-host` : 'not run',
+        client: `node:http keep-alive agent per target, in the bench process; body ${CHAT_BODY.length} B (stream ${STREAM_BODY.length} B)`,
+      },
+      warmupFailures,
+      phases,
+      comparison: comparison(phases),
+      bundle,
+      coldStart,
+      profiles: opts.profile ? profiles : undefined,
+      notes,
+    };
+    mkdirSync(dirname(outFile), { recursive: true });
+    writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(formatReport(results));
+    console.log(`\nresults: ${relative(process.cwd(), outFile) || outFile}`);
+  } catch (err) {
+    if (isInterrupted()) return;
+    keepTmp = true;
+    throw err;
+  } finally {
+    await stopAll();
+    if (keepTmp) log(`bench: kept ${tmp} (config and process logs)`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** JIT, connection pools, caches. A target that cannot answer at all stops the bench here, with its log. */
+async function warmUp(targets: Target[], opts: BenchOptions, childOf: (name: TargetName) => Child): Promise<Partial<Record<TargetName, number>>> {
+  const failures: Partial<Record<TargetName, number>> = {};
+  for (const t of targets) {
+    const half = Math.ceil(opts.warmup / 2);
+    const batches = [
+      await runSequential(t, CHAT_BODY, false, half),
+      await runConcurrent(t, CHAT_BODY, false, half, opts.concurrency),
+      ...(opts.streaming ? [await runSequential(t, STREAM_BODY, true, STREAM_WARMUP)] : []),
+    ];
+    const samples = batches.flatMap((b) => b.samples);
+    const failed = samples.filter((s) => !s.ok).length;
+    failures[t.name as TargetName] = failed;
+    if (samples.length && failed === samples.length) {
+      throw new Error(`${t.name}: every warm-up request failed (${JSON.stringify(failureReasons(samples))}). Its log:\n${childOf(t.name as TargetName).tail()}`);
+    }
+    log(`bench: warmed up ${t.name} (${samples.length} requests, ${failed} failed)`);
+  }
+  return failures;
+}
+
+/** Alternating rounds: every phase visits every target, in an order that rotates each round. */
+async function runRounds(targets: Target[], opts: BenchOptions): Promise<Map<string, Collected>> {
+  const collected = new Map<string, Collected>(
+    targets.map((t) => [t.name, { sequential: [], sequentialRounds: [], streaming: [], streamingRounds: [], streamingTtfbRounds: [], load: [], loadRps: [] }]),
+  );
+  const okTimes = (s: Sample[], pick: (x: Sample) => number) => s.filter((x) => x.ok).map(pick);
+  for (let round = 0; round < opts.rounds; round++) {
+    const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
+    for (const t of order) {
+      const batch = await runSequential(t, CHAT_BODY, false, opts.sequential);
+      const c = collected.get(t.name)!;
+      c.sequential.push(...batch.samples);
+      c.sequentialRounds.push(median(okTimes(batch.samples, (x) => x.totalMs)));
+    }
+    if (opts.streaming) {
+      for (const t of order) {
+        const batch = await runSequential(t, STREAM_BODY, true, opts.streaming);
+        const c = collected.get(t.name)!;
+        c.streaming.push(...batch.samples);
+        c.streamingRounds.push(median(okTimes(batch.samples, (x) => x.totalMs)));
+        c.streamingTtfbRounds.push(median(okTimes(batch.samples, (x) => x.ttfbMs)));
+      }
+    }
+    for (const t of order) {
+      const batch = await runConcurrent(t, CHAT_BODY, false, opts.load, opts.concurrency);
+      const c = collected.get(t.name)!;
+      c.load.push(...batch.samples);
+      c.loadRps.push(batch.samples.filter((x) => x.ok).length / (batch.elapsedMs / 1000));
+    }
+    const summary = targets.map((t) => {
+      const c = collected.get(t.name)!;
+      return `${t.name} p50 ${c.sequentialRounds.at(-1)!.toFixed(2)} ms, ${c.loadRps.at(-1)!.toFixed(0)} req/s`;
+    });
+    log(`bench: round ${round + 1}/${opts.rounds}: ${summary.join('; ')}`);
+  }
+  return collected;
+}
+
+function toPhases(targets: Target[], collected: Map<string, Collected>, opts: BenchOptions): BenchResults['phases'] {
+  const phase = (name: string, samples: Sample[], perRound: number[], ttfbRounds?: number[]): PhaseResult => {
+    const ok = samples.filter((s) => s.ok);
+    return {
+      target: name as TargetName,
+      requests: samples.length,
+      failed: samples.length - ok.length,
+      failures: failureReasons(samples),
+      total: summarize(ok.map((s) => s.totalMs)),
+      ...(ttfbRounds ? { ttfb: summarize(ok.map((s) => s.ttfbMs)), perRoundTtfb: ttfbRounds } : {}),
+      perRound,
+    };
+  };
+  return {
+    sequential: targets.map((t) => phase(t.name, collected.get(t.name)!.sequential, collected.get(t.name)!.sequentialRounds)),
+    streaming: opts.streaming
+      ? targets.map((t) => {
+          const c = collected.get(t.name)!;
+          return phase(t.name, c.streaming, c.streamingRounds, c.streamingTtfbRounds);
+        })
+      : [],
+    load: targets.map((t) => phase(t.name, collected.get(t.name)!.load, collected.get(t.name)!.loadRps)),
+  };
+}
+
+async function bundleAndColdStart(
+  opts: BenchOptions,
+  config: GatewayConfig,
+  upstreamUrl: string,
+  notes: string[],
+): Promise<{ bundle: BenchResults['bundle']; coldStart: ColdVariantResult[] }> {
+  log('bench: bundling the gateway handler and measuring cold starts…');
+  const bundle = await buildHandlerBundle(ROOT, join(BUILD_DIR, 'handler'), config);
+  const driver = await buildColdDriver(ROOT, BUILD_DIR);
+  const dynamo = await startEmbeddedDynamo();
+  try {
+    const client = createDynamoClient({ endpoint: dynamo.endpoint });
+    await ensureTables(client, tableNamesFromEnv({}));
+    client.destroy();
+    // what a Lambda function gets: region, function name, the gateway's own variables; nothing else of ours
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      AWS_REGION: 'us-east-1',
+      AWS_LAMBDA_FUNCTION_NAME: 'switchboard-bench',
+      POWERTOOLS_SERVICE_NAME: 'switchboard',
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      [UPSTREAM_KEY_ENV]: UPSTREAM_KEY,
+      // on Node 20 the SDK warns on stderr at start; the Node 22 Lambda runtime does not
+      [SDK_NODE_WARNING]: 'true',
+    };
+    const coldStart: ColdVariantResult[] = [];
+    const runtimeImports = bundle.externals.map((e) => `import(${JSON.stringify(e)})`).join(', ');
+    const deployed = { NODE_OPTIONS: HANDLER_NODE_OPTIONS };
+    const variants: ColdVariant[] = [
+      { name: 'GET /health', route: 'health', bundle: bundle.file, env: deployed },
+      { name: 'POST chat (upstream + ledger)', route: 'chat', bundle: bundle.file, env: deployed },
+      { name: 'GET /health without source maps', route: 'health', bundle: bundle.file },
+      // what part of the cold start is the runtime's SDK: only the imports the bundle leaves to it, as it loads
+      { name: 'reference: only import the SDK', route: 'reference', nodeArgs: ['--input-type=module', '-e', `await Promise.all([${runtimeImports}])`] },
+    ];
+    for (const variant of variants) {
+      coldStart.push(await measureColdStart({ driver, variant, runs: opts.coldRuns, env, cwd: ROOT }));
+    }
+    // bare starts ran interleaved with every variant: their pooled median is the steadiest baseline
+    const bare = median(coldStart.flatMap((v) => v.bareAllMs));
+    for (const v of coldStart) v.ratio = v.wallMs / bare;
+    notes.push(
+      `cold start ran the bundle from ${relative(ROOT, bundle.file)} with NODE_OPTIONS=${HANDLER_NODE_OPTIONS} as the function has it (unless the row says without), @aws-sdk/* loaded from node_modules (the Lambda runtime provides it); ` +
+        `the chat variant called the fake upstream at ${upstreamUrl} and wrote the ledger to a dynalite in the bench process; Lambda's own runtime start (bootstrap, init API) is not included`,
+    );
+    return { bundle, coldStart };
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+/** the main thread's profile: V8 names it CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile, main thread 0 */
+function mainThreadProfile(dir: string, pid: number | undefined): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  const main = files.find((f) => f.includes(`.${pid}.0.`)) ?? files[0];
+  return main ? join(dir, main) : undefined;
+}
+
+/** the first line of a process log that reads like an error, for the notes */
+function firstErrorLine(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .find((l) => /error/i.test(l))
+      ?.trim()
+      .slice(0, 200);
+  } catch {
+    return undefined;
+  }
+}
+
+function commandLine(): string {
+  const args = process.argv.slice(2).join(' ');
+  const knobs = Object.entries(process.env)
+    .filter(([k]) => k.startsWith('BENCH_'))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  const cmd = process.env.npm_lifecycle_event === 'bench' ? `npm run bench${args ? ` -- ${args}` : ''}` : `tsx bench/run.ts ${args}`.trim();
+  return knobs ? `${knobs} ${cmd}` : cmd;
+}
+
+function gitInfo(): BenchResults['git'] {
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return '';
+    }
+  };
+  return { commit: git('rev-parse', '--short', 'HEAD') || 'unknown', branch: git('rev-parse', '--abbrev-ref', 'HEAD') || 'unknown', dirty: git('status', '--porcelain').length > 0 };
+}
+
+function portkeyVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(dirname(PORTKEY_SERVER), '../package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+main().catch(async (err: unknown) => {
+  if (err instanceof OptionsError) console.error(`${err.message}\n\n${USAGE}`);
+  else console.error(`bench failed: ${(err as Error).stack ?? String(err)}`);
+  await stopAll();
+  process.exit(1);
+});
