@@ -2,11 +2,14 @@
 // both run the same core on the same adapters (the real DynamoDB adapter, against dynalite locally).
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { GatewayConfig } from '../core/config/schema';
+import { createAdmissionControl } from '../core/admission/admit';
+import { sweepExpiredLeases, type SweepResult } from '../core/admission/reconcile';
 import { createGateway, type Gateway, type GatewayDeps } from '../core/gateway';
 import type { AlertPublisher, Clock, HttpClient, Logger, Metrics, SecretSource } from '../core/ports';
 import { TenantDirectory } from '../core/tenants/directory';
 import { createDynamoClient } from '../adapters/dynamodb/client';
 import { DynamoCostLedger } from '../adapters/dynamodb/cost-ledger';
+import { DynamoRateCounters } from '../adapters/dynamodb/rate-counters';
 import { DynamoTenantStore } from '../adapters/dynamodb/tenant-store';
 import { tableNamesFromEnv, type TableNames } from '../adapters/dynamodb/tables';
 import { NodeHttpClient } from '../adapters/http/node-http-client';
@@ -33,6 +36,8 @@ export interface Runtime {
   deps: GatewayDeps;
   tables: TableNames;
   dynamo: DynamoDBClient;
+  /** release budget leases that expired with their instance (scheduled in AWS, on an interval locally) */
+  sweepLeases(now?: number): Promise<SweepResult>;
   close(): void;
 }
 
@@ -47,15 +52,19 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const dynamo = opts.dynamo ?? createDynamoClient({ endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION });
   const tables = tableNamesFromEnv(env);
 
+  const tenantStore = new DynamoTenantStore(dynamo, tables.tenants);
+  const ledger = new DynamoCostLedger(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays);
+  const alerts = opts.alerts ?? new LogAlertPublisher(logger);
   const deps: GatewayDeps = {
     config,
     providers: createProviders(config.providers, { http, secrets: opts.secrets, clock, logger }),
-    tenants: new TenantDirectory(config, new DynamoTenantStore(dynamo, tables.tenants), clock),
-    ledger: new DynamoCostLedger(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays),
+    tenants: new TenantDirectory(config, tenantStore, clock),
+    admission: createAdmissionControl(config, { rateCounters: new DynamoRateCounters(dynamo, tables.rateCounters), ledger, clock, logger, metrics, alerts }),
+    ledger,
     clock,
     logger,
     metrics,
-    alerts: opts.alerts ?? new LogAlertPublisher(logger),
+    alerts,
     region: env.AWS_REGION,
     version: env.SWITCHBOARD_VERSION,
   };
@@ -64,6 +73,10 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     deps,
     tables,
     dynamo,
+    async sweepLeases(now = clock.now()) {
+      const tenantIds = [...config.tenants.map((t) => t.id), ...(await tenantStore.listTenantIds())];
+      return sweepExpiredLeases(ledger, tenantIds, now, logger);
+    },
     close() {
       if (http instanceof NodeHttpClient) http.close();
       dynamo.destroy();

@@ -1,23 +1,52 @@
-// The cost ledger in DynamoDB. Per request an entry (kept for the retention period), and per tenant a day
-// and a month aggregate grown with atomic ADD, so concurrent writers never lose an update.
+// The cost ledger in DynamoDB. Per request an entry (kept for the retention period); per tenant a day and a
+// month item that hold the spend (settled), the committed total budgets are checked against, the totals by
+// model and provider, the budget leases instances hold, and which alerts went out.
 //   T#<tenant>#D#<day> / R#<iso time>#<request id>  → the entry
-//   T#<tenant>         / D#<day> and M#<month>      → costNanoUsd, requests, inputTokens, outputTokens, …
-import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { CostLedger, LedgerEntry, PeriodUsage } from '../../core/ports';
+//   T#<tenant>         / D#<day> and M#<month>      → costNanoUsd, committedNanoUsd, requests, inputTokens, …
+//                                                     M|<provider/model>|<total>, P|<provider>|<total>
+//                                                     L|<lease id> → {g: granted, u: used, s: seq, e: expires ms}
+//                                                     A|<percent>  → when that budget alert went out
+// Every change is one UpdateItem; the lease's seq makes settlement batches apply exactly once.
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type {
+  BudgetPeriod,
+  CostLedger,
+  FlushOutcome,
+  LeaseFlush,
+  LedgerEntry,
+  PeriodUsage,
+  StoredLease,
+  UsageBreakdown,
+} from '../../core/ports';
 import { dayOf, monthOf } from '../../core/periods';
 import { num, toItem } from './marshal';
 
 const DAY_SECONDS = 86_400;
 /** aggregates outlive entries: a year and a bit of monthly history */
 const AGGREGATE_RETENTION_DAYS = 400;
+/** the sweep looks for leases in this many recent days (it runs every few minutes) */
+const SWEEP_LOOKBACK_DAYS = 7;
+
+const LEASE_PREFIX = 'L|';
+const BREAKDOWN_TOTALS = ['costNanoUsd', 'requests', 'inputTokens', 'outputTokens'] as const;
+
+type Key = Record<string, AttributeValue>;
 
 export const ledgerKeys = {
   entry: (tenantId: string, day: string, at: number, requestId: string) => ({
     pk: `T#${tenantId}#D#${day}`,
     sk: `R#${new Date(at).toISOString()}#${requestId}`,
   }),
-  day: (tenantId: string, day: string) => ({ pk: { S: `T#${tenantId}` }, sk: { S: `D#${day}` } }),
-  month: (tenantId: string, month: string) => ({ pk: { S: `T#${tenantId}` }, sk: { S: `M#${month}` } }),
+  entries: (tenantId: string, day: string) => `T#${tenantId}#D#${day}`,
+  period: (p: BudgetPeriod): Key => ({ pk: { S: `T#${p.tenantId}` }, sk: { S: `${p.kind === 'day' ? 'D' : 'M'}#${p.name}` } }),
 };
 
 export class DynamoCostLedger implements CostLedger {
@@ -27,14 +56,173 @@ export class DynamoCostLedger implements CostLedger {
     private readonly retentionDays: number,
   ) {}
 
-  async record(e: LedgerEntry): Promise<void> {
-    const day = dayOf(e.at);
-    const atSeconds = Math.floor(e.at / 1000);
-    const entry = this.client.send(
+  async openLease(period: BudgetPeriod, lease: StoredLease, limitNanoUsd: number | undefined): Promise<number | undefined> {
+    if (limitNanoUsd !== undefined && lease.granted > limitNanoUsd) return undefined;
+    const roomCheck = limitNanoUsd === undefined ? '' : ' AND (attribute_not_exists(committedNanoUsd) OR committedNanoUsd <= :max)';
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: ledgerKeys.period(period),
+          UpdateExpression: 'ADD committedNanoUsd :g SET #L = :lease, expiresAt = :exp',
+          ConditionExpression: `attribute_not_exists(#L)${roomCheck}`,
+          ExpressionAttributeNames: { '#L': LEASE_PREFIX + lease.id },
+          ExpressionAttributeValues: {
+            ':g': { N: String(lease.granted) },
+            ':lease': leaseValue(lease),
+            ':exp': { N: String(aggregateExpiry()) },
+            ...(limitNanoUsd === undefined ? {} : { ':max': { N: String(limitNanoUsd - lease.granted) } }),
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return num(Attributes, 'committedNanoUsd');
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      // an SDK retry of an open that went through meets its own lease
+      if (retried(err) && (await this.readLease(period, lease.id))) return num((await this.item(period)).Item, 'committedNanoUsd');
+      return undefined;
+    }
+  }
+
+  async flush(period: BudgetPeriod, f: LeaseFlush): Promise<FlushOutcome> {
+    const names: Record<string, string> = { '#L': LEASE_PREFIX + f.leaseId };
+    const values: Record<string, AttributeValue> = { ':exp': { N: String(aggregateExpiry()) } };
+    const adds: string[] = [];
+    const add = (attribute: string, n: number) => {
+      const i = adds.length;
+      names[`#a${i}`] = attribute;
+      values[`:a${i}`] = { N: String(n) };
+      adds.push(`#a${i} :a${i}`);
+    };
+    const t = f.totals;
+    add('costNanoUsd', t.costNanoUsd);
+    add('committedNanoUsd', f.committedDelta);
+    add('requests', t.requests);
+    add('inputTokens', t.inputTokens);
+    add('outputTokens', t.outputTokens);
+    add('cachedInputTokens', t.cachedInputTokens);
+    for (const [prefix, breakdown] of [
+      ['M', t.byModel],
+      ['P', t.byProvider],
+    ] as const) {
+      for (const [name, b] of Object.entries(breakdown)) for (const total of BREAKDOWN_TOTALS) add(`${prefix}|${name}|${total}`, b[total]);
+    }
+
+    const sets = ['expiresAt = :exp'];
+    let condition: string;
+    let remove = '';
+    if (f.open) {
+      sets.push('#L = :lease');
+      values[':lease'] = leaseValue({ id: f.leaseId, granted: f.open.granted, used: f.usedAfter, seq: f.seq, expiresAt: f.open.expiresAt });
+      condition = 'attribute_not_exists(#L)';
+    } else {
+      values[':prev'] = { N: String(f.seq - 1) };
+      condition = '#L.s = :prev';
+      if (f.close) {
+        remove = ' REMOVE #L';
+      } else {
+        sets.push('#L.u = :u', '#L.s = :s');
+        values[':u'] = { N: String(f.usedAfter) };
+        values[':s'] = { N: String(f.seq) };
+      }
+    }
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: ledgerKeys.period(period),
+          UpdateExpression: `ADD ${adds.join(', ')} SET ${sets.join(', ')}${remove}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return { applied: true, costNanoUsd: num(Attributes, 'costNanoUsd') };
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return { applied: false };
+      throw err;
+    }
+  }
+
+  async readLease(period: BudgetPeriod, leaseId: string): Promise<StoredLease | undefined> {
+    const { Item } = await this.item(period);
+    const value = Item?.[LEASE_PREFIX + leaseId];
+    return value ? parseLease(leaseId, value) : undefined;
+  }
+
+  async releaseLease(period: BudgetPeriod, lease: StoredLease): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: ledgerKeys.period(period),
+          UpdateExpression: 'ADD committedNanoUsd :unused REMOVE #L',
+          ConditionExpression: '#L.s = :s',
+          ExpressionAttributeNames: { '#L': LEASE_PREFIX + lease.id },
+          ExpressionAttributeValues: { ':unused': { N: String(-Math.max(0, lease.granted - lease.used)) }, ':s': { N: String(lease.seq) } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return retried(err);
+      throw err;
+    }
+  }
+
+  async expiredLeases(tenantId: string, before: number): Promise<Array<{ period: BudgetPeriod; lease: StoredLease }>> {
+    const found: Array<{ period: BudgetPeriod; lease: StoredLease }> = [];
+    let ExclusiveStartKey: Key | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk >= :from',
+          ExpressionAttributeValues: { ':pk': { S: `T#${tenantId}` }, ':from': { S: `D#${dayOf(before - SWEEP_LOOKBACK_DAYS * DAY_SECONDS * 1000)}` } },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const sk = item.sk?.S ?? '';
+        const period: BudgetPeriod = { tenantId, kind: sk.startsWith('D#') ? 'day' : 'month', name: sk.slice(2) };
+        for (const [attribute, value] of Object.entries(item)) {
+          if (!attribute.startsWith(LEASE_PREFIX)) continue;
+          const lease = parseLease(attribute.slice(LEASE_PREFIX.length), value);
+          if (lease.expiresAt < before) found.push({ period, lease });
+        }
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return found;
+  }
+
+  async markAlert(period: BudgetPeriod, percent: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: ledgerKeys.period(period),
+          UpdateExpression: 'SET #A = :at',
+          ConditionExpression: 'attribute_not_exists(#A)',
+          ExpressionAttributeNames: { '#A': `A|${percent}` },
+          ExpressionAttributeValues: { ':at': { N: String(Date.now()) } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async putEntry(e: LedgerEntry): Promise<void> {
+    await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,
         Item: toItem({
-          ...ledgerKeys.entry(e.tenantId, day, e.at, e.requestId),
+          ...ledgerKeys.entry(e.tenantId, dayOf(e.at), e.at, e.requestId),
           requestId: e.requestId,
           tenantId: e.tenantId,
           at: e.at,
@@ -51,48 +239,87 @@ export class DynamoCostLedger implements CostLedger {
           status: e.status,
           attempts: e.attempts,
           stream: e.stream,
-          expiresAt: atSeconds + this.retentionDays * DAY_SECONDS,
+          expiresAt: Math.floor(e.at / 1000) + this.retentionDays * DAY_SECONDS,
         }),
       }),
     );
-    const expiresAt = atSeconds + AGGREGATE_RETENTION_DAYS * DAY_SECONDS;
-    await Promise.all([
-      entry,
-      this.add(ledgerKeys.day(e.tenantId, day), e, expiresAt),
-      this.add(ledgerKeys.month(e.tenantId, monthOf(e.at)), e, expiresAt),
-    ]);
   }
 
-  private add(Key: ReturnType<typeof ledgerKeys.day>, e: LedgerEntry, expiresAt: number) {
-    return this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key,
-        UpdateExpression: 'ADD costNanoUsd :cost, requests :one, inputTokens :in, outputTokens :out, cachedInputTokens :cached SET expiresAt = :exp',
-        ExpressionAttributeValues: {
-          ':cost': { N: String(e.costNanoUsd) },
-          ':one': { N: '1' },
-          ':in': { N: String(e.tokens.input) },
-          ':out': { N: String(e.tokens.output) },
-          ':cached': { N: String(e.tokens.cachedInput) },
-          ':exp': { N: String(expiresAt) },
-        },
-      }),
-    );
+  /** one day's entries in time order (the CLI's CSV export) */
+  async *entries(tenantId: string, day: string): AsyncGenerator<Record<string, AttributeValue>> {
+    let ExclusiveStartKey: Key | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: ledgerKeys.entries(tenantId, day) } },
+          ExclusiveStartKey,
+        }),
+      );
+      yield* page.Items ?? [];
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
   }
 
   async usage(tenantId: string, day: string, month: string): Promise<{ day: PeriodUsage; month: PeriodUsage }> {
-    const [d, m] = await Promise.all([
-      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: ledgerKeys.day(tenantId, day), ConsistentRead: true })),
-      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: ledgerKeys.month(tenantId, month), ConsistentRead: true })),
-    ]);
-    const period = (name: string, item: typeof d.Item): PeriodUsage => ({
-      period: name,
-      costNanoUsd: num(item, 'costNanoUsd'),
-      requests: num(item, 'requests'),
-      inputTokens: num(item, 'inputTokens'),
-      outputTokens: num(item, 'outputTokens'),
-    });
-    return { day: period(day, d.Item), month: period(month, m.Item) };
+    const [d, m] = await Promise.all([this.item({ tenantId, kind: 'day', name: day }), this.item({ tenantId, kind: 'month', name: month })]);
+    return { day: periodUsage(day, d.Item), month: periodUsage(month, m.Item) };
   }
+
+  private item(period: BudgetPeriod) {
+    return this.client.send(new GetItemCommand({ TableName: this.tableName, Key: ledgerKeys.period(period), ConsistentRead: true }));
+  }
+}
+
+export function periodUsage(name: string, item: Record<string, AttributeValue> | undefined): PeriodUsage {
+  const byModel: Record<string, UsageBreakdown> = {};
+  const byProvider: Record<string, UsageBreakdown> = {};
+  for (const [attribute, value] of Object.entries(item ?? {})) {
+    const parts = attribute.split('|');
+    const total = parts.pop() as (typeof BREAKDOWN_TOTALS)[number];
+    const kind = parts.shift();
+    if ((kind !== 'M' && kind !== 'P') || !BREAKDOWN_TOTALS.includes(total) || value.N === undefined) continue;
+    const map = kind === 'M' ? byModel : byProvider;
+    const b = (map[parts.join('|')] ??= { costNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0 });
+    b[total] = Number(value.N);
+  }
+  const cost = num(item, 'costNanoUsd');
+  return {
+    period: name,
+    costNanoUsd: cost,
+    reservedNanoUsd: Math.max(0, num(item, 'committedNanoUsd') - cost),
+    requests: num(item, 'requests'),
+    inputTokens: num(item, 'inputTokens'),
+    outputTokens: num(item, 'outputTokens'),
+    cachedInputTokens: num(item, 'cachedInputTokens'),
+    byModel,
+    byProvider,
+  };
+}
+
+function leaseValue(l: StoredLease): AttributeValue {
+  return { M: { g: { N: String(l.granted) }, u: { N: String(l.used) }, s: { N: String(l.seq) }, e: { N: String(l.expiresAt) } } };
+}
+
+function parseLease(id: string, value: AttributeValue): StoredLease {
+  const m = value.M ?? {};
+  return { id, granted: num(m, 'g'), used: num(m, 'u'), seq: num(m, 's'), expiresAt: num(m, 'e') };
+}
+
+/** the SDK tried more than once: the condition may have failed on the effect of its own first attempt */
+function retried(err: ConditionalCheckFailedException): boolean {
+  return (err.$metadata.attempts ?? 1) > 1;
+}
+
+function aggregateExpiry(): number {
+  return Math.floor(Date.now() / 1000) + AGGREGATE_RETENTION_DAYS * DAY_SECONDS;
+}
+
+/** the period items a moment falls in */
+export function periodsAt(tenantId: string, at: number): BudgetPeriod[] {
+  return [
+    { tenantId, kind: 'day', name: dayOf(at) },
+    { tenantId, kind: 'month', name: monthOf(at) },
+  ];
 }

@@ -1,8 +1,11 @@
 // Tenants and keys in DynamoDB: a key is found by its SHA-256 hash, never stored in clear.
 //   KEY#<sha256>        / KEY        → tenantId, keyId, expiresAt, revoked
 //   PRINCIPAL#<iam arn> / PRINCIPAL  → tenantId
-//   TENANT#<id>         / PROFILE    → name, tier, limits, budget, models
-import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+//   TENANT#<id>         / PROFILE    → name, tier, limits, budget, models, version
+//   TENANT#<id>         / KEY#<key id> → keyHash, name, createdAt, expiresAtMs, revoked (for listing)
+//   TENANTS             / <id>       → createdAt (every tenant created at run time)
+//   AUDIT#<id>          / <iso time>#<random> → who did what, append-only (tenant-admin.ts)
+import { GetItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ApiKeyRecord, TenantProfile, TenantStore } from '../../core/ports';
 import { fromItem, num, str } from './marshal';
 
@@ -10,6 +13,8 @@ export const tenantKeys = {
   apiKey: (hash: string) => ({ pk: { S: `KEY#${hash}` }, sk: { S: 'KEY' } }),
   principal: (arn: string) => ({ pk: { S: `PRINCIPAL#${arn}` }, sk: { S: 'PRINCIPAL' } }),
   profile: (tenantId: string) => ({ pk: { S: `TENANT#${tenantId}` }, sk: { S: 'PROFILE' } }),
+  tenantKey: (tenantId: string, keyId: string) => ({ pk: { S: `TENANT#${tenantId}` }, sk: { S: `KEY#${keyId}` } }),
+  registry: (tenantId: string) => ({ pk: { S: 'TENANTS' }, sk: { S: tenantId } }),
 };
 
 export class DynamoTenantStore implements TenantStore {
@@ -35,6 +40,19 @@ export class DynamoTenantStore implements TenantStore {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: tenantKeys.principal(principalArn) }));
     const tenantId = str(Item, 'tenantId');
     return tenantId ? { tenantId } : undefined;
+  }
+
+  async listTenantIds(): Promise<string[]> {
+    const ids: string[] = [];
+    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'TENANTS' } }, ExclusiveStartKey }),
+      );
+      for (const item of page.Items ?? []) if (item.sk?.S) ids.push(item.sk.S);
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return ids;
   }
 
   async getTenant(tenantId: string): Promise<TenantProfile | undefined> {

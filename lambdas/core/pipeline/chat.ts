@@ -1,5 +1,6 @@
 // POST /v1/chat/completions: who → what → which targets → call (falling over) → answer → settle.
-import { chatRequest, type ChatRequest } from '../openai/chat-request';
+import type { Admission } from '../admission/admit';
+import { chatRequest, maxOutputTokens, type ChatRequest } from '../openai/chat-request';
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../openai/chat-response';
 import { ClientGone, Deadline, DeadlineExceeded } from '../deadline';
 import { errors, GatewayError } from '../errors';
@@ -20,8 +21,15 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
   scope.model = body.model;
   scope.stream = Boolean(body.stream);
   const route = resolveModel(body.model, deps.config, tenant);
+  const admission = await deps.admission.admit({
+    tenant,
+    route,
+    inputTokens: estimateChatInputTokens(body),
+    maxOutputTokens: maxOutputTokens(body) ?? deps.config.gateway.defaultMaxOutputTokens,
+    receivedAt: req.receivedAt,
+  });
   const deadline = new Deadline(deps.config.gateway.requestTimeoutMs, deps.clock.now(), req.signal);
-  const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs };
+  const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs, providerQuota: admission.providerQuota };
 
   if (body.stream) {
     let run: Executed<StreamStart>;
@@ -35,9 +43,10 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
       });
     } catch (err) {
       deadline.clear();
+      await admission.release();
       throw err;
     }
-    return streamResponse(body, run, deadline, scope, deps);
+    return streamResponse(body, run, deadline, scope, deps, admission);
   }
 
   try {
@@ -46,11 +55,14 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
     );
     const completion = run.value;
     const usage = completion.usage ?? estimateUsage(body, completionText(completion));
-    const settled = settle(scope, run, usage, deps, { route: 'chat', stream: false, status: 200 });
+    const settled = settle(scope, run, usage, deps, { route: 'chat', stream: false, status: 200 }, admission);
     return {
-      ...jsonResponse(200, completion, gatewayHeaders(run, settled.costNanoUsd)),
+      ...jsonResponse(200, completion, { ...admission.headers, ...gatewayHeaders(run, settled.costNanoUsd) }),
       after: settled.record,
     };
+  } catch (err) {
+    await admission.release();
+    throw err;
   } finally {
     deadline.clear();
   }
@@ -71,6 +83,7 @@ function streamResponse(
   deadline: Deadline,
   scope: RequestScope,
   deps: GatewayDeps,
+  admission: Admission,
 ): GatewayResponse {
   const includeUsage = body.stream_options?.include_usage === true;
   let usage: Usage | undefined;
@@ -108,7 +121,7 @@ function streamResponse(
 
   return {
     status: 200,
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...gatewayHeaders(run) },
+    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...admission.headers, ...gatewayHeaders(run) },
     body: frames(),
     after: () => {
       // a stream cut short never reported usage: charge what was produced, estimated
@@ -116,7 +129,7 @@ function streamResponse(
         route: 'chat',
         stream: true,
         status: scope.streamError ? 502 : 200,
-      });
+      }, admission);
       return settled.record();
     },
   };

@@ -7,6 +7,7 @@ import { METRICS } from '../observability';
 import type { ModelTarget } from '../config/schema';
 import { ProviderError, type Provider } from '../../providers/types';
 import type { ResolvedModel } from './resolve';
+import type { ProviderQuotaCheck } from '../admission/admit';
 
 export interface ExecuteDeps {
   providers: Map<string, Provider>;
@@ -14,6 +15,8 @@ export interface ExecuteDeps {
   logger: Logger;
   metrics: Metrics;
   defaultTimeoutMs: number;
+  /** the provider's own rate limits (per-provider quotas), taken per attempt; a spent quota skips the target */
+  providerQuota?: ProviderQuotaCheck;
 }
 
 export interface Executed<T> {
@@ -43,12 +46,19 @@ export async function executeWithFallback<T>(
 ): Promise<Executed<T>> {
   const attempts: AttemptRecord[] = [];
   let lastError: ProviderError | undefined;
+  let quotaRetryAfterMs: number | undefined;
 
   for (const target of route.targets) {
     const provider = deps.providers.get(target.provider);
     if (!provider) continue;
     if (!(await provider.isConfigured())) {
       attempts.push({ provider: target.provider, model: target.model, latencyMs: 0, skipped: 'no API key configured here' });
+      continue;
+    }
+    const throttled = await deps.providerQuota?.(provider.id);
+    if (throttled) {
+      attempts.push({ provider: provider.id, model: target.model, latencyMs: 0, skipped: 'provider quota reached here' });
+      quotaRetryAfterMs = Math.min(quotaRetryAfterMs ?? Infinity, throttled.retryAfterMs);
       continue;
     }
     const started = deps.clock.now();
@@ -78,7 +88,7 @@ export async function executeWithFallback<T>(
       if (!canFallback(err)) throw callerError(err, attempts);
     }
   }
-  throw exhausted(attempts, lastError);
+  throw exhausted(attempts, lastError, quotaRetryAfterMs);
 }
 
 /** A provider's verdict on the request itself (400, context too long) goes back to the caller as such. */
@@ -89,9 +99,12 @@ function callerError(err: ProviderError, attempts: AttemptRecord[]): GatewayErro
   return new GatewayError(err.status >= 400 && err.status < 500 ? err.status : 502, 'upstream_error', `The provider rejected the request: ${err.message}`, { attempts });
 }
 
-function exhausted(attempts: AttemptRecord[], lastError: ProviderError | undefined): GatewayError {
+function exhausted(attempts: AttemptRecord[], lastError: ProviderError | undefined, quotaRetryAfterMs: number | undefined): GatewayError {
   if (!lastError) {
-    return new GatewayError(503, 'all_providers_unavailable', 'No provider for this model is available here (every target was skipped).', { attempts });
+    return new GatewayError(503, 'all_providers_unavailable', 'No provider for this model is available here (every target was skipped).', {
+      attempts,
+      headers: quotaRetryAfterMs !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(quotaRetryAfterMs / 1000))) } : undefined,
+    });
   }
   const retryAfterMs = lastError.retryAfterMs;
   return new GatewayError(502, 'upstream_error', `Every provider for this model failed; the last said: ${lastError.message}`, {

@@ -1,0 +1,412 @@
+// Budgets: a tenant's day and month each keep a committed total in their ledger item, and a call is admitted
+// only against room that a conditional write set aside first. Instances hold that room as budget leases.
+//
+// Per period item:  committed = settled + Σ over open leases of max(0, granted − used)
+//   - opening a lease of g is one UpdateItem `ADD committed :g IF committed <= limit − g` (fails closed);
+//   - a call reserves its worst case (input estimate and max output at the dearest target's price) from a
+//     lease this instance holds, locally, and gives back the difference when it settles;
+//   - settlements are written as batches under their lease, each an UpdateItem conditioned on the lease's
+//     sequence number (`#L.s = :prev`), so an SDK retry of an applied batch cannot count it twice; the batch
+//     adds the cost to settled and any overdraft (a call that cost more than its worst case) to committed;
+//   - the last batch of a drained lease removes it and gives its unused grant back to committed.
+// So settled ≤ committed ≤ limit + overdrafts: calls whose worst case was right never spend past the budget.
+// A lease left by a crashed instance expires; the sweep (reconcile.ts) releases it once, conditioned on the
+// same sequence number. Far from the limit a lease covers about a horizon of this instance's worst cases, so
+// most calls reserve with no round trip; near it leases shrink to one call's worst case (a per-request
+// reservation), and a refusal comes from a failed ask for exactly that worst case.
+import { randomBytes } from 'node:crypto';
+import { METRICS } from '../observability';
+import type { AlertPublisher, BudgetPeriod, Clock, CostLedger, LeaseFlush, Logger, Metrics, SettlementTotals } from '../ports';
+import { formatUsd } from '../pricing';
+
+export interface BudgetTuning {
+  horizonMs: number;
+  shareDivisor: number;
+  /** a lease admits new calls for this long… */
+  admitMs: number;
+  /** …and is written to until this much later (the request timeout and a margin), then it is the sweep's */
+  settleMs: number;
+}
+
+/** What one settled call adds to its periods. */
+export interface Settlement {
+  costNanoUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  provider: string;
+  /** provider/model */
+  model: string;
+}
+
+const ALERT_PERCENTS = [80, 90, 100] as const;
+/** an uncertain write (timeout, conflict) is resolved by reading the lease and tried again at most this often */
+const WRITE_TRIES = 3;
+
+class Lease {
+  /** settled under it, as far as written */
+  storedUsed = 0;
+  seq = 0;
+  /** settled under it, written or pending */
+  used = 0;
+  /** worst cases of calls admitted under it and not yet settled */
+  inFlight = 0;
+  holds = 0;
+  pending: Settlement[] = [];
+  tail: Promise<unknown> = Promise.resolve();
+  next: Promise<void> | undefined;
+  closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly granted: number,
+    /** its marker exists on the period item */
+    public stored: boolean,
+    public admitUntil: number,
+    readonly expiresAt: number,
+  ) {}
+
+  get available(): number {
+    return Math.max(0, this.granted - this.used - this.inFlight);
+  }
+}
+
+interface Waiter {
+  worst: number;
+  resolve(hold: BudgetHold | undefined): void;
+  reject(err: unknown): void;
+}
+
+class PeriodState {
+  active: Lease | undefined;
+  readonly open = new Set<Lease>();
+  readonly waiters: Waiter[] = [];
+  opening = false;
+  limit: number | undefined;
+  knownCommitted: number | undefined;
+  demand = 0;
+  demandAt = 0;
+  readonly alerted = new Set<number>();
+
+  constructor(readonly period: BudgetPeriod) {}
+}
+
+/** A call's claim on one period: settle it or release it, once. */
+export interface BudgetHold {
+  readonly state: PeriodState;
+  readonly lease: Lease;
+  readonly worst: number;
+}
+
+export interface BudgetDeps {
+  ledger: CostLedger;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  alerts: AlertPublisher;
+}
+
+export class Budgets {
+  private readonly periods = new Map<string, PeriodState>();
+  /** lease closes started outside a settlement; every settle and release waits for them (Lambda freezes after) */
+  private readonly background = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly deps: BudgetDeps,
+    private readonly tuning: BudgetTuning,
+  ) {}
+
+  /** Set aside `worst` nano-USD of the period's budget (no limit: just a settlement channel). undefined: no room. */
+  reserve(period: BudgetPeriod, limit: number | undefined, worst: number): Promise<BudgetHold | undefined> {
+    const state = this.state(period);
+    state.limit = limit;
+    if (limit === undefined) return Promise.resolve(this.hold(state, this.channel(state), 0));
+    if (worst > limit) return Promise.resolve(undefined);
+    if (state.waiters.length === 0) {
+      const lease = this.admitting(state);
+      if (lease && lease.available >= worst) return Promise.resolve(this.hold(state, lease, worst));
+    }
+    return new Promise((resolve, reject) => {
+      state.waiters.push({ worst, resolve, reject });
+      if (!state.opening) void this.openLeases(state);
+    });
+  }
+
+  /** The call is over and cost this much: record it under its lease, exactly once. */
+  async settle(hold: BudgetHold, s: Settlement): Promise<void> {
+    const { lease } = hold;
+    lease.holds--;
+    lease.inFlight -= hold.worst;
+    lease.used += s.costNanoUsd;
+    lease.pending.push(s);
+    await Promise.all([this.flush(hold.state, lease), this.settled()]);
+  }
+
+  /** The call was not made or cost nothing: give its worst case back to the lease. */
+  async release(hold: BudgetHold): Promise<void> {
+    hold.lease.holds--;
+    hold.lease.inFlight -= hold.worst;
+    await Promise.all([this.closeIfDone(hold.state, hold.lease), this.settled()]);
+  }
+
+  private state(period: BudgetPeriod): PeriodState {
+    const id = `${period.tenantId}|${period.kind}|${period.name}`;
+    let state = this.periods.get(id);
+    if (!state) {
+      // forget periods that are over and hold nothing
+      for (const [key, s] of this.periods) {
+        if (s.period.tenantId === period.tenantId && s.period.kind === period.kind && s.open.size === 0) this.periods.delete(key);
+      }
+      state = new PeriodState(period);
+      this.periods.set(id, state);
+    }
+    return state;
+  }
+
+  private hold(state: PeriodState, lease: Lease, worst: number): BudgetHold {
+    lease.holds++;
+    lease.inFlight += worst;
+    const now = this.deps.clock.now();
+    state.demand = state.demand * Math.exp(-(now - state.demandAt) / this.tuning.horizonMs) + worst;
+    state.demandAt = now;
+    return { state, lease, worst };
+  }
+
+  /** the lease new calls may use, if it still admits; one that stopped admitting is closed once drained */
+  private admitting(state: PeriodState): Lease | undefined {
+    const lease = state.active;
+    if (lease && lease.admitUntil > this.deps.clock.now()) return lease;
+    if (lease) this.retire(state, lease);
+    return undefined;
+  }
+
+  /** a period without a limit settles through a lease that holds no grant, written first by its first batch */
+  private channel(state: PeriodState): Lease {
+    const existing = this.admitting(state);
+    if (existing && existing.granted === 0) return existing;
+    return this.activate(state, this.newLease(0, false));
+  }
+
+  private newLease(granted: number, stored: boolean): Lease {
+    const now = this.deps.clock.now();
+    return new Lease(randomBytes(9).toString('base64url'), granted, stored, now + this.tuning.admitMs, now + this.tuning.admitMs + this.tuning.settleMs);
+  }
+
+  private activate(state: PeriodState, lease: Lease): Lease {
+    if (state.active && state.active !== lease) this.retire(state, state.active);
+    state.active = lease;
+    state.open.add(lease);
+    return lease;
+  }
+
+  private retire(state: PeriodState, lease: Lease): void {
+    lease.admitUntil = Math.min(lease.admitUntil, this.deps.clock.now());
+    if (state.active === lease) state.active = undefined;
+    this.track(this.closeIfDone(state, lease));
+  }
+
+  private track(work: Promise<unknown>): void {
+    const tracked = work.catch((err) => this.deps.logger.error('budget lease close failed', { error: (err as Error).message }));
+    this.background.add(tracked);
+    void tracked.finally(() => this.background.delete(tracked));
+  }
+
+  private async settled(): Promise<void> {
+    await Promise.all([...this.background]);
+  }
+
+  private async openLeases(state: PeriodState): Promise<void> {
+    state.opening = true;
+    try {
+      while (this.serveWaiters(state)) {
+        const need = state.waiters.reduce((sum, w) => sum + w.worst, 0);
+        const lease = await this.open(state, need + this.extra(state, need));
+        if (lease) {
+          this.activate(state, lease);
+          continue;
+        }
+        // at the boundary each waiter asks for exactly its worst case, on a lease of its own
+        const round = state.waiters.splice(0);
+        const leases = await Promise.all(round.map((w) => this.open(state, w.worst)));
+        round.forEach((w, i) => {
+          const own = leases[i];
+          if (!own) return w.resolve(undefined);
+          state.open.add(own);
+          own.admitUntil = 0; // single use: closed with the settlement of its call
+          w.resolve(this.hold(state, own, w.worst));
+        });
+      }
+    } catch (err) {
+      for (const w of state.waiters.splice(0)) w.reject(err);
+    } finally {
+      state.opening = false;
+    }
+  }
+
+  private serveWaiters(state: PeriodState): boolean {
+    const lease = this.admitting(state);
+    while (state.waiters.length && lease && lease.available >= state.waiters[0]!.worst) {
+      const w = state.waiters.shift()!;
+      w.resolve(this.hold(state, lease, w.worst));
+    }
+    return state.waiters.length > 0;
+  }
+
+  private extra(state: PeriodState, need: number): number {
+    if (state.knownCommitted === undefined || state.limit === undefined) return 0;
+    const room = state.limit - state.knownCommitted - need;
+    if (room <= 0) return 0;
+    const ahead = state.demand * Math.exp(-(this.deps.clock.now() - state.demandAt) / this.tuning.horizonMs);
+    return Math.max(0, Math.min(Math.ceil(ahead), Math.floor(room / this.tuning.shareDivisor)));
+  }
+
+  private async open(state: PeriodState, granted: number): Promise<Lease | undefined> {
+    const lease = this.newLease(granted, true);
+    const committed = await this.deps.ledger.openLease(
+      state.period,
+      { id: lease.id, granted, used: 0, seq: 0, expiresAt: lease.expiresAt },
+      state.limit,
+    );
+    if (committed === undefined) return undefined;
+    state.knownCommitted = committed;
+    return lease;
+  }
+
+  private closeIfDone(state: PeriodState, lease: Lease): Promise<void> {
+    return this.done(lease) ? this.flush(state, lease) : Promise.resolve();
+  }
+
+  /** drained: admits no more calls and none is in flight or waiting to be written */
+  private done(lease: Lease): boolean {
+    return !lease.closed && lease.admitUntil <= this.deps.clock.now() && lease.holds === 0 && lease.pending.length === 0;
+  }
+
+  /** Write what is pending under the lease, one batch at a time, in order. */
+  private flush(state: PeriodState, lease: Lease): Promise<void> {
+    lease.next ??= lease.tail.then(() => {
+      lease.next = undefined;
+      return this.write(state, lease, lease.pending.splice(0));
+    });
+    lease.tail = lease.next.catch(() => undefined);
+    return lease.next;
+  }
+
+  private async write(state: PeriodState, lease: Lease, batch: Settlement[]): Promise<void> {
+    if (lease.closed || this.deps.clock.now() >= lease.expiresAt) {
+      // past its expiry the lease is the sweep's: what it still owes is written through a fresh channel
+      if (batch.length) await this.reroute(state, batch);
+      return;
+    }
+    const close = lease.stored && this.done(lease);
+    if (batch.length === 0 && !close) {
+      // a channel that never wrote anything has nothing to remove
+      if (this.done(lease)) this.forget(state, lease);
+      return;
+    }
+    const totals = sumSettlements(batch);
+    const usedAfter = lease.storedUsed + totals.costNanoUsd;
+    const overdraft = Math.max(0, usedAfter - lease.granted) - Math.max(0, lease.storedUsed - lease.granted);
+    const flush: LeaseFlush = {
+      leaseId: lease.id,
+      seq: lease.seq + 1,
+      usedAfter,
+      committedDelta: overdraft - (close ? Math.max(0, lease.granted - usedAfter) : 0),
+      totals,
+      open: lease.stored ? undefined : { granted: lease.granted, expiresAt: lease.expiresAt },
+      close,
+    };
+    const outcome = await this.apply(state.period, flush);
+    if (outcome === 'lost') {
+      this.deps.logger.error('budget lease vanished before its settlement was written; recording it anew', { tenant: state.period.tenantId, lease: lease.id });
+      this.forget(state, lease);
+      await this.reroute(state, batch);
+      return;
+    }
+    lease.seq = flush.seq;
+    lease.storedUsed = usedAfter;
+    lease.stored = true;
+    if (close) {
+      this.forget(state, lease);
+    } else if (this.done(lease)) {
+      this.track(this.flush(state, lease));
+    }
+    if (outcome !== 'unknown') await this.alertIfCrossed(state, outcome);
+  }
+
+  private forget(state: PeriodState, lease: Lease): void {
+    lease.closed = true;
+    state.open.delete(lease);
+    if (state.active === lease) state.active = undefined;
+  }
+
+  private async reroute(state: PeriodState, batch: Settlement[]): Promise<void> {
+    const channel = this.newLease(0, false);
+    channel.admitUntil = 0;
+    state.open.add(channel);
+    channel.used = sumSettlements(batch).costNanoUsd;
+    channel.pending.push(...batch);
+    await this.flush(state, channel);
+  }
+
+  /**
+   * Write a batch, resolving uncertainty by reading the lease: its seq tells whether an attempt that timed out
+   * or a retry that met its own earlier success was applied. The settled total after, 'unknown' when applied
+   * by an earlier attempt, 'lost' when the lease is gone (swept) and the batch was not applied.
+   */
+  private async apply(period: BudgetPeriod, flush: LeaseFlush): Promise<number | 'unknown' | 'lost'> {
+    let lastError: unknown;
+    for (let i = 0; i < WRITE_TRIES; i++) {
+      try {
+        const outcome = await this.deps.ledger.flush(period, flush);
+        if (outcome.applied) return outcome.costNanoUsd;
+      } catch (err) {
+        lastError = err;
+      }
+      const stored = await this.deps.ledger.readLease(period, flush.leaseId);
+      if (stored && stored.seq >= flush.seq) return 'unknown';
+      if (!stored && flush.close) return 'unknown';
+      if (!stored && !flush.open) return 'lost';
+    }
+    throw lastError ?? new Error(`settlement batch ${flush.seq} of lease ${flush.leaseId} could not be written`);
+  }
+
+  private async alertIfCrossed(state: PeriodState, settled: number): Promise<void> {
+    const limit = state.limit;
+    if (!limit) return;
+    const { period } = state;
+    for (const percent of ALERT_PERCENTS) {
+      if (settled * 100 < limit * percent || state.alerted.has(percent)) continue;
+      state.alerted.add(percent);
+      if (!(await this.deps.ledger.markAlert(period, percent))) continue;
+      this.deps.metrics.add(METRICS.budgetThreshold, 1, 'Count', { Tenant: period.tenantId, Threshold: String(percent) });
+      await this.deps.alerts.publish({
+        kind: 'budget_threshold',
+        subject: `${period.tenantId}: ${percent}% of the ${period.kind === 'day' ? 'daily' : 'monthly'} budget spent`,
+        message: `Tenant ${period.tenantId} has spent $${formatUsd(settled)} of its $${formatUsd(limit)} budget for ${period.name}.`,
+        attributes: { tenant: period.tenantId, period: period.name, threshold: String(percent) },
+      });
+    }
+  }
+}
+
+export function sumSettlements(batch: Settlement[]): SettlementTotals {
+  const totals: SettlementTotals = { costNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, byModel: {}, byProvider: {} };
+  for (const s of batch) {
+    totals.costNanoUsd += s.costNanoUsd;
+    totals.requests += 1;
+    totals.inputTokens += s.inputTokens;
+    totals.outputTokens += s.outputTokens;
+    totals.cachedInputTokens += s.cachedInputTokens;
+    for (const [map, key] of [
+      [totals.byModel, s.model],
+      [totals.byProvider, s.provider],
+    ] as const) {
+      const b = (map[key] ??= { costNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0 });
+      b.costNanoUsd += s.costNanoUsd;
+      b.requests += 1;
+      b.inputTokens += s.inputTokens;
+      b.outputTokens += s.outputTokens;
+    }
+  }
+  return totals;
+}

@@ -1,0 +1,167 @@
+// A quota lease: this instance's slice of one shared allowance that is only ever consumed (a rate window's
+// requests or tokens), so most admissions cost no round trip while the shared count stays exact.
+//
+// The shared count C lives in one item and only grows: each grant is one conditional UpdateItem
+// `ADD used :n IF used <= limit - n`, and nothing ever subtracts from it (unused units stay with the instance
+// that holds them and lapse with the window). Hence the invariants:
+//   1. never over:   units admitted everywhere ≤ Σ grants = C ≤ limit.
+//   2. exact refusal: a request is refused only after an ask for exactly its shortfall (its units less this
+//      instance's balance) failed, or when that shortfall exceeds an upper bound on what C has left (learned
+//      from grants and failed exact asks; valid for the whole window because C never shrinks). So a refusal
+//      means the allowance is handed out; what may still be unspent is other instances' balances.
+//   3. bounded undercount: a lease is `need + extra`, where `need` is already waiting to be used and
+//      extra ≤ min(this instance's demand over the last horizon, what is left / shareDivisor). Near the limit
+//      extra falls to 0 and every ask is exact; far from it an instance holds about one horizon of its own
+//      traffic. Units that go unspent (an idle or crashed instance) are at most that, and lapse with the window.
+import type { Clock } from '../ports';
+
+export interface LeaseTuning {
+  /** an instance leases about this much of its own recent demand ahead */
+  horizonMs: number;
+  /** and never more than this share of what is left (1/shareDivisor) */
+  shareDivisor: number;
+}
+
+/** the shared count: add units if it stays within the limit; the new count, or undefined when it would not */
+export type TakeShared = (units: number) => Promise<number | undefined>;
+
+interface Waiter {
+  units: number;
+  resolve(admitted: boolean): void;
+  reject(err: unknown): void;
+}
+
+export class QuotaLease {
+  private balance = 0;
+  /** an upper bound on what the shared count has left */
+  private remainingAtMost: number;
+  private readonly waiters: Waiter[] = [];
+  private refilling = false;
+  /** units admitted here, decaying with the horizon: the demand the next lease should cover */
+  private demand = 0;
+  private demandAt = 0;
+
+  constructor(
+    readonly limit: number,
+    private readonly takeShared: TakeShared,
+    private readonly tuning: LeaseTuning,
+    private readonly clock: Clock,
+  ) {
+    this.remainingAtMost = limit;
+  }
+
+  /** Admit `units` from the local balance, or ask the shared count for a slice; false: the limit is reached. */
+  take(units: number): Promise<boolean> {
+    if (this.waiters.length === 0) {
+      if (this.balance >= units) {
+        this.spend(units);
+        return Promise.resolve(true);
+      }
+      if (units - this.balance > this.remainingAtMost) return Promise.resolve(false);
+    }
+    return new Promise<boolean>((resolve, reject) => {
+      this.waiters.push({ units, resolve, reject });
+      if (!this.refilling) void this.refill();
+    });
+  }
+
+  /** units that were taken but not used (another check refused the request, tokens were over-estimated) */
+  giveBack(units: number): void {
+    this.balance += units;
+  }
+
+  /** take what the local balance has of `units`; the part it lacked, to be charged to the shared count */
+  consumeLocal(units: number): number {
+    const local = Math.min(this.balance, units);
+    this.balance -= local;
+    return units - local;
+  }
+
+  /** what is left for callers of this instance, as far as it knows: an estimate for x-ratelimit-remaining-* */
+  get remaining(): number {
+    return Math.max(0, this.remainingAtMost) + this.balance;
+  }
+
+  private spend(units: number): void {
+    this.balance -= units;
+    const now = this.clock.now();
+    this.demand = this.decayedDemand(now) + units;
+    this.demandAt = now;
+  }
+
+  private decayedDemand(now: number): number {
+    return this.demand * Math.exp(-(now - this.demandAt) / this.tuning.horizonMs);
+  }
+
+  private async refill(): Promise<void> {
+    this.refilling = true;
+    try {
+      while (this.serveFromBalance()) {
+        const need = this.waiters.reduce((sum, w) => sum + w.units, 0) - this.balance;
+        const extra = this.extraSlice(need);
+        // one ask for everyone waiting (plus a lease ahead); when it fails, each asks exactly for itself
+        if (need + extra <= this.remainingAtMost) {
+          const count = await this.takeShared(need + extra);
+          if (count !== undefined) {
+            this.granted(need + extra, count);
+            continue;
+          }
+          this.remainingAtMost = Math.min(this.remainingAtMost, need + extra - 1);
+        }
+        await this.exactRound();
+      }
+    } catch (err) {
+      for (const w of this.waiters.splice(0)) w.reject(err);
+    } finally {
+      this.refilling = false;
+    }
+  }
+
+  /** admit waiters in order while the balance covers them, refuse those that cannot fit; true if some wait */
+  private serveFromBalance(): boolean {
+    while (this.waiters.length) {
+      const head = this.waiters[0]!;
+      if (this.balance >= head.units) {
+        this.waiters.shift();
+        this.spend(head.units);
+        head.resolve(true);
+      } else if (head.units - this.balance > this.remainingAtMost) {
+        this.waiters.shift();
+        head.resolve(false);
+      } else {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** At the boundary: the head asks for its shortfall, the others for their units, all at once. */
+  private async exactRound(): Promise<void> {
+    const round = this.waiters.splice(0);
+    const asks = round.map((w, i) => (i === 0 ? w.units - this.balance : w.units));
+    const counts = await Promise.all(asks.map((ask) => (ask <= this.remainingAtMost ? this.takeShared(ask) : undefined)));
+    round.forEach((w, i) => {
+      const count = counts[i];
+      if (count === undefined) {
+        this.remainingAtMost = Math.min(this.remainingAtMost, asks[i]! - 1);
+        w.resolve(false);
+        return;
+      }
+      this.granted(asks[i]!, count);
+      this.spend(w.units);
+      w.resolve(true);
+    });
+  }
+
+  private granted(units: number, count: number): void {
+    this.balance += units;
+    this.remainingAtMost = Math.min(this.remainingAtMost, this.limit - count);
+  }
+
+  private extraSlice(need: number): number {
+    const room = this.remainingAtMost - need;
+    if (room <= 0) return 0;
+    const ahead = Math.ceil(this.decayedDemand(this.clock.now()));
+    return Math.max(0, Math.min(ahead, Math.floor(room / this.tuning.shareDivisor)));
+  }
+}
