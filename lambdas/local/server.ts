@@ -26,7 +26,11 @@ export interface LocalGatewayOptions {
   env?: Record<string, string | undefined>;
   logger?: Logger;
   metrics?: Metrics;
+  /** how often to release budget leases of crashed processes (the scheduled function's job in AWS); 0: never */
+  sweepIntervalMs?: number;
 }
+
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 
 export interface LocalGateway {
   url: string;
@@ -65,6 +69,8 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     }
   });
   server.keepAliveTimeout = 65_000;
+  const sweepEvery = opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+  const sweeper = sweepEvery > 0 ? setInterval(() => void sweep(runtime), sweepEvery).unref() : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1', resolve);
@@ -77,15 +83,26 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     dynamodbEndpoint: endpoint,
     runtime,
     async close() {
+      clearInterval(sweeper);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 2_000).unref();
       });
+      // give unused budget leases back while the table is still reachable
+      await runtime.deps.admission.close().catch((err) => runtime.deps.logger.warn('returning budget leases failed', { error: (err as Error).message }));
       runtime.close();
       await embedded?.stop();
     },
   };
+}
+
+async function sweep(runtime: Runtime): Promise<void> {
+  try {
+    await runtime.sweepLeases();
+  } catch (err) {
+    runtime.deps.logger.warn('the budget lease sweep failed; it runs again later', { error: (err as Error).message });
+  }
 }
 
 function localContext(): Context {

@@ -106,6 +106,11 @@ export class AdmissionControl {
     });
   }
 
+  /** give unused budget leases back (a process that is stopping) */
+  close(): Promise<void> {
+    return this.budgets.closeAll();
+  }
+
   /** the dearest target's price for the estimated input and the full output: what a budget must set aside */
   worstCase(route: ResolvedModel, inputTokens: number, maxOutputTokens: number): number {
     const tokens = { input: Math.ceil(inputTokens * WORST_INPUT_FACTOR), output: maxOutputTokens, cachedInput: 0, cacheWrite: 0 };

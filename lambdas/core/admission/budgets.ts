@@ -149,6 +149,12 @@ export class Budgets {
     await Promise.all([this.closeIfDone(hold.state, hold.lease), this.settled()]);
   }
 
+  /** Stop admitting under every lease and close the drained ones, giving their unused grants back (shutdown). */
+  async closeAll(): Promise<void> {
+    for (const state of this.periods.values()) for (const lease of [...state.open]) this.retire(state, lease);
+    await this.settled();
+  }
+
   private state(period: BudgetPeriod): PeriodState {
     const id = `${period.tenantId}|${period.kind}|${period.name}`;
     let state = this.periods.get(id);

@@ -77,6 +77,11 @@ export class QuotaLease {
     return units - local;
   }
 
+  /** units this instance holds and has not spent */
+  get held(): number {
+    return this.balance;
+  }
+
   /** what is left for callers of this instance, as far as it knows: an estimate for x-ratelimit-remaining-* */
   get remaining(): number {
     return Math.max(0, this.remainingAtMost) + this.balance;
