@@ -153,14 +153,16 @@ export interface BudgetPeriod {
 }
 
 /**
- * A budget lease as stored on its period: `granted` was added to the period's committed total when it was
- * opened, `used` is what settled under it, `seq` counts its applied settlement batches.
+ * A budget lease as stored on its period: `granted` was added to the period's committed total (when it was
+ * opened and by each top-up), `used` is what settled under it, `seq` counts its applied settlement batches and
+ * `topUps` its applied top-ups.
  */
 export interface StoredLease {
   id: string;
   granted: number;
   used: number;
   seq: number;
+  topUps: number;
   /** epoch ms after which the instance that opened it no longer writes to it; the sweep may release it */
   expiresAt: number;
 }
@@ -200,6 +202,11 @@ export interface CostLedger {
    * unconditionally). The committed total after, or undefined when the budget has no room.
    */
   openLease(period: BudgetPeriod, lease: StoredLease, limitNanoUsd: number | undefined): Promise<number | undefined>;
+  /**
+   * Grow a lease by `delta`: committed += delta and granted += delta, only if the stored lease has had
+   * `topUps - 1` top-ups and committed + delta <= limit. The committed total after, or undefined.
+   */
+  growLease(period: BudgetPeriod, leaseId: string, delta: number, topUps: number, limitNanoUsd: number): Promise<number | undefined>;
   /** Apply a settlement batch (one conditional UpdateItem); not applied when the stored seq is not `seq - 1`. */
   flush(period: BudgetPeriod, flush: LeaseFlush): Promise<FlushOutcome>;
   /** the lease as stored now (strongly consistent), to learn whether an uncertain write was applied */

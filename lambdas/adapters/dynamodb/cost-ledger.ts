@@ -4,7 +4,8 @@
 //   T#<tenant>#D#<day> / R#<iso time>#<request id>  → the entry
 //   T#<tenant>         / D#<day> and M#<month>      → costNanoUsd, committedNanoUsd, requests, inputTokens, …
 //                                                     M|<provider/model>|<total>, P|<provider>|<total>
-//                                                     L|<lease id> → {g: granted, u: used, s: seq, e: expires ms}
+//                                                     L|<lease id> → {g: granted, u: used, s: seq, t: top-ups,
+//                                                                     e: expires ms}
 //                                                     A|<percent>  → when that budget alert went out
 // Every change is one UpdateItem; the lease's seq makes settlement batches apply exactly once.
 import {
@@ -26,7 +27,7 @@ import type {
   StoredLease,
   UsageBreakdown,
 } from '../../core/ports';
-import { dayOf, monthOf } from '../../core/periods';
+import { dayOf } from '../../core/periods';
 import { num, toItem } from './marshal';
 
 const DAY_SECONDS = 86_400;
@@ -85,6 +86,33 @@ export class DynamoCostLedger implements CostLedger {
     }
   }
 
+  async growLease(period: BudgetPeriod, leaseId: string, delta: number, topUps: number, limitNanoUsd: number): Promise<number | undefined> {
+    if (delta > limitNanoUsd) return undefined;
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: ledgerKeys.period(period),
+          UpdateExpression: 'ADD committedNanoUsd :d SET #L.g = #L.g + :d, #L.t = :t',
+          ConditionExpression: '#L.t = :prev AND (attribute_not_exists(committedNanoUsd) OR committedNanoUsd <= :max)',
+          ExpressionAttributeNames: { '#L': LEASE_PREFIX + leaseId },
+          ExpressionAttributeValues: {
+            ':d': { N: String(delta) },
+            ':t': { N: String(topUps) },
+            ':prev': { N: String(topUps - 1) },
+            ':max': { N: String(limitNanoUsd - delta) },
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return num(Attributes, 'committedNanoUsd');
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      if (retried(err) && ((await this.readLease(period, leaseId))?.topUps ?? 0) >= topUps) return num((await this.item(period)).Item, 'committedNanoUsd');
+      return undefined;
+    }
+  }
+
   async flush(period: BudgetPeriod, f: LeaseFlush): Promise<FlushOutcome> {
     const names: Record<string, string> = { '#L': LEASE_PREFIX + f.leaseId };
     const values: Record<string, AttributeValue> = { ':exp': { N: String(aggregateExpiry()) } };
@@ -114,7 +142,7 @@ export class DynamoCostLedger implements CostLedger {
     let remove = '';
     if (f.open) {
       sets.push('#L = :lease');
-      values[':lease'] = leaseValue({ id: f.leaseId, granted: f.open.granted, used: f.usedAfter, seq: f.seq, expiresAt: f.open.expiresAt });
+      values[':lease'] = leaseValue({ id: f.leaseId, granted: f.open.granted, used: f.usedAfter, seq: f.seq, topUps: 0, expiresAt: f.open.expiresAt });
       condition = 'attribute_not_exists(#L)';
     } else {
       values[':prev'] = { N: String(f.seq - 1) };
@@ -159,9 +187,13 @@ export class DynamoCostLedger implements CostLedger {
           TableName: this.tableName,
           Key: ledgerKeys.period(period),
           UpdateExpression: 'ADD committedNanoUsd :unused REMOVE #L',
-          ConditionExpression: '#L.s = :s',
+          ConditionExpression: '#L.s = :s AND #L.t = :t',
           ExpressionAttributeNames: { '#L': LEASE_PREFIX + lease.id },
-          ExpressionAttributeValues: { ':unused': { N: String(-Math.max(0, lease.granted - lease.used)) }, ':s': { N: String(lease.seq) } },
+          ExpressionAttributeValues: {
+            ':unused': { N: String(-Math.max(0, lease.granted - lease.used)) },
+            ':s': { N: String(lease.seq) },
+            ':t': { N: String(lease.topUps) },
+          },
         }),
       );
       return true;
@@ -299,12 +331,12 @@ export function periodUsage(name: string, item: Record<string, AttributeValue> |
 }
 
 function leaseValue(l: StoredLease): AttributeValue {
-  return { M: { g: { N: String(l.granted) }, u: { N: String(l.used) }, s: { N: String(l.seq) }, e: { N: String(l.expiresAt) } } };
+  return { M: { g: { N: String(l.granted) }, u: { N: String(l.used) }, s: { N: String(l.seq) }, t: { N: String(l.topUps) }, e: { N: String(l.expiresAt) } } };
 }
 
 function parseLease(id: string, value: AttributeValue): StoredLease {
   const m = value.M ?? {};
-  return { id, granted: num(m, 'g'), used: num(m, 'u'), seq: num(m, 's'), expiresAt: num(m, 'e') };
+  return { id, granted: num(m, 'g'), used: num(m, 'u'), seq: num(m, 's'), topUps: num(m, 't'), expiresAt: num(m, 'e') };
 }
 
 /** the SDK tried more than once: the condition may have failed on the effect of its own first attempt */
@@ -314,12 +346,4 @@ function retried(err: ConditionalCheckFailedException): boolean {
 
 function aggregateExpiry(): number {
   return Math.floor(Date.now() / 1000) + AGGREGATE_RETENTION_DAYS * DAY_SECONDS;
-}
-
-/** the period items a moment falls in */
-export function periodsAt(tenantId: string, at: number): BudgetPeriod[] {
-  return [
-    { tenantId, kind: 'day', name: dayOf(at) },
-    { tenantId, kind: 'month', name: monthOf(at) },
-  ];
 }

@@ -2,7 +2,9 @@
 // only against room that a conditional write set aside first. Instances hold that room as budget leases.
 //
 // Per period item:  committed = settled + Σ over open leases of max(0, granted − used)
-//   - opening a lease of g is one UpdateItem `ADD committed :g IF committed <= limit − g` (fails closed);
+//   - opening a lease of g is one UpdateItem `ADD committed :g IF committed <= limit − g` (fails closed); an
+//     instance whose lease runs short grows it the same way (a top-up, exactly once by its count `#L.t`), so
+//     a lease's small leftover is never stranded beside a second lease;
 //   - a call reserves its worst case (input estimate and max output at the dearest target's price) from a
 //     lease this instance holds, locally, and gives back the difference when it settles;
 //   - settlements are written as batches under their lease, each an UpdateItem conditioned on the lease's
@@ -44,6 +46,7 @@ const ALERT_PERCENTS = [80, 90, 100] as const;
 const WRITE_TRIES = 3;
 
 class Lease {
+  topUps = 0;
   /** settled under it, as far as written */
   storedUsed = 0;
   seq = 0;
@@ -53,13 +56,14 @@ class Lease {
   inFlight = 0;
   holds = 0;
   pending: Settlement[] = [];
+  /** the last write queued for it: batches and top-ups go one at a time */
   tail: Promise<unknown> = Promise.resolve();
   next: Promise<void> | undefined;
   closed = false;
 
   constructor(
     readonly id: string,
-    readonly granted: number,
+    public granted: number,
     /** its marker exists on the period item */
     public stored: boolean,
     public admitUntil: number,
@@ -139,6 +143,8 @@ export class Budgets {
     lease.inFlight -= hold.worst;
     lease.used += s.costNanoUsd;
     lease.pending.push(s);
+    // a call that cost more than its worst case overdrew the lease: it admits no more and is not grown
+    if (lease.granted > 0 && lease.used > lease.granted) this.retire(hold.state, lease);
     await Promise.all([this.flush(hold.state, lease), this.settled()]);
   }
 
@@ -225,11 +231,17 @@ export class Budgets {
     state.opening = true;
     try {
       while (this.serveWaiters(state)) {
-        const need = state.waiters.reduce((sum, w) => sum + w.worst, 0);
-        const lease = await this.open(state, need + this.extra(state, need));
-        if (lease) {
-          this.activate(state, lease);
-          continue;
+        const active = this.admitting(state);
+        const need = state.waiters.reduce((sum, w) => sum + w.worst, 0) - (active?.available ?? 0);
+        const ask = need + this.extra(state, need);
+        if (active && active.granted > 0 && active.used <= active.granted) {
+          if (await this.enqueue(active, () => this.grow(state, active, ask))) continue;
+        } else {
+          const lease = await this.open(state, ask);
+          if (lease) {
+            this.activate(state, lease);
+            continue;
+          }
         }
         // at the boundary each waiter asks for exactly its worst case, on a lease of its own
         const round = state.waiters.splice(0);
@@ -270,12 +282,23 @@ export class Budgets {
     const lease = this.newLease(granted, true);
     const committed = await this.deps.ledger.openLease(
       state.period,
-      { id: lease.id, granted, used: 0, seq: 0, expiresAt: lease.expiresAt },
+      { id: lease.id, granted, used: 0, seq: 0, topUps: 0, expiresAt: lease.expiresAt },
       state.limit,
     );
     if (committed === undefined) return undefined;
     state.knownCommitted = committed;
     return lease;
+  }
+
+  /** grow a held lease; in its write queue, so settlement batches see the grant they were computed with */
+  private async grow(state: PeriodState, lease: Lease, delta: number): Promise<boolean> {
+    if (lease.closed || state.limit === undefined) return false;
+    const committed = await this.deps.ledger.growLease(state.period, lease.id, delta, lease.topUps + 1, state.limit);
+    if (committed === undefined) return false;
+    lease.topUps += 1;
+    lease.granted += delta;
+    state.knownCommitted = committed;
+    return true;
   }
 
   private closeIfDone(state: PeriodState, lease: Lease): Promise<void> {
@@ -289,12 +312,18 @@ export class Budgets {
 
   /** Write what is pending under the lease, one batch at a time, in order. */
   private flush(state: PeriodState, lease: Lease): Promise<void> {
-    lease.next ??= lease.tail.then(() => {
+    lease.next ??= this.enqueue(lease, () => {
       lease.next = undefined;
       return this.write(state, lease, lease.pending.splice(0));
     });
-    lease.tail = lease.next.catch(() => undefined);
     return lease.next;
+  }
+
+  /** a lease's writes (batches, top-ups) run one after another */
+  private enqueue<T>(lease: Lease, work: () => Promise<T>): Promise<T> {
+    const run = lease.tail.then(work);
+    lease.tail = run.catch(() => undefined);
+    return run;
   }
 
   private async write(state: PeriodState, lease: Lease, batch: Settlement[]): Promise<void> {

@@ -45,7 +45,7 @@ describe('DynamoCostLedger', () => {
     byModel: { [model]: { costNanoUsd: cost, requests: 1, inputTokens: 10, outputTokens: 5 } },
     byProvider: { [model.split('/')[0]!]: { costNanoUsd: cost, requests: 1, inputTokens: 10, outputTokens: 5 } },
   });
-  const lease = (id: string, granted: number, expiresAt = Date.now() + 60_000): StoredLease => ({ id, granted, used: 0, seq: 0, expiresAt });
+  const lease = (id: string, granted: number, expiresAt = Date.now() + 60_000): StoredLease => ({ id, granted, used: 0, seq: 0, topUps: 0, expiresAt });
 
   it('sums concurrent settlement batches of many channels exactly, with totals by model and provider', async () => {
     const ledger = new DynamoCostLedger(db.client, db.tables.costLedger, 30);
@@ -86,6 +86,17 @@ describe('DynamoCostLedger', () => {
     expect(await ledger.readLease(p, first!)).toBeUndefined();
     expect(await ledger.openLease(p, lease('again', 3_000), 10_000)).toBe(10_000);
     expect(await ledger.openLease(p, lease('over', 1), 10_000)).toBeUndefined();
+  });
+
+  it('grows a lease within the limit, once per top-up count', async () => {
+    const ledger = new DynamoCostLedger(db.client, db.tables.costLedger, 30);
+    const p = period('grown');
+    await ledger.openLease(p, lease('g1', 2_000), 10_000);
+    const grows = await Promise.all([ledger.growLease(p, 'g1', 3_000, 1, 10_000), ledger.growLease(p, 'g1', 3_000, 1, 10_000)]);
+    expect(grows.filter((c) => c !== undefined)).toEqual([5_000]);
+    expect(await ledger.growLease(p, 'g1', 6_000, 2, 10_000)).toBeUndefined();
+    expect(await ledger.growLease(p, 'g1', 5_000, 2, 10_000)).toBe(10_000);
+    expect(await ledger.readLease(p, 'g1')).toMatchObject({ granted: 10_000, topUps: 2 });
   });
 
   it('finds expired leases and releases each exactly once', async () => {
