@@ -34,6 +34,8 @@ export function streamingHandler(gateway: Gateway, clock: Clock, logger: Logger)
       }
     } catch (err) {
       logger.warn('writing the response failed', { requestId: response.headers['x-request-id'], error: (err as Error).message });
+      // a body that never started still holds its upstream call open: close it
+      if (typeof response.body !== 'string') await (response.body as AsyncGenerator<string>).return?.(undefined);
     } finally {
       responseStream.off('close', gone);
       responseStream.off('error', gone);
