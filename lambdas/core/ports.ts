@@ -122,19 +122,22 @@ export interface LedgerEntry {
   stream: boolean;
 }
 
-export interface PeriodUsage {
-  period: string;
-  /** settled: what calls cost */
+/** What calls add up to: cost, requests and tokens, in all and by `provider/model` and by provider. */
+export interface UsageTotals {
   costNanoUsd: number;
-  /** held for calls in flight and by instances' budget leases, not yet spent */
-  reservedNanoUsd: number;
   requests: number;
   inputTokens: number;
   outputTokens: number;
   cachedInputTokens: number;
-  /** the same totals by `provider/model` and by provider */
   byModel: Record<string, UsageBreakdown>;
   byProvider: Record<string, UsageBreakdown>;
+}
+
+/** A tenant's day or month: what settled (costNanoUsd), and what is held but not yet spent. */
+export interface PeriodUsage extends UsageTotals {
+  period: string;
+  /** held for calls in flight and by instances' budget leases */
+  reservedNanoUsd: number;
 }
 
 export interface UsageBreakdown {
@@ -167,18 +170,6 @@ export interface StoredLease {
   expiresAt: number;
 }
 
-/** What one batch of settled requests adds to a period. */
-export interface SettlementTotals {
-  costNanoUsd: number;
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cachedInputTokens: number;
-  /** keyed `provider/model` */
-  byModel: Record<string, UsageBreakdown>;
-  byProvider: Record<string, UsageBreakdown>;
-}
-
 /** One settlement batch under a lease: applied only if the stored lease is at `seq - 1` (exactly once). */
 export interface LeaseFlush {
   leaseId: string;
@@ -187,7 +178,8 @@ export interface LeaseFlush {
   usedAfter: number;
   /** added to the period's committed total: an overdraft past the grant, or (on close) the unused grant returned */
   committedDelta: number;
-  totals: SettlementTotals;
+  /** what the batch adds to the period */
+  totals: UsageTotals;
   /** first write of a lease that holds no grant (a settlement channel): creates the marker */
   open?: { granted: number; expiresAt: number };
   /** last write: removes the marker */

@@ -12,10 +12,10 @@ import {
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type {
   BudgetPeriod,
@@ -29,6 +29,7 @@ import type {
 } from '../../core/ports';
 import { dayOf } from '../../core/periods';
 import { num, toItem } from './marshal';
+import { queryItems } from './query';
 
 const DAY_SECONDS = 86_400;
 /** aggregates outlive entries: a year and a bit of monthly history */
@@ -39,15 +40,13 @@ const SWEEP_LOOKBACK_DAYS = 7;
 const LEASE_PREFIX = 'L|';
 const BREAKDOWN_TOTALS = ['costNanoUsd', 'requests', 'inputTokens', 'outputTokens'] as const;
 
-type Key = Record<string, AttributeValue>;
-
 export const ledgerKeys = {
   entry: (tenantId: string, day: string, at: number, requestId: string) => ({
     pk: `T#${tenantId}#D#${day}`,
     sk: `R#${new Date(at).toISOString()}#${requestId}`,
   }),
   entries: (tenantId: string, day: string) => `T#${tenantId}#D#${day}`,
-  period: (p: BudgetPeriod): Key => ({ pk: { S: `T#${p.tenantId}` }, sk: { S: `${p.kind === 'day' ? 'D' : 'M'}#${p.name}` } }),
+  period: (p: BudgetPeriod): Record<string, AttributeValue> => ({ pk: { S: `T#${p.tenantId}` }, sk: { S: `${p.kind === 'day' ? 'D' : 'M'}#${p.name}` } }),
 };
 
 export class DynamoCostLedger implements CostLedger {
@@ -60,57 +59,37 @@ export class DynamoCostLedger implements CostLedger {
   async openLease(period: BudgetPeriod, lease: StoredLease, limitNanoUsd: number | undefined): Promise<number | undefined> {
     if (limitNanoUsd !== undefined && lease.granted > limitNanoUsd) return undefined;
     const roomCheck = limitNanoUsd === undefined ? '' : ' AND (attribute_not_exists(committedNanoUsd) OR committedNanoUsd <= :max)';
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: ledgerKeys.period(period),
-          UpdateExpression: 'ADD committedNanoUsd :g SET #L = :lease, expiresAt = :exp',
-          ConditionExpression: `attribute_not_exists(#L)${roomCheck}`,
-          ExpressionAttributeNames: { '#L': LEASE_PREFIX + lease.id },
-          ExpressionAttributeValues: {
-            ':g': { N: String(lease.granted) },
-            ':lease': leaseValue(lease),
-            ':exp': { N: String(aggregateExpiry()) },
-            ...(limitNanoUsd === undefined ? {} : { ':max': { N: String(limitNanoUsd - lease.granted) } }),
-          },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      return num(Attributes, 'committedNanoUsd');
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      // an SDK retry of an open that went through meets its own lease
-      if (retried(err) && (await this.readLease(period, lease.id))) return num((await this.item(period)).Item, 'committedNanoUsd');
-      return undefined;
-    }
+    const result = await this.update(period, {
+      UpdateExpression: 'ADD committedNanoUsd :g SET #L = :lease, expiresAt = :exp',
+      ConditionExpression: `attribute_not_exists(#L)${roomCheck}`,
+      ExpressionAttributeNames: { '#L': LEASE_PREFIX + lease.id },
+      ExpressionAttributeValues: {
+        ':g': { N: String(lease.granted) },
+        ':lease': leaseValue(lease),
+        ':exp': { N: String(aggregateExpiry()) },
+        ...(limitNanoUsd === undefined ? {} : { ':max': { N: String(limitNanoUsd - lease.granted) } }),
+      },
+    });
+    if (result.applied) return num(result.attributes, 'committedNanoUsd');
+    // an SDK retry of an open that went through meets its own lease
+    return result.retried && (await this.readLease(period, lease.id)) ? this.committed(period) : undefined;
   }
 
   async growLease(period: BudgetPeriod, leaseId: string, delta: number, topUps: number, limitNanoUsd: number): Promise<number | undefined> {
     if (delta > limitNanoUsd) return undefined;
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: ledgerKeys.period(period),
-          UpdateExpression: 'ADD committedNanoUsd :d SET #L.g = #L.g + :d, #L.t = :t',
-          ConditionExpression: '#L.t = :prev AND (attribute_not_exists(committedNanoUsd) OR committedNanoUsd <= :max)',
-          ExpressionAttributeNames: { '#L': LEASE_PREFIX + leaseId },
-          ExpressionAttributeValues: {
-            ':d': { N: String(delta) },
-            ':t': { N: String(topUps) },
-            ':prev': { N: String(topUps - 1) },
-            ':max': { N: String(limitNanoUsd - delta) },
-          },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      return num(Attributes, 'committedNanoUsd');
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      if (retried(err) && ((await this.readLease(period, leaseId))?.topUps ?? 0) >= topUps) return num((await this.item(period)).Item, 'committedNanoUsd');
-      return undefined;
-    }
+    const result = await this.update(period, {
+      UpdateExpression: 'ADD committedNanoUsd :d SET #L.g = #L.g + :d, #L.t = :t',
+      ConditionExpression: '#L.t = :prev AND (attribute_not_exists(committedNanoUsd) OR committedNanoUsd <= :max)',
+      ExpressionAttributeNames: { '#L': LEASE_PREFIX + leaseId },
+      ExpressionAttributeValues: {
+        ':d': { N: String(delta) },
+        ':t': { N: String(topUps) },
+        ':prev': { N: String(topUps - 1) },
+        ':max': { N: String(limitNanoUsd - delta) },
+      },
+    });
+    if (result.applied) return num(result.attributes, 'committedNanoUsd');
+    return result.retried && ((await this.readLease(period, leaseId))?.topUps ?? 0) >= topUps ? this.committed(period) : undefined;
   }
 
   async flush(period: BudgetPeriod, f: LeaseFlush): Promise<FlushOutcome> {
@@ -155,23 +134,13 @@ export class DynamoCostLedger implements CostLedger {
         values[':s'] = { N: String(f.seq) };
       }
     }
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: ledgerKeys.period(period),
-          UpdateExpression: `ADD ${adds.join(', ')} SET ${sets.join(', ')}${remove}`,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      return { applied: true, costNanoUsd: num(Attributes, 'costNanoUsd') };
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return { applied: false };
-      throw err;
-    }
+    const result = await this.update(period, {
+      UpdateExpression: `ADD ${adds.join(', ')} SET ${sets.join(', ')}${remove}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+    return result.applied ? { applied: true, costNanoUsd: num(result.attributes, 'costNanoUsd') } : { applied: false };
   }
 
   async readLease(period: BudgetPeriod, leaseId: string): Promise<StoredLease | undefined> {
@@ -181,72 +150,47 @@ export class DynamoCostLedger implements CostLedger {
   }
 
   async releaseLease(period: BudgetPeriod, lease: StoredLease): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: ledgerKeys.period(period),
-          UpdateExpression: 'ADD committedNanoUsd :unused REMOVE #L',
-          ConditionExpression: '#L.s = :s AND #L.t = :t',
-          ExpressionAttributeNames: { '#L': LEASE_PREFIX + lease.id },
-          ExpressionAttributeValues: {
-            ':unused': { N: String(-Math.max(0, lease.granted - lease.used)) },
-            ':s': { N: String(lease.seq) },
-            ':t': { N: String(lease.topUps) },
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return retried(err);
-      throw err;
-    }
+    const result = await this.update(period, {
+      UpdateExpression: 'ADD committedNanoUsd :unused REMOVE #L',
+      ConditionExpression: '#L.s = :s AND #L.t = :t',
+      ExpressionAttributeNames: { '#L': LEASE_PREFIX + lease.id },
+      ExpressionAttributeValues: {
+        ':unused': { N: String(-Math.max(0, lease.granted - lease.used)) },
+        ':s': { N: String(lease.seq) },
+        ':t': { N: String(lease.topUps) },
+      },
+    });
+    return result.applied || result.retried;
   }
 
   async expiredLeases(tenantId: string, before: number): Promise<Array<{ period: BudgetPeriod; lease: StoredLease }>> {
     const found: Array<{ period: BudgetPeriod; lease: StoredLease }> = [];
-    let ExclusiveStartKey: Key | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk >= :from',
-          ExpressionAttributeValues: { ':pk': { S: `T#${tenantId}` }, ':from': { S: `D#${dayOf(before - SWEEP_LOOKBACK_DAYS * DAY_SECONDS * 1000)}` } },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const sk = item.sk?.S ?? '';
-        const period: BudgetPeriod = { tenantId, kind: sk.startsWith('D#') ? 'day' : 'month', name: sk.slice(2) };
-        for (const [attribute, value] of Object.entries(item)) {
-          if (!attribute.startsWith(LEASE_PREFIX)) continue;
-          const lease = parseLease(attribute.slice(LEASE_PREFIX.length), value);
-          if (lease.expiresAt < before) found.push({ period, lease });
-        }
+    const items = queryItems(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk >= :from',
+      ExpressionAttributeValues: { ':pk': { S: `T#${tenantId}` }, ':from': { S: `D#${dayOf(before - SWEEP_LOOKBACK_DAYS * DAY_SECONDS * 1000)}` } },
+      ConsistentRead: true,
+    });
+    for await (const item of items) {
+      const sk = item.sk?.S ?? '';
+      const period: BudgetPeriod = { tenantId, kind: sk.startsWith('D#') ? 'day' : 'month', name: sk.slice(2) };
+      for (const [attribute, value] of Object.entries(item)) {
+        if (!attribute.startsWith(LEASE_PREFIX)) continue;
+        const lease = parseLease(attribute.slice(LEASE_PREFIX.length), value);
+        if (lease.expiresAt < before) found.push({ period, lease });
       }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
     return found;
   }
 
   async markAlert(period: BudgetPeriod, percent: number): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: ledgerKeys.period(period),
-          UpdateExpression: 'SET #A = :at',
-          ConditionExpression: 'attribute_not_exists(#A)',
-          ExpressionAttributeNames: { '#A': `A|${percent}` },
-          ExpressionAttributeValues: { ':at': { N: String(Date.now()) } },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    const result = await this.update(period, {
+      UpdateExpression: 'SET #A = :at',
+      ConditionExpression: 'attribute_not_exists(#A)',
+      ExpressionAttributeNames: { '#A': `A|${percent}` },
+      ExpressionAttributeValues: { ':at': { N: String(Date.now()) } },
+    });
+    return result.applied;
   }
 
   async putEntry(e: LedgerEntry): Promise<void> {
@@ -278,25 +222,36 @@ export class DynamoCostLedger implements CostLedger {
   }
 
   /** one day's entries in time order (the CLI's CSV export) */
-  async *entries(tenantId: string, day: string): AsyncGenerator<Record<string, AttributeValue>> {
-    let ExclusiveStartKey: Key | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: ledgerKeys.entries(tenantId, day) } },
-          ExclusiveStartKey,
-        }),
-      );
-      yield* page.Items ?? [];
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+  entries(tenantId: string, day: string): AsyncGenerator<Record<string, AttributeValue>> {
+    return queryItems(this.client, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: ledgerKeys.entries(tenantId, day) } } });
   }
 
   async usage(tenantId: string, day: string, month: string): Promise<{ day: PeriodUsage; month: PeriodUsage }> {
     const [d, m] = await Promise.all([this.item({ tenantId, kind: 'day', name: day }), this.item({ tenantId, kind: 'month', name: month })]);
     return { day: periodUsage(day, d.Item), month: periodUsage(month, m.Item) };
+  }
+
+  /**
+   * One conditional UpdateItem on a period item: the attributes it changed, or that its condition failed and
+   * whether the SDK had tried more than once (then the failure may be the effect of its own first attempt).
+   */
+  private async update(
+    period: BudgetPeriod,
+    input: Pick<UpdateItemCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
+  ): Promise<{ applied: true; attributes: Record<string, AttributeValue> | undefined } | { applied: false; retried: boolean }> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({ TableName: this.tableName, Key: ledgerKeys.period(period), ReturnValues: 'UPDATED_NEW', ...input }),
+      );
+      return { applied: true, attributes: Attributes };
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return { applied: false, retried: (err.$metadata.attempts ?? 1) > 1 };
+      throw err;
+    }
+  }
+
+  private async committed(period: BudgetPeriod): Promise<number> {
+    return num((await this.item(period)).Item, 'committedNanoUsd');
   }
 
   private item(period: BudgetPeriod) {
@@ -337,11 +292,6 @@ function leaseValue(l: StoredLease): AttributeValue {
 function parseLease(id: string, value: AttributeValue): StoredLease {
   const m = value.M ?? {};
   return { id, granted: num(m, 'g'), used: num(m, 'u'), seq: num(m, 's'), topUps: num(m, 't'), expiresAt: num(m, 'e') };
-}
-
-/** the SDK tried more than once: the condition may have failed on the effect of its own first attempt */
-function retried(err: ConditionalCheckFailedException): boolean {
-  return (err.$metadata.attempts ?? 1) > 1;
 }
 
 function aggregateExpiry(): number {

@@ -6,7 +6,6 @@ import {
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -14,6 +13,7 @@ import {
 import type { Budget, RateLimits } from '../../core/config/schema';
 import { hashApiKey } from '../../core/tenants/api-keys';
 import { fromItem, num, str, toItem, type Plain } from './marshal';
+import { queryItems } from './query';
 import { tenantKeys } from './tenant-store';
 
 /** `sk-sb-` and 32 random bytes, base64url */
@@ -188,20 +188,13 @@ export class DynamoTenantAdmin {
 
   private async query(pk: string, skPrefix?: string): Promise<Array<Record<string, AttributeValue>>> {
     const items: Array<Record<string, AttributeValue>> = [];
-    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :sk)' : 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: pk }, ...(skPrefix ? { ':sk': { S: skPrefix } } : {}) },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const pages = queryItems(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :sk)' : 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: pk }, ...(skPrefix ? { ':sk': { S: skPrefix } } : {}) },
+      ConsistentRead: true,
+    });
+    for await (const item of pages) items.push(item);
     return items;
   }
 }

@@ -5,9 +5,10 @@
 //   TENANT#<id>         / KEY#<key id> → keyHash, name, createdAt, expiresAtMs, revoked (for listing)
 //   TENANTS             / <id>       → createdAt (every tenant created at run time)
 //   AUDIT#<id>          / <iso time>#<random> → who did what, append-only (tenant-admin.ts)
-import { GetItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ApiKeyRecord, TenantProfile, TenantStore } from '../../core/ports';
 import { fromItem, num, str } from './marshal';
+import { queryItems } from './query';
 
 export const tenantKeys = {
   apiKey: (hash: string) => ({ pk: { S: `KEY#${hash}` }, sk: { S: 'KEY' } }),
@@ -44,14 +45,9 @@ export class DynamoTenantStore implements TenantStore {
 
   async listTenantIds(): Promise<string[]> {
     const ids: string[] = [];
-    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'TENANTS' } }, ExclusiveStartKey }),
-      );
-      for (const item of page.Items ?? []) if (item.sk?.S) ids.push(item.sk.S);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    for await (const item of queryItems(this.client, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'TENANTS' } } })) {
+      if (item.sk?.S) ids.push(item.sk.S);
+    }
     return ids;
   }
 

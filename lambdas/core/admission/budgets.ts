@@ -18,7 +18,7 @@
 // reservation), and a refusal comes from a failed ask for exactly that worst case.
 import { randomBytes } from 'node:crypto';
 import { METRICS } from '../observability';
-import type { AlertPublisher, BudgetPeriod, Clock, CostLedger, LeaseFlush, Logger, Metrics, SettlementTotals } from '../ports';
+import type { AlertPublisher, BudgetPeriod, Clock, CostLedger, LeaseFlush, Logger, Metrics, UsageTotals } from '../ports';
 import { formatUsd } from '../pricing';
 
 export interface BudgetTuning {
@@ -424,8 +424,8 @@ export class Budgets {
   }
 }
 
-export function sumSettlements(batch: Settlement[]): SettlementTotals {
-  const totals: SettlementTotals = { costNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, byModel: {}, byProvider: {} };
+export function sumSettlements(batch: Settlement[]): UsageTotals {
+  const totals: UsageTotals = { costNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, byModel: {}, byProvider: {} };
   for (const s of batch) {
     totals.costNanoUsd += s.costNanoUsd;
     totals.requests += 1;

@@ -8,7 +8,7 @@ import { toItem } from '../../../lambdas/adapters/dynamodb/marshal';
 import { LOCAL_TABLE_NAMES, TABLES } from '../../../lambdas/adapters/dynamodb/tables';
 import { DynamoTenantStore, tenantKeys } from '../../../lambdas/adapters/dynamodb/tenant-store';
 import { DynamoRateCounters } from '../../../lambdas/adapters/dynamodb/rate-counters';
-import type { BudgetPeriod, CounterKey, SettlementTotals, StoredLease } from '../../../lambdas/core/ports';
+import type { BudgetPeriod, CounterKey, UsageTotals, StoredLease } from '../../../lambdas/core/ports';
 import { startTestDynamo, type TestDynamo } from '../../helpers/dynalite';
 
 let db: TestDynamo;
@@ -36,7 +36,7 @@ describe('ensureTables', () => {
 
 describe('DynamoCostLedger', () => {
   const period = (tenantId: string, name = '2026-11-22'): BudgetPeriod => ({ tenantId, kind: 'day', name });
-  const totals = (cost: number, model = 'mock/echo'): SettlementTotals => ({
+  const totals = (cost: number, model = 'mock/echo'): UsageTotals => ({
     costNanoUsd: cost,
     requests: 1,
     inputTokens: 10,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCostLedger } from '../../../lambdas/adapters/dynamodb/cost-ledger';
 import { Budgets, type Settlement } from '../../../lambdas/core/admission/budgets';
 import { sweepExpiredLeases } from '../../../lambdas/core/admission/reconcile';
-import type { Alert, BudgetPeriod, CostLedger, LeaseFlush } from '../../../lambdas/core/ports';
+import type { Alert, BudgetPeriod, CostLedger } from '../../../lambdas/core/ports';
 import { startTestDynamo, type TestDynamo } from '../../helpers/dynalite';
 import { MemoryLogger } from '../../helpers/logs';
 
@@ -33,6 +33,11 @@ function freshPeriod(): BudgetPeriod {
 }
 
 const settlement = (cost: number): Settlement => ({ costNanoUsd: cost, inputTokens: 10, outputTokens: 5, cachedInputTokens: 0, provider: 'mock', model: 'mock/echo' });
+
+/** the real ledger, with its settlement writes going through `flush` */
+function withFlush(real: CostLedger, flush: CostLedger['flush']): CostLedger {
+  return Object.assign(Object.create(real) as CostLedger, { flush });
+}
 
 /** reserve, then settle at `cost` (or refuse): what one call does to its period */
 async function call(b: Budgets, period: BudgetPeriod, limit: number, worst: number, cost: number): Promise<number | undefined> {
@@ -78,12 +83,10 @@ describe('Budgets', () => {
     const period = freshPeriod();
     const real = ledger();
     let lose = 1;
-    const lossy: CostLedger = Object.assign(Object.create(real) as CostLedger, {
-      flush: async (p: BudgetPeriod, f: LeaseFlush) => {
-        const outcome = await real.flush(p, f);
-        if (lose-- > 0) throw new Error('socket hang up after the write');
-        return outcome;
-      },
+    const lossy = withFlush(real, async (p, f) => {
+      const outcome = await real.flush(p, f);
+      if (lose-- > 0) throw new Error('socket hang up after the write');
+      return outcome;
     });
     const b = budgetsOn(lossy, new TestClock());
     expect(await call(b, period, 1_000_000, 100_000, 70_000)).toBe(70_000);
@@ -95,11 +98,9 @@ describe('Budgets', () => {
     const period = freshPeriod();
     const real = ledger();
     let fail = 1;
-    const flaky: CostLedger = Object.assign(Object.create(real) as CostLedger, {
-      flush: async (p: BudgetPeriod, f: LeaseFlush) => {
-        if (fail-- > 0) throw new Error('connect ECONNREFUSED');
-        return real.flush(p, f);
-      },
+    const flaky = withFlush(real, async (p, f) => {
+      if (fail-- > 0) throw new Error('connect ECONNREFUSED');
+      return real.flush(p, f);
     });
     const b = budgetsOn(flaky, new TestClock());
     expect(await call(b, period, 1_000_000, 100_000, 40_000)).toBe(40_000);
