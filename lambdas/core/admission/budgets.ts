@@ -231,34 +231,50 @@ export class Budgets {
     state.opening = true;
     try {
       while (this.serveWaiters(state)) {
-        const active = this.admitting(state);
+        const active = this.growable(state);
         const need = state.waiters.reduce((sum, w) => sum + w.worst, 0) - (active?.available ?? 0);
         const ask = need + this.extra(state, need);
-        if (active && active.granted > 0 && active.used <= active.granted) {
-          if (await this.enqueue(active, () => this.grow(state, active, ask))) continue;
-        } else {
-          const lease = await this.open(state, ask);
-          if (lease) {
-            this.activate(state, lease);
-            continue;
-          }
-        }
-        // at the boundary each waiter asks for exactly its worst case, on a lease of its own
-        const round = state.waiters.splice(0);
-        const leases = await Promise.all(round.map((w) => this.open(state, w.worst)));
-        round.forEach((w, i) => {
-          const own = leases[i];
-          if (!own) return w.resolve(undefined);
-          state.open.add(own);
-          own.admitUntil = 0; // single use: closed with the settlement of its call
-          w.resolve(this.hold(state, own, w.worst));
-        });
+        if (active ? await this.enqueue(active, () => this.grow(state, active, ask)) : this.activateIf(state, await this.open(state, ask))) continue;
+        await this.exactRound(state, active);
       }
     } catch (err) {
       for (const w of state.waiters.splice(0)) w.reject(err);
     } finally {
       state.opening = false;
     }
+  }
+
+  /**
+   * At the boundary: the head grows this instance's lease by just what it lacks, the others ask for exactly
+   * their worst case on single-use leases of their own, all at once. They stay queued until answered, so no
+   * new call takes what the head's shortfall counts on.
+   */
+  private async exactRound(state: PeriodState, active: Lease | undefined): Promise<void> {
+    const round = [...state.waiters];
+    const leases = await Promise.all(
+      round.map(async (w, i) => {
+        if (i === 0 && active) return (await this.enqueue(active, () => this.grow(state, active, w.worst - active.available))) ? active : undefined;
+        const own = await this.open(state, w.worst);
+        if (own) {
+          own.admitUntil = 0; // closed with the settlement of its call
+          state.open.add(own);
+        }
+        return own;
+      }),
+    );
+    state.waiters.splice(0, round.length);
+    round.forEach((w, i) => w.resolve(leases[i] ? this.hold(state, leases[i]!, w.worst) : undefined));
+  }
+
+  /** the active lease, if it may grow (it holds a grant and has not been overdrawn) */
+  private growable(state: PeriodState): Lease | undefined {
+    const active = this.admitting(state);
+    return active && active.granted > 0 && active.used <= active.granted ? active : undefined;
+  }
+
+  private activateIf(state: PeriodState, lease: Lease | undefined): boolean {
+    if (lease) this.activate(state, lease);
+    return lease !== undefined;
   }
 
   private serveWaiters(state: PeriodState): boolean {

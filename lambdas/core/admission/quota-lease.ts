@@ -140,11 +140,15 @@ export class QuotaLease {
     return false;
   }
 
-  /** At the boundary: the head asks for its shortfall, the others for their units, all at once. */
+  /**
+   * At the boundary: the head asks for its shortfall, the others for their units, all at once. They stay
+   * queued until answered, so no new request takes the balance the head's shortfall counts on.
+   */
   private async exactRound(): Promise<void> {
-    const round = this.waiters.splice(0);
+    const round = [...this.waiters];
     const asks = round.map((w, i) => (i === 0 ? w.units - this.balance : w.units));
     const counts = await Promise.all(asks.map((ask) => (ask <= this.remainingAtMost ? this.takeShared(ask) : undefined)));
+    this.waiters.splice(0, round.length);
     round.forEach((w, i) => {
       const count = counts[i];
       if (count === undefined) {

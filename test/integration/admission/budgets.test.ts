@@ -79,6 +79,16 @@ describe('Budgets', () => {
     expect(day.reservedNanoUsd).toBe(0);
   });
 
+  it("grows an instance's lease by what a call lacks, so the lease's leftover is not stranded beside a new one", async () => {
+    const period = freshPeriod();
+    const b = budgetsOn(ledger(), new TestClock());
+    expect(await call(b, period, 100_000, 60_000, 20_000)).toBe(20_000); // leaves 40 000 of its lease unused
+    expect(await call(b, period, 100_000, 70_000, 70_000)).toBe(70_000); // fits: 40 000 held + 30 000 more
+    expect(await b.reserve(period, 100_000, 10_001)).toBeUndefined(); // 90 000 spent: 10 000 is all there is
+    await b.closeAll();
+    expect((await ledger().usage(period.tenantId, period.name, '')).day).toMatchObject({ costNanoUsd: 90_000, reservedNanoUsd: 0 });
+  });
+
   it('resolves a batch whose write went through but whose answer was lost, counting it once', async () => {
     const period = freshPeriod();
     const real = ledger();

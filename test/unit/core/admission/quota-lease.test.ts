@@ -6,9 +6,12 @@ class SharedCount {
   count = 0;
   calls = 0;
   failNext = false;
+  /** runs when an ask arrives, before it is answered */
+  onAsk: (units: number) => void = () => {};
   constructor(readonly limit: number) {}
   take = async (units: number): Promise<number | undefined> => {
     this.calls++;
+    this.onAsk(units);
     await new Promise((r) => setImmediate(r));
     if (this.failNext) {
       this.failNext = false;
@@ -94,6 +97,22 @@ describe('QuotaLease', () => {
     expect(await lease!.take(90)).toBe(true);
     expect(await lease!.take(20)).toBe(false);
     expect(await lease!.take(10)).toBe(true);
+  });
+
+  it('does not let a request arriving during an exact ask spend the balance that ask counts on', async () => {
+    const shared = new SharedCount(100);
+    const [a, b] = instances(2, shared);
+    expect(await a!.take(60)).toBe(true);
+    a!.giveBack(30); // the call used 30 of its 60 estimated tokens: A holds 30
+    expect(await b!.take(32)).toBe(true);
+    let late: Promise<boolean> | undefined;
+    shared.onAsk = (units) => {
+      if (units === 5) late ??= a!.take(30); // arrives while the head's exact ask for its shortfall is out
+    };
+    expect(await a!.take(35)).toBe(true);
+    expect(await late).toBe(false);
+    expect(a!.held).toBeGreaterThanOrEqual(0);
+    expect(shared.count).toBe(97);
   });
 
   it('fails closed: when the store fails, the waiting requests fail with it', async () => {
