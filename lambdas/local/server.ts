@@ -69,12 +69,12 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     }
   });
   server.keepAliveTimeout = 65_000;
-  const sweepEvery = opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
-  const sweeper = sweepEvery > 0 ? setInterval(() => void sweep(runtime), sweepEvery).unref() : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1', resolve);
   });
+  const sweepEvery = opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+  const sweeper = sweepEvery > 0 ? setInterval(() => void sweep(runtime), sweepEvery).unref() : undefined;
   const { port } = server.address() as AddressInfo;
 
   return {

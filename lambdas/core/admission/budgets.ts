@@ -59,6 +59,8 @@ class Lease {
   /** the last write queued for it: batches and top-ups go one at a time */
   tail: Promise<unknown> = Promise.resolve();
   next: Promise<void> | undefined;
+  /** a batch whose write failed in a way that leaves its outcome unknown: resent as it was before any other */
+  uncertain: { flush: LeaseFlush; batch: Settlement[] } | undefined;
   closed = false;
 
   constructor(
@@ -343,6 +345,15 @@ export class Budgets {
   }
 
   private async write(state: PeriodState, lease: Lease, batch: Settlement[]): Promise<void> {
+    // a write whose outcome is still unknown goes first, exactly as it was (same seq, same totals)
+    if (lease.uncertain) {
+      try {
+        await this.send(state, lease, lease.uncertain.flush, lease.uncertain.batch);
+      } catch (err) {
+        lease.pending.unshift(...batch);
+        throw err;
+      }
+    }
     if (lease.closed || this.deps.clock.now() >= lease.expiresAt) {
       // past its expiry the lease is the sweep's: what it still owes is written through a fresh channel
       if (batch.length) await this.reroute(state, batch);
@@ -357,7 +368,7 @@ export class Budgets {
     const totals = sumSettlements(batch);
     const usedAfter = lease.storedUsed + totals.costNanoUsd;
     const overdraft = Math.max(0, usedAfter - lease.granted) - Math.max(0, lease.storedUsed - lease.granted);
-    const flush: LeaseFlush = {
+    await this.send(state, lease, {
       leaseId: lease.id,
       seq: lease.seq + 1,
       usedAfter,
@@ -365,8 +376,27 @@ export class Budgets {
       totals,
       open: lease.stored ? undefined : { granted: lease.granted, expiresAt: lease.expiresAt },
       close,
-    };
-    const outcome = await this.apply(state.period, flush);
+    }, batch);
+  }
+
+  private async send(state: PeriodState, lease: Lease, flush: LeaseFlush, batch: Settlement[]): Promise<void> {
+    let outcome: Awaited<ReturnType<Budgets['apply']>>;
+    try {
+      outcome = await this.apply(state.period, flush);
+    } catch (err) {
+      lease.uncertain = { flush, batch };
+      this.deps.logger.error('a settlement batch could not be written yet; it is sent again before the next one', {
+        tenant: state.period.tenantId,
+        period: state.period.name,
+        lease: lease.id,
+        seq: flush.seq,
+        costUsd: formatUsd(flush.totals.costNanoUsd),
+        requests: flush.totals.requests,
+        error: (err as Error).message,
+      });
+      throw err;
+    }
+    lease.uncertain = undefined;
     if (outcome === 'lost') {
       this.deps.logger.error('budget lease vanished before its settlement was written; recording it anew', { tenant: state.period.tenantId, lease: lease.id });
       this.forget(state, lease);
@@ -374,9 +404,9 @@ export class Budgets {
       return;
     }
     lease.seq = flush.seq;
-    lease.storedUsed = usedAfter;
+    lease.storedUsed = flush.usedAfter;
     lease.stored = true;
-    if (close) {
+    if (flush.close) {
       this.forget(state, lease);
     } else if (this.done(lease)) {
       this.track(this.flush(state, lease));

@@ -34,9 +34,9 @@ function freshPeriod(): BudgetPeriod {
 
 const settlement = (cost: number): Settlement => ({ costNanoUsd: cost, inputTokens: 10, outputTokens: 5, cachedInputTokens: 0, provider: 'mock', model: 'mock/echo' });
 
-/** the real ledger, with its settlement writes going through `flush` */
-function withFlush(real: CostLedger, flush: CostLedger['flush']): CostLedger {
-  return Object.assign(Object.create(real) as CostLedger, { flush });
+/** the real ledger, some of its methods replaced */
+function overriding(real: CostLedger, overrides: Partial<CostLedger>): CostLedger {
+  return Object.assign(Object.create(real) as CostLedger, overrides);
 }
 
 /** reserve, then settle at `cost` (or refuse): what one call does to its period */
@@ -93,10 +93,12 @@ describe('Budgets', () => {
     const period = freshPeriod();
     const real = ledger();
     let lose = 1;
-    const lossy = withFlush(real, async (p, f) => {
-      const outcome = await real.flush(p, f);
-      if (lose-- > 0) throw new Error('socket hang up after the write');
-      return outcome;
+    const lossy = overriding(real, {
+      flush: async (p, f) => {
+        const outcome = await real.flush(p, f);
+        if (lose-- > 0) throw new Error('socket hang up after the write');
+        return outcome;
+      },
     });
     const b = budgetsOn(lossy, new TestClock());
     expect(await call(b, period, 1_000_000, 100_000, 70_000)).toBe(70_000);
@@ -108,13 +110,33 @@ describe('Budgets', () => {
     const period = freshPeriod();
     const real = ledger();
     let fail = 1;
-    const flaky = withFlush(real, async (p, f) => {
-      if (fail-- > 0) throw new Error('connect ECONNREFUSED');
-      return real.flush(p, f);
+    const flaky = overriding(real, {
+      flush: async (p, f) => {
+        if (fail-- > 0) throw new Error('connect ECONNREFUSED');
+        return real.flush(p, f);
+      },
     });
     const b = budgetsOn(flaky, new TestClock());
     expect(await call(b, period, 1_000_000, 100_000, 40_000)).toBe(40_000);
     expect((await real.usage(period.tenantId, period.name, '')).day).toMatchObject({ costNanoUsd: 40_000, requests: 1 });
+  });
+
+  it('keeps a batch it could not write while the table was unreachable, and writes it before the next one', async () => {
+    const period = freshPeriod();
+    const real = ledger();
+    let down = false;
+    const unreachable = () => Promise.reject(new Error('connect ECONNREFUSED'));
+    const outage = overriding(real, {
+      flush: (p, f) => (down ? unreachable() : real.flush(p, f)),
+      readLease: (p, id) => (down ? unreachable() : real.readLease(p, id)),
+    });
+    const b = budgetsOn(outage, new TestClock());
+    const first = await b.reserve(period, 1_000_000, 100_000);
+    down = true;
+    await expect(b.settle(first!, settlement(30_000))).rejects.toThrow('ECONNREFUSED');
+    down = false;
+    expect(await call(b, period, 1_000_000, 100_000, 50_000)).toBe(50_000);
+    expect((await real.usage(period.tenantId, period.name, '')).day).toMatchObject({ costNanoUsd: 80_000, requests: 2 });
   });
 
   it('releases a lease its crashed instance left, once, giving the budget back', async () => {
