@@ -141,14 +141,18 @@ export class QuotaLease {
   }
 
   /**
-   * At the boundary: the head asks for its shortfall, the others for their units, all at once. They stay
-   * queued until answered, so no new request takes the balance the head's shortfall counts on.
+   * At the boundary: the head asks for its shortfall, the others for their units, all at once. The head's
+   * part of the balance is set aside meanwhile, and the round stays queued until answered, so nothing that
+   * happens in between (a new request, a token correction) can spend what the head's ask counts on.
    */
   private async exactRound(): Promise<void> {
     const round = [...this.waiters];
-    const asks = round.map((w, i) => (i === 0 ? w.units - this.balance : w.units));
+    const headLocal = this.balance;
+    this.balance = 0;
+    const asks = round.map((w, i) => (i === 0 ? w.units - headLocal : w.units));
     const counts = await Promise.all(asks.map((ask) => (ask <= this.remainingAtMost ? this.takeShared(ask) : undefined)));
     this.waiters.splice(0, round.length);
+    this.balance += headLocal;
     round.forEach((w, i) => {
       const count = counts[i];
       if (count === undefined) {

@@ -115,6 +115,21 @@ describe('QuotaLease', () => {
     expect(shared.count).toBe(97);
   });
 
+  it('does not let a token correction during an exact ask spend the balance that ask counts on', async () => {
+    const shared = new SharedCount(100);
+    const [a, b] = instances(2, shared);
+    expect(await a!.take(60)).toBe(true);
+    a!.giveBack(30);
+    expect(await b!.take(32)).toBe(true);
+    let charged: number | undefined;
+    shared.onAsk = (units) => {
+      if (units === 5) charged ??= a!.consumeLocal(20); // another call's usage came in 20 tokens over its estimate
+    };
+    expect(await a!.take(35)).toBe(true);
+    expect(charged).toBe(20); // none of it came out of the balance set aside for the head: it is charged instead
+    expect(a!.held).toBe(0);
+  });
+
   it('fails closed: when the store fails, the waiting requests fail with it', async () => {
     const shared = new SharedCount(10);
     const [lease] = instances(1, shared);
