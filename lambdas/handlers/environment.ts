@@ -1,6 +1,6 @@
 // The environment a gateway function runs with, checked once at start. The CDK function construct
 // sets these; the local server sets the same names.
-import { z } from 'zod';
+import * as z from 'zod';
 import { TABLES } from '../adapters/dynamodb/tables';
 
 const tableVars = Object.fromEntries(

@@ -1,5 +1,5 @@
 // The gateway config file (gateway.config.json): the single source of truth for its shape and defaults.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const PROVIDER_TYPES = ['openai', 'anthropic', 'gemini', 'bedrock', 'cohere', 'mock'] as const;
 export const STRATEGIES = ['fallback', 'weighted', 'latency', 'cost'] as const;

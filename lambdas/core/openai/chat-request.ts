@@ -1,6 +1,6 @@
 // The OpenAI Chat Completions request as Switchboard accepts it: known fields are checked, unknown
 // ones (seed, top_p, logprobs, reasoning_effort, …) pass through to OpenAI-compatible upstreams.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
 const imagePart = z.object({

@@ -1,0 +1,63 @@
+// The API Gateway REQUEST authorizer: `Authorization: Bearer <key>` or `x-api-key: <key>` → the tenant, as
+// authorizer context for the gateway function and as the usage-plan key API Gateway throttles by.
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { GatewayError } from '../../core/errors';
+import type { Logger } from '../../core/ports';
+import { extractApiKey } from '../../core/tenants/api-keys';
+import type { Tenant } from '../../core/tenants/directory';
+
+/** The API Gateway API key value of each usage plan (not credentials: the API's key source is AUTHORIZER). */
+export interface UsagePlanKeys {
+  /** plan of tenants without a tier, or whose tier has no plan */
+  default: string;
+  tiers: Record<string, string>;
+}
+
+export interface AuthorizerDeps {
+  tenants: { byKey(key: string): Promise<Tenant> };
+  usagePlanKeys: UsagePlanKeys;
+  logger: Logger;
+}
+
+/** What API Gateway turns into a 401 (the only thrown message it maps to UNAUTHORIZED). */
+export const UNAUTHORIZED = 'Unauthorized';
+
+export async function authorize(event: APIGatewayRequestAuthorizerEvent, deps: AuthorizerDeps): Promise<APIGatewayAuthorizerResult> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) if (value != null) headers[name.toLowerCase()] = value;
+  const key = extractApiKey(headers);
+  if (!key) throw new Error(UNAUTHORIZED);
+
+  let tenant: Tenant;
+  try {
+    tenant = await deps.tenants.byKey(key);
+  } catch (err) {
+    if (err instanceof GatewayError && err.status === 401) {
+      deps.logger.info('rejected an API key', { reason: err.message, path: event.path });
+      throw new Error(UNAUTHORIZED);
+    }
+    throw err; // the store failed: API Gateway answers 500 and nothing is cached
+  }
+
+  const usageIdentifierKey = (tenant.tier && deps.usagePlanKeys.tiers[tenant.tier]) || deps.usagePlanKeys.default;
+  return {
+    principalId: tenant.id,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: keyRoutesOf(event.methodArn) }],
+    },
+    // read by the gateway function as requestContext.authorizer.tenantId
+    context: { tenantId: tenant.id, ...(tenant.tier ? { tier: tenant.tier } : {}) },
+    usageIdentifierKey,
+  };
+}
+
+// Every key-authorized route of this stage, not just the called method: when API Gateway caches this
+// policy for a key, the next call may be to another route.
+//   arn:aws:execute-api:us-east-1:111122223333:abc123/prod/POST/v1/chat/completions
+//   → arn:aws:execute-api:us-east-1:111122223333:abc123/prod/*/v1/*
+export function keyRoutesOf(methodArn: string): string {
+  const [api, stage] = methodArn.split('/');
+  if (!api?.startsWith('arn:') || !stage) throw new Error(`unexpected methodArn "${methodArn}"`);
+  return `${api}/${stage}/*/v1/*`;
+}

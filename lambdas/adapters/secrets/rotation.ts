@@ -1,0 +1,185 @@
+// The Secrets Manager rotation protocol (createSecret → setSecret → testSecret → finishSecret) for
+// Switchboard's secrets. Provider keys are never invented: the operator stages the new key as AWSPENDING
+// and rotation promotes it only after the provider accepted it. Gateway-issued keys are generated here.
+import { randomBytes } from 'node:crypto';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  UpdateSecretVersionStageCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import type { Logger } from '../../core/ports';
+import { secretValue } from './secret-sources';
+import { authHeaders, type ProviderKeyCheck, type RotationTarget, type RotationTargets } from './key-kinds';
+
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+/** The event Secrets Manager sends the rotation function. */
+export interface RotationEvent {
+  Step: RotationStep;
+  SecretId: string;
+  ClientRequestToken: string;
+  RotationToken?: string;
+}
+
+export interface RotationDeps {
+  client: SecretsManagerClient;
+  targets: RotationTargets;
+  logger: Logger;
+  fetch?: typeof fetch;
+  /** how long testSecret waits for the provider */
+  testTimeoutMs?: number;
+}
+
+const CURRENT = 'AWSCURRENT';
+const PENDING = 'AWSPENDING';
+
+/** A failure that needs the operator; the message says what to do, never what the key is. */
+export class RotationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RotationError';
+  }
+}
+
+export async function rotate(event: RotationEvent, deps: RotationDeps): Promise<void> {
+  const { SecretId: secretId, ClientRequestToken: token, Step: step } = event;
+  if (!ROTATION_STEPS.includes(step)) throw new RotationError(`unknown rotation step "${String(step)}"`);
+
+  const meta = await deps.client.send(new DescribeSecretCommand({ SecretId: secretId }));
+  if (!meta.RotationEnabled) throw new RotationError(`rotation is not enabled for ${meta.Name ?? secretId}`);
+  const target = meta.Name ? deps.targets[meta.Name] : undefined;
+  if (!target) throw new RotationError(`${meta.Name ?? secretId} is not a Switchboard-managed secret this function rotates`);
+
+  const versions = meta.VersionIdsToStages ?? {};
+  const stages = versions[token];
+  if (!stages) throw new RotationError(`version ${token} of ${meta.Name} has no stage for rotation`);
+  if (stages.includes(CURRENT)) {
+    deps.logger.info('version is already current; nothing to do', { secret: meta.Name, step, token });
+    return;
+  }
+  if (!stages.includes(PENDING)) throw new RotationError(`version ${token} of ${meta.Name} is not staged as ${PENDING}`);
+
+  const ctx: StepContext = { secretId, name: meta.Name ?? secretId, token, target, versions, deps };
+  deps.logger.info('rotation step', { secret: ctx.name, step, token, kind: target.kind });
+  switch (step) {
+    case 'createSecret':
+      return createSecret(ctx);
+    case 'setSecret':
+      // provider keys live at the provider and gateway keys are read from this secret by their users:
+      // there is no second system to update
+      return;
+    case 'testSecret':
+      return testSecret(ctx);
+    case 'finishSecret':
+      return finishSecret(ctx);
+  }
+}
+
+interface StepContext {
+  secretId: string;
+  name: string;
+  token: string;
+  target: RotationTarget;
+  versions: Record<string, string[]>;
+  deps: RotationDeps;
+}
+
+async function pendingValue(ctx: StepContext): Promise<string | undefined> {
+  try {
+    const out = await ctx.deps.client.send(new GetSecretValueCommand({ SecretId: ctx.secretId, VersionId: ctx.token, VersionStage: PENDING }));
+    return out.SecretString;
+  } catch (err) {
+    if (err instanceof ResourceNotFoundException) return undefined;
+    throw err;
+  }
+}
+
+async function createSecret(ctx: StepContext): Promise<void> {
+  // AWSCURRENT must exist (a secret created by the stack always has one); this also fails early on access problems
+  await ctx.deps.client.send(new GetSecretValueCommand({ SecretId: ctx.secretId, VersionStage: CURRENT }));
+  const staged = await pendingValue(ctx);
+  if (staged !== undefined) {
+    ctx.deps.logger.info('pending version already holds a value', { secret: ctx.name, token: ctx.token });
+    return;
+  }
+  if (ctx.target.kind === 'provider-key') {
+    throw new RotationError(
+      `no new key is staged for ${ctx.name}. A provider key cannot be generated: put the new key with ` +
+        `"aws secretsmanager put-secret-value --secret-id ${ctx.name} --secret-string <new key> --version-stages ${PENDING}", ` +
+        'then rotate again (docs/deploy.md, "Rotating a provider key").',
+    );
+  }
+  await ctx.deps.client.send(
+    new PutSecretValueCommand({
+      SecretId: ctx.secretId,
+      ClientRequestToken: ctx.token,
+      SecretString: generateGatewayKey(),
+      VersionStages: [PENDING],
+    }),
+  );
+  ctx.deps.logger.info('generated a new gateway key', { secret: ctx.name, token: ctx.token });
+}
+
+/** 32 random bytes, URL-safe, with a prefix that makes a leaked key recognizable (and greppable by scanners). */
+export function generateGatewayKey(): string {
+  return `sk-sb-${randomBytes(32).toString('base64url')}`;
+}
+
+async function testSecret(ctx: StepContext): Promise<void> {
+  const stored = await pendingValue(ctx);
+  // the same reading as the gateway's: the key itself, or JSON with an apiKey field
+  const value = stored === undefined ? undefined : secretValue(stored);
+  if (value === undefined) throw new RotationError(`the pending version of ${ctx.name} holds no key`);
+  if (ctx.target.kind === 'gateway-key') {
+    if (!/^sk-sb-[A-Za-z0-9_-]{43}$/.test(value)) throw new RotationError(`the pending version of ${ctx.name} is not a gateway key`);
+    return;
+  }
+  await checkProviderKey(ctx.target, value, ctx);
+}
+
+async function checkProviderKey(target: ProviderKeyCheck, key: string, ctx: StepContext): Promise<void> {
+  if (!target.modelsUrl) {
+    throw new RotationError(
+      `cannot test the key of provider "${target.providerId}": its models endpoint is unknown (set "baseUrl" in the gateway config)`,
+    );
+  }
+  const doFetch = ctx.deps.fetch ?? fetch;
+  let status: number;
+  try {
+    const res = await doFetch(target.modelsUrl, {
+      method: 'GET',
+      headers: { accept: 'application/json', ...target.headers, ...authHeaders(target.providerType, key) },
+      signal: AbortSignal.timeout(ctx.deps.testTimeoutMs ?? 10_000),
+    });
+    status = res.status;
+    await res.body?.cancel();
+  } catch (err) {
+    // a network failure says nothing about the key: fail this attempt, Secrets Manager retries the step
+    throw new Error(`could not reach ${target.modelsUrl} to test the key of "${target.providerId}": ${(err as Error).message}`);
+  }
+  if (status === 401 || status === 403)
+    throw new RotationError(`provider "${target.providerId}" rejected the staged key (HTTP ${status}); the current key stays in use`);
+  if (status < 200 || status >= 300) throw new Error(`provider "${target.providerId}" answered HTTP ${status} while testing the staged key`);
+  ctx.deps.logger.info('provider accepted the staged key', { secret: ctx.name, provider: target.providerId, status });
+}
+
+async function finishSecret(ctx: StepContext): Promise<void> {
+  const current = Object.entries(ctx.versions).find(([, stages]) => stages.includes(CURRENT))?.[0];
+  await ctx.deps.client.send(
+    new UpdateSecretVersionStageCommand({
+      SecretId: ctx.secretId,
+      VersionStage: CURRENT,
+      MoveToVersionId: ctx.token,
+      ...(current ? { RemoveFromVersionId: current } : {}),
+    }),
+  );
+  // the promoted version keeps no AWSPENDING label, so the next staged key is the only pending one
+  await ctx.deps.client.send(
+    new UpdateSecretVersionStageCommand({ SecretId: ctx.secretId, VersionStage: PENDING, RemoveFromVersionId: ctx.token }),
+  );
+  ctx.deps.logger.info('promoted the pending version to AWSCURRENT', { secret: ctx.name, token: ctx.token, previous: current });
+}

@@ -1,0 +1,115 @@
+// GatewayDashboard: one CloudWatch dashboard per region: traffic, latency percentiles, errors by code,
+// refusals (rate limit, budget), breakers, fallbacks, provider health, cost per tenant and provider, cache.
+import { Duration } from 'aws-cdk-lib';
+import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
+import {
+  Dashboard,
+  GraphWidget,
+  LogQueryVisualizationType,
+  LogQueryWidget,
+  MathExpression,
+  TextWidget,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { METRIC_NAMESPACE, METRICS } from '../config/metrics';
+
+export interface GatewayDashboardProps {
+  readonly api: RestApi;
+  readonly gatewayFunction: IFunction;
+  /** the gateway's log group: cost per tenant is read from its EMF lines (no per-tenant metric needed) */
+  readonly gatewayLogGroup: ILogGroup;
+  /** @default - generated */
+  readonly dashboardName?: string;
+}
+
+const PERIOD = Duration.minutes(1);
+
+/**
+ * One line per value of `dimension` (Provider, Code…). Powertools adds a `service` dimension to every
+ * metric, so the schema names it too.
+ */
+function byDimension(metric: string, dimension: string, stat: 'Sum' | 'Average' | 'Maximum' | 'Minimum', label = ''): IMetric {
+  return new MathExpression({
+    expression: `SEARCH('{${METRIC_NAMESPACE},${dimension},service} MetricName="${metric}"', '${stat}', ${PERIOD.toSeconds()})`,
+    usingMetrics: {},
+    period: PERIOD,
+    label,
+  });
+}
+
+function total(metric: string, aggregate: 'SUM' | 'AVG' = 'SUM', label = metric): IMetric {
+  return new MathExpression({ expression: `SELECT ${aggregate}(${metric}) FROM ${METRIC_NAMESPACE}`, usingMetrics: {}, period: PERIOD, label });
+}
+
+export class GatewayDashboard extends Construct {
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: GatewayDashboardProps) {
+    super(scope, id);
+    const { api, gatewayFunction: fn } = props;
+    const graph = (title: string, left: IMetric[], width = 8) => new GraphWidget({ title, left, width, height: 6 });
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown: '# Switchboard\nAPI Gateway and Lambda on the left of each row, gateway metrics (namespace `Switchboard`) on the right.',
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      graph('Requests', [api.metricCount({ period: PERIOD, label: 'API requests' }), total(METRICS.requests, 'SUM', 'gateway requests')]),
+      graph('Latency (API Gateway, to last byte)', ['p50', 'p95', 'p99'].map((p) => api.metricLatency({ statistic: p, period: PERIOD, label: p }))),
+      graph('Time to first byte (gateway)', ['p50', 'p95', 'p99'].map((p) =>
+        new MathExpression({
+          expression: `SEARCH('{${METRIC_NAMESPACE},service} MetricName="${METRICS.timeToFirstByte}"', '${p}', ${PERIOD.toSeconds()})`,
+          usingMetrics: {},
+          period: PERIOD,
+          label: p,
+        }),
+      )),
+    );
+    this.dashboard.addWidgets(
+      graph('Errors by code', [byDimension(METRICS.errors, 'Code', 'Sum')]),
+      graph('API 4xx / 5xx', [api.metricClientError({ period: PERIOD }), api.metricServerError({ period: PERIOD })]),
+      graph('Refusals: rate limit and budget', [total(METRICS.rateLimited), total(METRICS.budgetExceeded), total(METRICS.budgetThreshold)]),
+    );
+    this.dashboard.addWidgets(
+      graph('Breaker state by provider (0 closed, 1 half-open, 2 open)', [byDimension(METRICS.breakerState, 'Provider', 'Maximum')]),
+      graph('Fallbacks by failed provider', [byDimension(METRICS.fallbacks, 'Provider', 'Sum')]),
+      graph('Provider health (scheduled check: 1 healthy)', [byDimension(METRICS.providerHealthy, 'Provider', 'Minimum')]),
+    );
+    this.dashboard.addWidgets(
+      graph('Cost by provider (USD)', [byDimension(METRICS.costUsd, 'Provider', 'Sum')]),
+      graph('Upstream latency by provider (ms, avg)', [byDimension(METRICS.upstreamLatency, 'Provider', 'Average')]),
+      graph('Cache hits', [total(METRICS.cacheHits)]),
+    );
+    this.dashboard.addWidgets(
+      new LogQueryWidget({
+        title: 'Cost by tenant (USD, from EMF log lines)',
+        logGroupNames: [props.gatewayLogGroup.logGroupName],
+        view: LogQueryVisualizationType.TABLE,
+        queryLines: [
+          `fields Tenant, ${METRICS.costUsd}`,
+          `filter ispresent(Tenant) and ispresent(${METRICS.costUsd})`,
+          `stats sum(${METRICS.costUsd}) as usd by Tenant`,
+          'sort usd desc',
+          'limit 50',
+        ],
+        width: 12,
+        height: 6,
+      }),
+      graph('Gateway function', [fn.metricInvocations({ period: PERIOD }), fn.metricErrors({ period: PERIOD }), fn.metricThrottles({ period: PERIOD })], 6),
+      graph('Gateway concurrency and duration', [
+        fn.metric('ConcurrentExecutions', { statistic: 'Maximum', period: PERIOD }),
+        fn.metricDuration({ statistic: 'p95', period: PERIOD }),
+      ], 6),
+    );
+  }
+}

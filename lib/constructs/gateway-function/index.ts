@@ -1,0 +1,202 @@
+// SwitchboardFunction: the one NodejsFunction subclass every Switchboard Lambda is built with. It owns the
+// defaults (runtime, architecture, bundling, tracing, logs, Powertools) and the grant helpers, which set a
+// resource's environment variable and its least-privilege grant in one call so the two never drift.
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { TABLES, type TableKey } from '../../../lambdas/adapters/dynamodb/tables';
+import { METRIC_NAMESPACE } from '../../config/metrics';
+
+/** The newest Node.js LTS that Lambda runs; cdk-nag's Lambda runtime rule checks for the family's latest. */
+export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
+const ESBUILD_TARGET = 'node24';
+
+/**
+ * ESM output keeps middy (ESM only) and tree-shaking intact; bundled CommonJS dependencies that call
+ * `require` for Node built-ins need a real `require` in scope, which this banner provides.
+ */
+const ESM_REQUIRE_SHIM = "import { createRequire as __sbCreateRequire } from 'node:module'; const require = __sbCreateRequire(import.meta.url);";
+
+export type TableAccess = 'read' | 'write' | 'readWrite';
+
+export interface SwitchboardFunctionProps {
+  /** the handler file, relative to the project root or absolute */
+  readonly entry: string;
+  /** @default 'handler' */
+  readonly handler?: string;
+  /** one-line purpose, shown in the console */
+  readonly description: string;
+  /** Powertools service name: the `service` field of every log line and metric */
+  readonly serviceName: string;
+  /**
+   * Memory in MB. Lambda gives CPU in proportion to memory, so this also sets how fast JSON and TLS work runs.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** extra environment variables (grant helpers add their own) */
+  readonly environment?: Record<string, string>;
+  /** esbuild `define` entries, e.g. the bundled gateway config */
+  readonly define?: Record<string, string>;
+  /** @default - none: only the function's own invocations count against the account's pool */
+  readonly reservedConcurrentExecutions?: number;
+  /** a fixed name, for functions other stacks find by name @default - generated */
+  readonly functionName?: string;
+}
+
+export class SwitchboardFunction extends NodejsFunction {
+  private readonly executionRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: SwitchboardFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      // logs are operational data: `cdk destroy` should leave nothing behind that keeps billing
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // An explicit role instead of the AWSLambdaBasicExecutionRole managed policy: this function may write
+    // to its own log group only.
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.serviceName}: ${props.description}`,
+    });
+    logGroup.grantWrite(role);
+
+    const nodejsProps: NodejsFunctionProps = {
+      entry: props.entry,
+      handler: props.handler ?? 'handler',
+      description: props.description,
+      runtime: FUNCTION_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      role,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      functionName: props.functionName,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: ESBUILD_TARGET,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_SHIM,
+        minify: true,
+        sourceMap: true,
+        // stack traces need file and line, not the sources: keep the bundle small
+        sourcesContent: false,
+        // the runtime ships AWS SDK v3: do not bundle it
+        bundleAwsSDK: false,
+        define: props.define,
+        forceDockerBundling: false,
+      },
+    };
+    super(scope, id, nodejsProps);
+    this.executionRole = role;
+
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+    });
+    Validations.of(this).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Invoked synchronously (API Gateway, Secrets Manager rotation) or by a schedule whose next run repeats the work: no event to park; failures are alarmed.',
+    });
+  }
+
+  /** Read or read/write one of the Switchboard tables, named to the function by its TABLES env var. */
+  bindTable(table: ITable, key: TableKey, access: TableAccess): this {
+    this.addEnvironment(TABLES[key].envVar, table.tableName);
+    if (access === 'read') table.grantReadData(this);
+    else if (access === 'write') table.grantWriteData(this);
+    else table.grantReadWriteData(this);
+    return this;
+  }
+
+  /** Publish alerts to an encrypted topic: ALERT_TOPIC_ARN, sns:Publish on it, and use of its key. */
+  bindAlertTopic(topic: ITopic, key: IKey): this {
+    this.addEnvironment('ALERT_TOPIC_ARN', topic.topicArn);
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
+    key.grant(this, 'kms:Decrypt', 'kms:GenerateDataKey');
+    return this;
+  }
+
+  /**
+   * Invoke the Bedrock models the gateway config routes to, in their regions. Cross-region inference
+   * profiles (us.…, eu.…) also need the underlying model in every region the profile may route to.
+   */
+  allowBedrock(models: readonly BedrockModel[]): this {
+    if (models.length === 0) return this;
+    const stack = Stack.of(this);
+    const resources = new Set<string>();
+    const anyRegion: string[] = [];
+    for (const { region, modelId } of models) {
+      const profile = INFERENCE_PROFILE.exec(modelId);
+      if (profile) {
+        resources.add(`arn:${stack.partition}:bedrock:${region}:${stack.account}:inference-profile/${modelId}`);
+        resources.add(`arn:${stack.partition}:bedrock:*::foundation-model/${profile[2]}`);
+        anyRegion.push(profile[2]!);
+      } else {
+        resources.add(`arn:${stack.partition}:bedrock:${region}::foundation-model/${modelId}`);
+      }
+    }
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'], resources: [...resources] }),
+    );
+    Validations.of(this.executionRole).acknowledge(
+      ...anyRegion.map((model) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${model}]`,
+        reason: 'A cross-region inference profile may route to this one model in any region of its geography.',
+      })),
+    );
+    return this;
+  }
+
+  /**
+   * Read provider keys from Secrets Manager by name. The names travel in the bundled gateway config; the
+   * grant names each secret (in this function's region, where a replica lives in multi-region setups).
+   */
+  allowSecretsRead(secretNames: readonly string[], cacheTtl: Duration = Duration.minutes(1)): this {
+    this.addEnvironment('SECRET_CACHE_TTL_MS', String(cacheTtl.toMilliseconds()));
+    if (secretNames.length === 0) return this;
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: secretNames.map((name) => secretArnPattern(this, name)),
+      }),
+    );
+    return this;
+  }
+}
+
+export interface BedrockModel {
+  readonly region: string;
+  readonly modelId: string;
+}
+
+/** us.anthropic.claude-… : a geography prefix, then the foundation model id */
+const INFERENCE_PROFILE = /^(us|eu|apac|us-gov|jp|au|ca|global)\.(.+)$/;
+
+/** The ARN of a secret known by name: Secrets Manager ends every ARN with "-" and six random characters. */
+function secretArnPattern(scope: Construct, name: string): string {
+  const stack = Stack.of(scope);
+  return `arn:${stack.partition}:secretsmanager:${stack.region}:${stack.account}:secret:${name}-??????`;
+}

@@ -1,0 +1,53 @@
+// ProviderHealthCheck: the scheduled (every minute) function that probes every configured provider and
+// records health for the breaker, /health and the "no healthy provider" alarm.
+import { Duration, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import { SwitchboardFunction, type BedrockModel } from './gateway-function';
+
+export interface ProviderHealthCheckProps {
+  /** esbuild `define` entries: the bundled gateway config (the providers to probe) */
+  readonly define: Record<string, string>;
+  readonly breakerTable: ITable;
+  /** provider key secrets the probes need */
+  readonly secretNames: readonly string[];
+  /** Bedrock models the probes may call @default [] */
+  readonly bedrockModels?: readonly BedrockModel[];
+  /** @default Duration.minutes(1) */
+  readonly interval?: Duration;
+}
+
+export class ProviderHealthCheck extends Construct {
+  readonly function: SwitchboardFunction;
+  readonly rule: Rule;
+
+  constructor(scope: Construct, id: string, props: ProviderHealthCheckProps) {
+    super(scope, id);
+    this.function = new SwitchboardFunction(this, 'Function', {
+      entry: 'lambdas/handlers/health-check.ts',
+      description: 'Switchboard provider health check: probes each provider, records health and latency',
+      serviceName: 'switchboard-health-check',
+      // concurrent HTTPS probes with 5 s timeouts: I/O bound, the smallest useful size
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      define: props.define,
+      // one run at a time is all a one-minute schedule needs; a stuck run cannot pile up
+      reservedConcurrentExecutions: 1,
+    });
+    this.function.bindTable(props.breakerTable, 'breakerState', 'write').allowSecretsRead(props.secretNames);
+    this.function.allowBedrock(props.bedrockModels ?? []);
+
+    this.rule = new Rule(this, 'Schedule', {
+      description: 'Runs the Switchboard provider health check',
+      schedule: Schedule.rate(props.interval ?? Duration.minutes(1)),
+    });
+    // a missed run is replaced by the next one a minute later: no retries, no dead-letter queue
+    this.rule.addTarget(new LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: Duration.minutes(1) }));
+    Validations.of(this.rule).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason: 'A missed health-check run is replaced by the next one a minute later; nothing to keep.',
+    });
+  }
+}

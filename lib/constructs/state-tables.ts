@@ -1,0 +1,67 @@
+// StateTables: the four DynamoDB tables (breaker state, rate counters, cost ledger, tenants), built from the
+// shared definitions in lambdas/adapters/dynamodb/tables.ts, as global tables when replica regions are given.
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableV2, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { TABLES, type TableKey } from '../../lambdas/adapters/dynamodb/tables';
+
+export type StateTableSet = Record<TableKey, ITable>;
+
+export interface StateTablesProps {
+  /**
+   * Regions that get a replica of every table (DynamoDB global tables); not the table's own region.
+   * @default [] (one region)
+   */
+  readonly replicaRegions?: readonly string[];
+  /**
+   * Prefix of the table names. Names are fixed (not generated) so stacks in other regions can reach their
+   * replica by name without cross-region references.
+   * @default '' (names are the shared local names, e.g. switchboard-breaker-state)
+   */
+  readonly tableNamePrefix?: string;
+  /**
+   * Deleting a stack must not delete tenants and the cost ledger: tables are retained and protected.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** The deployed name of one table; the service stacks use it to find the replica in their region. */
+export function stateTableName(key: TableKey, prefix = ''): string {
+  return `${prefix}${TABLES[key].localName}`;
+}
+
+/** The tables as a function in another stack (any region) sees them: by name, in its own region. */
+export function importStateTables(scope: Construct, prefix = ''): StateTableSet {
+  return Object.fromEntries(
+    (Object.keys(TABLES) as TableKey[]).map((key) => [key, TableV2.fromTableName(scope, `${TABLES[key].logicalName}Table`, stateTableName(key, prefix))]),
+  ) as unknown as StateTableSet;
+}
+
+export class StateTables extends Construct {
+  readonly tables: Record<TableKey, TableV2>;
+
+  constructor(scope: Construct, id: string, props: StateTablesProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const replicas = (props.replicaRegions ?? []).map((region) => ({ region }));
+    this.tables = Object.fromEntries(
+      (Object.keys(TABLES) as TableKey[]).map((key) => {
+        const def: (typeof TABLES)[TableKey] = TABLES[key];
+        const table = new TableV2(this, def.logicalName, {
+          tableName: stateTableName(key, props.tableNamePrefix),
+          partitionKey: { name: def.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: def.sortKey, type: AttributeType.STRING },
+          timeToLiveAttribute: 'ttlAttribute' in def ? def.ttlAttribute : undefined,
+          // on-demand: zero cost when idle, no capacity to tune for bursts
+          billing: Billing.onDemand(),
+          pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+          deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+          removalPolicy,
+          replicas,
+        });
+        return [key, table];
+      }),
+    ) as Record<TableKey, TableV2>;
+  }
+}

@@ -1,0 +1,158 @@
+// The issue's multi-region command: two regions, a custom domain with failover, alarm emails.
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TABLES } from '../../lambdas/adapters/dynamodb/tables';
+import type { SwitchboardApp } from '../../lib/app';
+import { allPolicyActions, MULTI_REGION_CONTEXT, synthApp, template } from './synth';
+
+let sb: SwitchboardApp;
+let state: Template;
+let east: Template;
+let west: Template;
+let dns: Template;
+
+beforeAll(() => {
+  sb = synthApp(MULTI_REGION_CONTEXT);
+  state = template(sb.state);
+  [east, west] = sb.services.map((s) => template(s)) as [Template, Template];
+  dns = template(sb.dns!);
+});
+
+describe('stacks', () => {
+  it('puts state in the primary region, a service stack in each region, and DNS in the primary', () => {
+    expect([sb.state, ...sb.services, sb.dns!].map((s) => `${s.stackName}@${s.region}`)).toEqual([
+      'Switchboard-State-us-east-1@us-east-1',
+      'Switchboard-Service-us-east-1@us-east-1',
+      'Switchboard-Service-eu-west-1@eu-west-1',
+      'Switchboard-Dns@us-east-1',
+    ]);
+  });
+
+  it('deploys state first and DNS last', () => {
+    for (const s of sb.services) expect(s.dependencies).toContain(sb.state);
+    expect(sb.dns!.dependencies).toEqual(expect.arrayContaining(sb.services));
+  });
+});
+
+describe('global tables', () => {
+  it('replicates every table to eu-west-1 with PITR and deletion protection, TTL where defined', () => {
+    const tables = state.findResources('AWS::DynamoDB::GlobalTable');
+    expect(Object.keys(tables)).toHaveLength(Object.keys(TABLES).length);
+    let withTtl = 0;
+    for (const t of Object.values(tables)) {
+      const replicas = t.Properties.Replicas as Array<{ Region: string; PointInTimeRecoverySpecification: unknown; DeletionProtectionEnabled: boolean }>;
+      expect(replicas.map((r) => r.Region).sort()).toEqual(['eu-west-1', 'us-east-1']);
+      for (const r of replicas) expect(r).toMatchObject({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true });
+      if (t.Properties.TimeToLiveSpecification?.Enabled) withTtl++;
+    }
+    expect(withTtl).toBeGreaterThanOrEqual(3);
+  });
+
+  it('lets each region reach its own replica by name, without exports', () => {
+    const statements = Object.values(west.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>,
+    );
+    const ledgerWrites = statements.filter((s) => [s.Action].flat().includes('dynamodb:UpdateItem') && JSON.stringify(s.Resource).includes('switchboard-cost-ledger'));
+    expect(ledgerWrites).toHaveLength(1);
+    expect(JSON.stringify(ledgerWrites[0]!.Resource)).toMatch(/:dynamodb:eu-west-1:.*:table\/switchboard-cost-ledger/);
+    for (const tpl of [east, west, state]) expect(JSON.stringify(tpl.toJSON())).not.toContain('Fn::ImportValue');
+  });
+});
+
+describe('secrets', () => {
+  it('replicates the provider secret to eu-west-1 and rotates it from the primary', () => {
+    state.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'switchboard/openai', ReplicaRegions: [{ Region: 'eu-west-1' }] });
+    state.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+  });
+
+  it('grants each region the secret replica of its own region', () => {
+    west.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Resource: { 'Fn::Join': ['', Match.arrayWith([':secretsmanager:eu-west-1:', ':secret:switchboard/openai-??????'])] },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('alarms on the rotation function in the primary region only', () => {
+    expect(Object.keys(east.findResources('AWS::CloudWatch::Alarm')).some((id) => id.includes('SecretRotationFunctionErrors'))).toBe(true);
+    expect(Object.keys(west.findResources('AWS::CloudWatch::Alarm')).some((id) => id.includes('SecretRotation'))).toBe(false);
+  });
+});
+
+describe('regional custom domains', () => {
+  it('gives each region a DNS-validated certificate and a TLS 1.2 regional domain mapped to the stage, but no record of its own', () => {
+    for (const tpl of [east, west]) {
+      tpl.hasResourceProperties('AWS::CertificateManager::Certificate', {
+        DomainName: 'ai.example.com',
+        ValidationMethod: 'DNS',
+        DomainValidationOptions: [{ DomainName: 'ai.example.com', HostedZoneId: 'Z0123456789ABCDEFGHIJ' }],
+      });
+      tpl.hasResourceProperties('AWS::ApiGateway::DomainName', {
+        DomainName: 'ai.example.com',
+        EndpointConfiguration: { Types: ['REGIONAL'] },
+        SecurityPolicy: 'TLS_1_2',
+      });
+      tpl.resourceCountIs('AWS::ApiGateway::BasePathMapping', 1);
+      tpl.resourceCountIs('AWS::Route53::RecordSet', 0);
+    }
+  });
+});
+
+describe('global DNS', () => {
+  it('routes ai.example.com PRIMARY to us-east-1 and SECONDARY to eu-west-1, each guarded by its health check', () => {
+    const records = Object.values(dns.findResources('AWS::Route53::RecordSet')).map((r) => r.Properties);
+    expect(records.map((r) => [r.Name, r.Type, r.Failover, r.SetIdentifier])).toEqual([
+      ['ai.example.com', 'A', 'PRIMARY', 'switchboard-us-east-1'],
+      ['ai.example.com', 'A', 'SECONDARY', 'switchboard-eu-west-1'],
+    ]);
+    for (const r of records) {
+      expect(r.HealthCheckId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^DnsHealth/), 'HealthCheckId'] });
+      expect(r.AliasTarget.EvaluateTargetHealth).toBe(true);
+    }
+  });
+
+  it('probes GET /health of each region over HTTPS', () => {
+    const checks = Object.values(dns.findResources('AWS::Route53::HealthCheck')).map((h) => h.Properties.HealthCheckConfig);
+    expect(checks).toHaveLength(2);
+    for (const c of checks) {
+      expect(c).toMatchObject({ Type: 'HTTPS', Port: 443, EnableSNI: true });
+      expect(JSON.stringify(c.ResourcePath)).toContain('/health');
+    }
+    expect(JSON.stringify(checks[0])).toContain('.execute-api.us-east-1.');
+    expect(JSON.stringify(checks[1])).toContain('.execute-api.eu-west-1.');
+  });
+
+  it("reads each region's domain target with Fn::GetStackOutput (no export locks, no custom resources)", () => {
+    const json = JSON.stringify(dns.toJSON());
+    expect(json).toContain('"Fn::GetStackOutput":{"StackName":"Switchboard-Service-eu-west-1","Region":"eu-west-1"');
+    for (const tpl of [east, west, dns]) expect(JSON.stringify(tpl.toJSON())).not.toMatch(/Custom::|ExportsWriter|ExportsReader/);
+  });
+});
+
+describe('alerting in every region', () => {
+  it('subscribes ops@example.com to each region alarm topic', () => {
+    for (const tpl of [east, west]) tpl.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+
+  it('has at least four alarms per region, all with actions, and a dashboard', () => {
+    for (const tpl of [east, west]) {
+      const alarms = Object.values(tpl.findResources('AWS::CloudWatch::Alarm'));
+      expect(alarms.length).toBeGreaterThanOrEqual(4);
+      for (const a of alarms) expect(a.Properties.AlarmActions?.length).toBeGreaterThan(0);
+      tpl.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    }
+  });
+});
+
+describe('IAM', () => {
+  it('names every action in every stack: no wildcard', () => {
+    for (const stack of [sb.state, ...sb.services, sb.dns!]) {
+      expect(allPolicyActions(template(stack)).filter((a) => a.includes('*')), stack.stackName).toEqual([]);
+    }
+  });
+});
