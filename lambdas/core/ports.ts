@@ -94,8 +94,6 @@ export interface TenantStore {
   findKey(keyHash: string): Promise<ApiKeyRecord | undefined>;
   findPrincipal(principalArn: string): Promise<{ tenantId: string } | undefined>;
   getTenant(tenantId: string): Promise<TenantProfile | undefined>;
-  /** every tenant created at run time (the sweep visits them) */
-  listTenantIds(): Promise<string[]>;
 }
 
 export interface TokenCounts {

@@ -7,7 +7,8 @@
 //                                                     L|<lease id> → {g: granted, u: used, s: seq, t: top-ups,
 //                                                                     e: expires ms}
 //                                                     A|<percent>  → when that budget alert went out
-// Every change is one UpdateItem; the lease's seq makes settlement batches apply exactly once.
+// Every change to a period item is one conditional UpdateItem; a lease's seq makes its settlement batches
+// apply exactly once.
 import {
   ConditionalCheckFailedException,
   GetItemCommand,

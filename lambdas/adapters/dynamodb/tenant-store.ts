@@ -43,6 +43,7 @@ export class DynamoTenantStore implements TenantStore {
     return tenantId ? { tenantId } : undefined;
   }
 
+  /** every tenant created at run time (the lease sweep visits them) */
   async listTenantIds(): Promise<string[]> {
     const ids: string[] = [];
     for await (const item of queryItems(this.client, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'TENANTS' } } })) {

@@ -21,9 +21,6 @@ class FakeStore implements TenantStore {
   async getTenant(id: string) {
     return this.profiles.get(id);
   }
-  async listTenantIds() {
-    return [...this.profiles.keys()];
-  }
 }
 
 function request(headers: Record<string, string>, identity: GatewayRequest['identity'] = {}): GatewayRequest {
