@@ -36,10 +36,11 @@ export const HELP = `switchboard — operate a Switchboard gateway's tenants, ke
 
   npm run switchboard -- [target] <command> [options]
 
-target (default: the local tables at $DYNAMODB_ENDPOINT or http://127.0.0.1:8000):
+target (one of them, or $DYNAMODB_ENDPOINT / $AWS_REGION):
   --endpoint URL          a DynamoDB-compatible endpoint (the dynalite of a running npm start prints it)
-  --region REGION         a deployed gateway's region, with its tables:
-  --tenants-table NAME    (or TENANTS_TABLE)      --ledger-table NAME   (or LEDGER_TABLE)
+  --region REGION         a deployed gateway's region (its tables are switchboard-tenants and switchboard-cost-ledger)
+  --table-prefix PREFIX   the deploy's table name prefix, if it set one
+  --tenants-table NAME    (or TENANTS_TABLE)      --ledger-table NAME   (or LEDGER_TABLE): other table names
   --config PATH           the gateway config, for its tenants and tiers (default $GATEWAY_CONFIG or ./gateway.config.json)
   --actor NAME            who is making the change, for the audit log (default user@host)
 
@@ -64,6 +65,7 @@ commands:
 const OPTIONS = {
   endpoint: { type: 'string' },
   region: { type: 'string' },
+  'table-prefix': { type: 'string' },
   'tenants-table': { type: 'string' },
   'ledger-table': { type: 'string' },
   config: { type: 'string' },
@@ -117,7 +119,13 @@ export async function runCli(argv: string[], io: CliIo, cli: CliEnv): Promise<nu
     io.err(`unknown command "${command}"\n\n${HELP}`);
     return 2;
   }
-  const dynamo = cli.dynamo({ endpoint: flags.endpoint ?? (flags.region ? undefined : (cli.env.DYNAMODB_ENDPOINT ?? 'http://127.0.0.1:8000')), region: flags.region });
+  const endpoint = flags.endpoint ?? (flags.region ? undefined : cli.env.DYNAMODB_ENDPOINT);
+  const region = flags.region ?? cli.env.AWS_REGION;
+  if (!endpoint && !region) {
+    io.err('name the store: --endpoint URL (the dynalite of a running npm start, its "state:" line) or --region REGION');
+    return 2;
+  }
+  const dynamo = cli.dynamo({ endpoint, region });
   try {
     const ctx = context(flags, io, cli, dynamo);
     await handler(ctx);
@@ -145,8 +153,9 @@ interface Context {
 }
 
 function context(flags: Flags, io: CliIo, cli: CliEnv, dynamo: DynamoDBClient): Context {
-  const tenantsTable = flags['tenants-table'] ?? cli.env.TENANTS_TABLE ?? LOCAL_TABLE_NAMES.tenants;
-  const ledgerTable = flags['ledger-table'] ?? cli.env.LEDGER_TABLE ?? LOCAL_TABLE_NAMES.costLedger;
+  const prefix = flags['table-prefix'] ?? '';
+  const tenantsTable = flags['tenants-table'] ?? cli.env.TENANTS_TABLE ?? prefix + LOCAL_TABLE_NAMES.tenants;
+  const ledgerTable = flags['ledger-table'] ?? cli.env.LEDGER_TABLE ?? prefix + LOCAL_TABLE_NAMES.costLedger;
   const actor = flags.actor ?? `${userInfo().username}@${hostname()}`;
   const configPath = flags.config ?? cli.env.GATEWAY_CONFIG ?? 'gateway.config.json';
   const config = existsSync(configPath) ? parseGatewayConfig(readFileSync(configPath, 'utf8'), configPath) : undefined;

@@ -140,6 +140,13 @@ describe('switchboard CLI', () => {
     expect((await cli('tenants', 'create', '--id', 'cli-bad')).code).toBe(1);
   });
 
+  it('asks for a store to work on rather than guessing one', async () => {
+    const err: string[] = [];
+    const code = await runCli(['tenants', 'list'], { out: () => {}, err: (l) => err.push(l) }, { dynamo: (o) => createDynamoClient(o), env: {}, now: () => Date.now() });
+    expect(code).toBe(2);
+    expect(err.join('\n')).toContain('--endpoint URL');
+  });
+
   it('maps an IAM role to a tenant', async () => {
     await cli('tenants', 'create', '--id', 'cli-iam');
     expect((await cli('tenants', 'map-principal', '--id', 'cli-iam', '--arn', 'arn:aws:iam::123456789012:role/App')).code).toBe(0);
