@@ -112,9 +112,14 @@ describe('three gateway processes sharing one dynalite', () => {
       expect(a.body.error?.code).toBe('budget_exceeded');
       expect(a.headers.get('x-should-retry')).toBe('false');
     }
-    const usage = (await (await fetch(`${gateways[1]!.url}/v1/usage`, { headers: { authorization: `Bearer ${KEYS.budgeted}` } })).json()) as {
-      day: { cost_usd: string; requests: number; reserved_usd: string; by_model: Record<string, { requests: number }> };
-    };
+    // settlement is written after each answer's last byte: wait until every admitted call has landed
+    type Usage = { day: { cost_usd: string; requests: number; reserved_usd: string; by_model: Record<string, { requests: number }> } };
+    let usage: Usage | undefined;
+    await eventually(async () => {
+      usage = (await (await fetch(`${gateways[1]!.url}/v1/usage`, { headers: { authorization: `Bearer ${KEYS.budgeted}` } })).json()) as Usage;
+      return usage.day.requests >= charged.length;
+    });
+    usage = usage!;
     expect(usdToNano(Number(usage.day.cost_usd))).toBe(spent);
     expect(usage.day.requests).toBe(charged.length);
     expect(usage.day.reserved_usd).toBe('0');
@@ -159,6 +164,14 @@ async function awayFromMinuteEnd(): Promise<void> {
 }
 
 async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 25));
-  if (!condition()) throw new Error('condition not met in time');
+  await eventually(async () => condition());
+}
+
+/** poll (bounded) until the condition holds: for state written after an answer was sent */
+async function eventually(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('condition not met in time');
 }

@@ -159,7 +159,12 @@ describe('switchboard CLI', () => {
     const key = keyFrom(await cli('keys', 'create', '--tenant', 'cli-usage'));
     for (let i = 0; i < 3; i++) expect(await chatWith(key)).toBe(200);
 
-    const usage = await cli('usage', '--tenant', 'cli-usage');
+    // settlement is written after each answer's last byte: wait until the three calls have landed
+    let usage = await cli('usage', '--tenant', 'cli-usage');
+    for (let i = 0; i < 200 && !usage.out.includes(' 3 requests'); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      usage = await cli('usage', '--tenant', 'cli-usage');
+    }
     expect(usage.out).toMatch(/\d{4}-\d{2}-\d{2}: \$0\.\d+ spent, \$0 reserved, 3 requests/);
     expect(usage.out).toMatch(/model\s+mock\/echo\s+3/);
     expect(usage.out).toMatch(/provider\s+mock\s+3/);
