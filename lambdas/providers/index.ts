@@ -1,18 +1,24 @@
 // The provider registry: one factory per provider type.
 import type { ProviderConfig } from '../core/config/schema';
+import { createAnthropicProvider } from './anthropic';
+import { createBedrockProvider } from './bedrock';
+import { createCohereProvider } from './cohere';
+import { createGeminiProvider } from './gemini';
 import { createMockProvider } from './mock';
 import { createOpenAIProvider } from './openai';
 import type { Provider, ProviderDeps, ProviderFactory } from './types';
 
-const FACTORIES: Partial<Record<ProviderConfig['type'], ProviderFactory>> = {
+const FACTORIES: Record<ProviderConfig['type'], ProviderFactory> = {
   openai: createOpenAIProvider,
+  anthropic: createAnthropicProvider,
+  gemini: createGeminiProvider,
+  bedrock: createBedrockProvider,
+  cohere: createCohereProvider,
   mock: createMockProvider,
 };
 
 export function createProvider(config: ProviderConfig, deps: ProviderDeps): Provider {
-  const factory = FACTORIES[config.type];
-  if (!factory) throw new Error(`provider type "${config.type}" (provider "${config.id}") is not available in this build`);
-  return factory(config, deps);
+  return FACTORIES[config.type](config, deps);
 }
 
 export function createProviders(configs: ProviderConfig[], deps: ProviderDeps): Map<string, Provider> {

@@ -37,7 +37,7 @@ export function prepareGatewayConfig(config: GatewayConfig): DeployedGatewayConf
     tenantsWithDroppedKeys,
     keyedProviders: providers.flatMap((p) =>
       p.apiKeySecret
-        ? [{ providerId: p.id, providerType: p.type, secretName: p.apiKeySecret, baseUrl: p.baseUrl, preset: p.preset, headers: p.headers }]
+        ? [{ secretName: p.apiKeySecret, provider: { id: p.id, type: p.type, preset: p.preset, baseUrl: p.baseUrl, headers: p.headers, region: p.region } }]
         : [],
     ),
     bedrockModels: bedrockModelsOf(deployed),

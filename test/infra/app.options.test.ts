@@ -89,11 +89,11 @@ describe('keyed providers', () => {
     state.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'switchboard/groq' });
   });
 
-  it('tests an Anthropic key against its models endpoint; a preset without baseUrl gets no URL (rotation then refuses)', () => {
+  it('gives rotation each provider endpoint (type, preset, base URL), so its adapter tests a staged key the way requests use it', () => {
     const rotation = Object.values(template(sb.state).findResources('AWS::Lambda::Function'))[0]!;
-    const targets = JSON.parse(rotation.Properties.Environment.Variables.ROTATION_TARGETS as string) as Record<string, { modelsUrl?: string }>;
-    expect(targets['team/anthropic']!.modelsUrl).toBe('https://api.anthropic.com/v1/models');
-    expect(targets['switchboard/groq']!.modelsUrl).toBeUndefined();
+    const targets = JSON.parse(rotation.Properties.Environment.Variables.ROTATION_TARGETS as string) as Record<string, { provider: Record<string, unknown> }>;
+    expect(targets['team/anthropic']!.provider).toMatchObject({ id: 'claude', type: 'anthropic' });
+    expect(targets['switchboard/groq']!.provider).toMatchObject({ type: 'openai', preset: 'groq' });
   });
 });
 

@@ -71,12 +71,12 @@ describe('provider secrets', () => {
     });
   });
 
-  it('tells the rotation function how to test the key: GET the provider models endpoint', () => {
+  it('tells the rotation function which provider a key is for, so its adapter can test a staged key', () => {
     state.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
           ROTATION_TARGETS: Match.serializedJson({
-            'switchboard/openai': { kind: 'provider-key', providerId: 'openai', providerType: 'openai', modelsUrl: 'https://api.openai.com/v1/models' },
+            'switchboard/openai': { kind: 'provider-key', provider: Match.objectLike({ id: 'openai', type: 'openai' }) },
           }),
         }),
       },

@@ -14,15 +14,13 @@ export const UNSET_KEY_VALUE = JSON.stringify({ apiKey: '', note: 'put the provi
  */
 export type KeyKind = 'provider-key' | 'gateway-key';
 
-/** How rotation tests a staged provider key: one authenticated GET of the provider's model list. */
+/** The parts of a provider entry its adapter needs to call the provider (no key: that is being tested). */
+export type ProviderEndpoint = Pick<ProviderConfig, 'id' | 'type' | 'preset' | 'baseUrl' | 'headers' | 'region'>;
+
+/** How rotation tests a staged provider key: the provider adapter's own probe (its model list), with that key. */
 export interface ProviderKeyCheck {
   kind: 'provider-key';
-  providerId: string;
-  providerType: ProviderConfig['type'];
-  /** GET this URL with the key; undefined when the provider's base URL is not known at synth */
-  modelsUrl?: string;
-  /** static headers from the provider config (e.g. OpenRouter's HTTP-Referer) */
-  headers?: Record<string, string>;
+  provider: ProviderEndpoint;
 }
 
 export interface GatewayKeyCheck {
@@ -33,28 +31,3 @@ export type RotationTarget = ProviderKeyCheck | GatewayKeyCheck;
 
 /** secret name → what it holds; the rotation function receives this map as ROTATION_TARGETS */
 export type RotationTargets = Record<string, RotationTarget>;
-
-const DEFAULT_BASE_URLS: Partial<Record<ProviderConfig['type'], string>> = {
-  openai: 'https://api.openai.com/v1',
-  anthropic: 'https://api.anthropic.com/v1',
-  gemini: 'https://generativelanguage.googleapis.com/v1beta',
-  cohere: 'https://api.cohere.com/v1',
-};
-
-/** The model-list URL of a provider; a preset without an explicit baseUrl is resolved by the gateway only. */
-export function modelsUrlOf(provider: Pick<ProviderConfig, 'type' | 'baseUrl' | 'preset'>): string | undefined {
-  const base = provider.baseUrl ?? (provider.preset ? undefined : DEFAULT_BASE_URLS[provider.type]);
-  return base ? `${base.replace(/\/+$/, '')}/models` : undefined;
-}
-
-/** The headers that carry a key to each provider type's API. */
-export function authHeaders(providerType: ProviderConfig['type'], key: string): Record<string, string> {
-  switch (providerType) {
-    case 'anthropic':
-      return { 'x-api-key': key, 'anthropic-version': '2023-06-01' };
-    case 'gemini':
-      return { 'x-goog-api-key': key };
-    default:
-      return { authorization: `Bearer ${key}` };
-  }
-}

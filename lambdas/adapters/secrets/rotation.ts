@@ -10,9 +10,12 @@ import {
   UpdateSecretVersionStageCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import type { Logger } from '../../core/ports';
+import type { HttpClient, Logger } from '../../core/ports';
+import { createProvider } from '../../providers';
+import { ProviderError } from '../../providers/types';
+import { NodeHttpClient } from '../http/node-http-client';
 import { secretValue } from './secret-sources';
-import { authHeaders, type ProviderKeyCheck, type RotationTarget, type RotationTargets } from './key-kinds';
+import type { ProviderKeyCheck, RotationTarget, RotationTargets } from './key-kinds';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
@@ -29,7 +32,8 @@ export interface RotationDeps {
   client: SecretsManagerClient;
   targets: RotationTargets;
   logger: Logger;
-  fetch?: typeof fetch;
+  /** how testSecret reaches the provider @default a keep-alive node:http client */
+  http?: HttpClient;
   /** how long testSecret waits for the provider */
   testTimeoutMs?: number;
 }
@@ -142,29 +146,23 @@ async function testSecret(ctx: StepContext): Promise<void> {
 }
 
 async function checkProviderKey(target: ProviderKeyCheck, key: string, ctx: StepContext): Promise<void> {
-  if (!target.modelsUrl) {
-    throw new RotationError(
-      `cannot test the key of provider "${target.providerId}": its models endpoint is unknown (set "baseUrl" in the gateway config)`,
-    );
-  }
-  const doFetch = ctx.deps.fetch ?? fetch;
-  let status: number;
+  const { provider: endpoint } = target;
+  // the gateway's own adapter, given only the staged key: rotation tests exactly what requests will send
+  const provider = createProvider(
+    { ...endpoint, apiKeySecret: ctx.name },
+    { http: ctx.deps.http ?? new NodeHttpClient(), secrets: { get: async () => key }, clock: { now: () => Date.now() }, logger: ctx.deps.logger },
+  );
   try {
-    const res = await doFetch(target.modelsUrl, {
-      method: 'GET',
-      headers: { accept: 'application/json', ...target.headers, ...authHeaders(target.providerType, key) },
-      signal: AbortSignal.timeout(ctx.deps.testTimeoutMs ?? 10_000),
-    });
-    status = res.status;
-    await res.body?.cancel();
+    await provider.probe({ signal: AbortSignal.timeout(ctx.deps.testTimeoutMs ?? 10_000), requestId: `rotation-${ctx.token}` });
   } catch (err) {
-    // a network failure says nothing about the key: fail this attempt, Secrets Manager retries the step
-    throw new Error(`could not reach ${target.modelsUrl} to test the key of "${target.providerId}": ${(err as Error).message}`);
+    if (err instanceof ProviderError && (err.status === 401 || err.status === 403)) {
+      throw new RotationError(`provider "${endpoint.id}" rejected the staged key (HTTP ${err.status}); the current key stays in use`);
+    }
+    // an outage or a network failure says nothing about the key: fail this attempt, Secrets Manager retries the step
+    const why = err instanceof ProviderError ? `answered HTTP ${err.status} (${err.code})` : `could not be reached: ${(err as Error).message}`;
+    throw new Error(`provider "${endpoint.id}" ${why} while testing the staged key`);
   }
-  if (status === 401 || status === 403)
-    throw new RotationError(`provider "${target.providerId}" rejected the staged key (HTTP ${status}); the current key stays in use`);
-  if (status < 200 || status >= 300) throw new Error(`provider "${target.providerId}" answered HTTP ${status} while testing the staged key`);
-  ctx.deps.logger.info('provider accepted the staged key', { secret: ctx.name, provider: target.providerId, status });
+  ctx.deps.logger.info('provider accepted the staged key', { secret: ctx.name, provider: endpoint.id });
 }
 
 async function finishSecret(ctx: StepContext): Promise<void> {

@@ -1,5 +1,6 @@
 // The gateway config file (gateway.config.json): the single source of truth for its shape and defaults.
 import * as z from 'zod';
+import { OPENAI_PRESET_IDS } from '../../providers/openai/presets';
 
 export const PROVIDER_TYPES = ['openai', 'anthropic', 'gemini', 'bedrock', 'cohere', 'mock'] as const;
 export const STRATEGIES = ['fallback', 'weighted', 'latency', 'cost'] as const;
@@ -60,7 +61,7 @@ export const providerConfig = z.strictObject({
   id,
   type: z.enum(PROVIDER_TYPES),
   /** a named OpenAI-compatible service whose base URL and key variable are filled in */
-  preset: z.string().optional(),
+  preset: z.enum(OPENAI_PRESET_IDS).optional(),
   baseUrl: z.url({ protocol: /^https?$/ }).optional(),
   apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
   apiKeySecret: z.string().min(1).optional(),
@@ -69,6 +70,8 @@ export const providerConfig = z.strictObject({
   /** extra static headers sent upstream, e.g. OpenRouter's HTTP-Referer */
   headers: z.record(z.string(), z.string()).optional(),
   timeoutMs: positiveInt.optional(),
+  /** output cap sent when a request sets none (anthropic needs one; it has per-model defaults otherwise) */
+  defaultMaxTokens: positiveInt.optional(),
   timeouts: timeoutSettings.optional(),
   breaker: breakerSettings.partial().optional(),
   retry: retrySettings.partial().optional(),
@@ -151,6 +154,8 @@ export const gatewayConfig = z
       providerIds.add(p.id);
       if (p.type === 'bedrock' && (p.apiKeyEnv || p.apiKeySecret))
         ctx.addIssue({ code: 'custom', path: ['providers', i], message: 'bedrock uses IAM; it takes no API key' });
+      if (p.preset && p.type !== 'openai')
+        ctx.addIssue({ code: 'custom', path: ['providers', i, 'preset'], message: 'presets name OpenAI-compatible services: use them with type "openai"' });
     });
     const aliases = new Set<string>();
     cfg.models.forEach((m, i) => {

@@ -5,6 +5,7 @@ import { messageText, type ChatRequest } from '../../core/openai/chat-request';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse, Usage } from '../../core/openai/chat-response';
 import { estimateChatInputTokens, estimateEmbeddingsInputTokens, estimateTextTokens } from '../../core/tokens';
 import type { ProviderFactory } from '../types';
+import { toBase64 } from '../shared/embeddings';
 
 const DEFAULT_EMBEDDING_DIMENSIONS = 256;
 
@@ -111,8 +112,4 @@ function embed(text: string, dimensions: number): number[] {
   }
   const norm = Math.sqrt(vector.reduce((s, v) => s + v * v, 0)) || 1;
   return vector.map((v) => v / norm);
-}
-
-function toBase64(vector: number[]): string {
-  return Buffer.from(new Float32Array(vector).buffer).toString('base64');
 }

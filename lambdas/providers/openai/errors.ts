@@ -1,5 +1,6 @@
 // OpenAI-style error answers → ProviderError (most OpenAI-compatible services use the same body).
-import { isRetryableStatus, parseRetryAfter, ProviderError } from '../types';
+import { parseRetryAfter, type ProviderError } from '../types';
+import { bodySnippet, providerError } from '../shared/errors';
 import { parseJsonOrUndefined } from '../shared/transport';
 
 interface OpenAIErrorBody {
@@ -7,19 +8,19 @@ interface OpenAIErrorBody {
   message?: string;
 }
 
+const CONTEXT_TOO_LONG = /maximum context length|context window|context length/i;
+
 export function mapOpenAIError(status: number, headers: Record<string, string>, body: string): ProviderError {
   const parsed = parseJsonOrUndefined(body) as OpenAIErrorBody | undefined;
   const error = parsed?.error;
-  const message =
-    (typeof error === 'string' ? error : error?.message) ?? parsed?.message ?? (body.slice(0, 200) || `HTTP ${status}`);
+  const message = (typeof error === 'string' ? error : error?.message) ?? parsed?.message ?? bodySnippet(body, status);
   const code = typeof error === 'object' && error?.code != null ? String(error.code) : undefined;
-  const contextTooLong = code === 'context_length_exceeded' || /maximum context length|context window/i.test(message);
-  return new ProviderError({
-    status: contextTooLong ? 400 : status,
-    retryable: !contextTooLong && isRetryableStatus(status),
-    code: contextTooLong ? 'context_length_exceeded' : (code ?? `http_${status}`),
+  return providerError({
+    status,
     message,
-    retryAfterMs: status === 429 || status === 503 ? (parseRetryAfter(headers) ?? rateLimitResetMs(headers)) : undefined,
+    code,
+    contextTooLong: code === 'context_length_exceeded' || (status >= 400 && status < 500 && CONTEXT_TOO_LONG.test(message)),
+    retryAfterMs: parseRetryAfter(headers) ?? rateLimitResetMs(headers),
   });
 }
 

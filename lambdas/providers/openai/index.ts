@@ -1,56 +1,37 @@
 // The `openai` provider type: OpenAI and every OpenAI-compatible API (Groq, Mistral, OpenRouter, Together,
-// Cerebras, DeepSeek, Ollama, vLLM), selected by baseUrl.
+// Cerebras, DeepSeek, Ollama, vLLM), selected by baseUrl or by a preset that fills it in.
 import type { ChatCompletion, EmbeddingsResponse } from '../../core/openai/chat-response';
 import type { ProviderFactory } from '../types';
-import { readJson, send } from '../shared/transport';
-import { keyResolver } from '../shared/keys';
+import { keyedHttpProvider, readJson } from '../shared/transport';
 import { openaiHeaders, openaiUrl } from './endpoint';
 import { mapOpenAIError } from './errors';
+import { applyPreset } from './presets';
 import { toOpenAIChatBody, toOpenAIEmbeddingsBody } from './request';
-import { readOpenAIStream } from './response';
+import { normalizeCompletion, readOpenAIStream } from './response';
 
-export const createOpenAIProvider: ProviderFactory = (config, deps) => {
-  const apiKey = keyResolver(config, deps.secrets);
+export const createOpenAIProvider: ProviderFactory = (entry, deps) => {
+  const { config, preset } = applyPreset(entry);
+  const { identity, call } = keyedHttpProvider(config, deps, (key, opts) => openaiHeaders(config, key, opts.requestId), mapOpenAIError);
+
   return {
-    id: config.id,
-    type: config.type,
-    config,
-    isConfigured: apiKey.isConfigured,
+    ...identity,
 
     async chat(req, model, opts) {
-      const res = await send(
-        deps.http,
-        { url: openaiUrl(config, '/chat/completions'), headers: openaiHeaders(config, await apiKey.get(), opts.requestId), body: toOpenAIChatBody(req, model, false), signal: opts.signal },
-        mapOpenAIError,
-      );
-      return readJson<ChatCompletion>(res);
+      const res = await call(openaiUrl(config, '/chat/completions'), toOpenAIChatBody(req, model, false, preset), opts);
+      return normalizeCompletion(await readJson<ChatCompletion>(res));
     },
 
     async chatStream(req, model, opts) {
-      const res = await send(
-        deps.http,
-        { url: openaiUrl(config, '/chat/completions'), headers: openaiHeaders(config, await apiKey.get(), opts.requestId), body: toOpenAIChatBody(req, model, true), signal: opts.signal },
-        mapOpenAIError,
-      );
+      const res = await call(openaiUrl(config, '/chat/completions'), toOpenAIChatBody(req, model, true, preset), opts);
       return readOpenAIStream(res);
     },
 
     async embeddings(req, model, opts) {
-      const res = await send(
-        deps.http,
-        { url: openaiUrl(config, '/embeddings'), headers: openaiHeaders(config, await apiKey.get(), opts.requestId), body: toOpenAIEmbeddingsBody(req, model), signal: opts.signal },
-        mapOpenAIError,
-      );
-      return readJson<EmbeddingsResponse>(res);
+      return readJson<EmbeddingsResponse>(await call(openaiUrl(config, '/embeddings'), toOpenAIEmbeddingsBody(req, model), opts));
     },
 
     async probe(opts) {
-      const res = await send(
-        deps.http,
-        { url: openaiUrl(config, '/models'), method: 'GET', headers: openaiHeaders(config, await apiKey.get(), opts.requestId), signal: opts.signal },
-        mapOpenAIError,
-      );
-      res.cancel();
+      (await call(openaiUrl(config, '/models'), undefined, opts)).cancel();
     },
   };
 };

@@ -1,11 +1,13 @@
 // OpenAI-shaped requests go upstream nearly as they came: the target model replaces the alias, gateway-only
-// fields are dropped, and streams always ask for usage so every call can be priced.
+// fields are dropped, streams always ask for usage so every call can be priced, and a preset renames or drops
+// the fields its service knows differently.
 import type { ChatRequest, EmbeddingsRequest } from '../../core/openai/chat-request';
+import type { OpenAIPreset } from './presets';
 
 /** fields the gateway consumes itself and never forwards */
 const GATEWAY_ONLY_FIELDS = ['metadata'] as const;
 
-export function toOpenAIChatBody(req: ChatRequest, model: string, stream: boolean): Record<string, unknown> {
+export function toOpenAIChatBody(req: ChatRequest, model: string, stream: boolean, preset?: OpenAIPreset): Record<string, unknown> {
   const body: Record<string, unknown> = { ...req, model };
   for (const field of GATEWAY_ONLY_FIELDS) delete body[field];
   if (stream) {
@@ -15,7 +17,24 @@ export function toOpenAIChatBody(req: ChatRequest, model: string, stream: boolea
     delete body.stream;
     delete body.stream_options;
   }
+  if (preset) adjustForPreset(body, preset);
   return body;
+}
+
+function adjustForPreset(body: Record<string, unknown>, preset: OpenAIPreset): void {
+  for (const [from, to] of Object.entries(preset.rename ?? {})) {
+    if (body[from] === undefined) continue;
+    body[to] ??= body[from];
+    delete body[from];
+  }
+  for (const field of preset.drop ?? []) delete body[field];
+  if (preset.dropMessageNames) {
+    body.messages = (body.messages as ChatRequest['messages']).map((m) => {
+      if (!('name' in m) || m.role === 'function') return m;
+      const { name: _name, ...rest } = m;
+      return rest;
+    });
+  }
 }
 
 export function toOpenAIEmbeddingsBody(req: EmbeddingsRequest, model: string): Record<string, unknown> {

@@ -1,7 +1,9 @@
 // The HTTP exchange every HTTP provider shares: send, turn transport failures and error answers into
 // ProviderErrors, and hand back a successful answer.
 import { HttpConnectError, type HttpClient, type HttpResponse } from '../../core/ports';
-import { NO_ANSWER, ProviderError } from '../types';
+import type { ProviderConfig } from '../../core/config/schema';
+import { NO_ANSWER, ProviderError, type CallOptions, type Provider, type ProviderDeps } from '../types';
+import { keyResolver } from './keys';
 
 /** Reads a provider's error answer into a ProviderError (each provider knows its own error body). */
 export type ErrorMapper = (status: number, headers: Record<string, string>, body: string) => ProviderError;
@@ -35,6 +37,30 @@ export async function send(http: HttpClient, opts: SendOptions, mapError: ErrorM
     // the error body is a courtesy; its status already says what happened
   }
   throw mapError(res.status, res.headers, text);
+}
+
+export type ProviderCall = (url: string, body: unknown, opts: CallOptions) => Promise<HttpResponse>;
+
+export interface KeyedHttpProvider {
+  /** the Provider fields that depend only on the entry and its key */
+  identity: Pick<Provider, 'id' | 'type' | 'config' | 'isConfigured'>;
+  /** POST with a JSON body (GET without), the key in the provider's headers, errors read its way */
+  call: ProviderCall;
+}
+
+/** What every HTTP provider with an API key starts from. */
+export function keyedHttpProvider(
+  config: ProviderConfig,
+  deps: ProviderDeps,
+  headers: (apiKey: string | undefined, opts: CallOptions) => Record<string, string>,
+  mapError: ErrorMapper,
+): KeyedHttpProvider {
+  const apiKey = keyResolver(config, deps.secrets);
+  return {
+    identity: { id: config.id, type: config.type, config, isConfigured: apiKey.isConfigured },
+    call: async (url, body, opts) =>
+      send(deps.http, { url, method: body === undefined ? 'GET' : 'POST', headers: headers(await apiKey.get(), opts), body, signal: opts.signal }, mapError),
+  };
 }
 
 /** Read a whole JSON answer; a body that is not JSON is a provider fault worth retrying elsewhere. */

@@ -4,22 +4,18 @@ import { Duration, RemovalPolicy, SecretValue, Tags, Validations } from 'aws-cdk
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
-  modelsUrlOf,
   UNSET_KEY_VALUE,
   type KeyKind,
+  type ProviderEndpoint,
   type RotationTarget,
   type RotationTargets,
 } from '../../../lambdas/adapters/secrets/key-kinds';
-import type { ProviderConfig } from '../../../lambdas/core/config/schema';
 import { SwitchboardFunction } from '../gateway-function';
 
 export interface KeyedProvider {
-  readonly providerId: string;
-  readonly providerType: ProviderConfig['type'];
   readonly secretName: string;
-  readonly baseUrl?: string;
-  readonly preset?: string;
-  readonly headers?: Record<string, string>;
+  /** how the rotation function reaches the provider to test a staged key */
+  readonly provider: ProviderEndpoint;
 }
 
 export interface ProviderSecretsProps {
@@ -54,16 +50,7 @@ export class ProviderSecrets extends Construct {
   constructor(scope: Construct, id: string, props: ProviderSecretsProps) {
     super(scope, id);
     const targets: RotationTargets = {};
-    for (const p of props.providers) {
-      const modelsUrl = modelsUrlOf({ type: p.providerType, baseUrl: p.baseUrl, preset: p.preset });
-      targets[p.secretName] = {
-        kind: 'provider-key',
-        providerId: p.providerId,
-        providerType: p.providerType,
-        ...(modelsUrl ? { modelsUrl } : {}),
-        ...(p.headers ? { headers: p.headers } : {}),
-      };
-    }
+    for (const p of props.providers) targets[p.secretName] = { kind: 'provider-key', provider: p.provider };
     for (const name of props.gatewayKeys ?? []) targets[name] = { kind: 'gateway-key' };
     if (Object.keys(targets).length === 0) return;
 
@@ -105,7 +92,7 @@ export class ProviderSecrets extends Construct {
       secretName: name,
       description:
         target.kind === 'provider-key'
-          ? `API key of provider "${target.providerId}" (${target.providerType}) for Switchboard; put the key with put-secret-value`
+          ? `API key of provider "${target.provider.id}" (${target.provider.type}) for Switchboard; put the key with put-secret-value`
           : 'Switchboard-issued key, rotated automatically',
       // Provider keys start empty (`{"apiKey":""}`), which the gateway reads as "no key here": a deploy
       // never needs the key itself, and this value is no secret.

@@ -31,7 +31,7 @@ describe('the gateway config as deployed', () => {
   });
 
   it('gives a provider keyed by an environment variable a secret of its own; keeps named secrets', () => {
-    expect(deployed.keyedProviders.map((p) => [p.providerId, p.secretName])).toEqual([
+    expect(deployed.keyedProviders.map((p) => [p.provider.id, p.secretName])).toEqual([
       ['openai', 'switchboard/openai'],
       ['claude', 'team/anthropic'],
     ]);

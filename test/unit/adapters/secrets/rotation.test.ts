@@ -20,7 +20,7 @@ const TOKEN = '11111111-2222-3333-4444-555555555555';
 const OLD = 'old-version-id';
 const GOOD_KEY = 'sk-good-new-key-0123456789';
 
-/** A fake provider on loopback: accepts GOOD_KEY on GET /v1/models, answers 401 otherwise. */
+/** A fake provider on loopback: accepts GOOD_KEY on GET /v1/models (OpenAI's and Anthropic's path), 401 otherwise. */
 let provider: Server;
 let baseUrl: string;
 const seen: IncomingHttpHeaders[] = [];
@@ -30,11 +30,11 @@ beforeAll(async () => {
   provider = createServer((req, res) => {
     seen.push(req.headers);
     const key = req.headers.authorization?.replace(/^Bearer /, '') ?? req.headers['x-api-key'];
-    const status = providerStatus ?? (req.url === '/v1/models' && key === GOOD_KEY ? 200 : 401);
+    const status = providerStatus ?? (req.url?.startsWith('/v1/models') && key === GOOD_KEY ? 200 : 401);
     res.writeHead(status, { 'content-type': 'application/json' }).end('{"data":[]}');
   });
   await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}/v1`;
+  baseUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
 });
 afterAll(() => new Promise<void>((r) => provider.close(() => r())));
 
@@ -48,8 +48,8 @@ const logger: Logger = {
 
 function targets(): RotationTargets {
   return {
-    'switchboard/openai': { kind: 'provider-key', providerId: 'openai', providerType: 'openai', modelsUrl: `${baseUrl}/models` },
-    'switchboard/anthropic': { kind: 'provider-key', providerId: 'claude', providerType: 'anthropic', modelsUrl: `${baseUrl}/models` },
+    'switchboard/openai': { kind: 'provider-key', provider: { id: 'openai', type: 'openai', baseUrl: `${baseUrl}/v1` } },
+    'switchboard/anthropic': { kind: 'provider-key', provider: { id: 'claude', type: 'anthropic', baseUrl } },
     'switchboard/canary': { kind: 'gateway-key' },
   };
 }

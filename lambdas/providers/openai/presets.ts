@@ -1,0 +1,127 @@
+// Named OpenAI-compatible services. A preset is config, not an adapter: it fills in what a provider entry
+// leaves out (base URL, key variable, headers; the entry's own values win) and says which request fields the
+// service names differently or refuses. Pricing hints are documentation: the gateway prices only from the
+// config's `pricing` table.
+import type { ModelPrice, ProviderConfig } from '../../core/config/schema';
+
+export const OPENAI_PRESET_IDS = ['openai', 'groq', 'mistral', 'openrouter', 'together', 'cerebras', 'deepseek', 'ollama', 'vllm'] as const;
+export type OpenAIPresetId = (typeof OPENAI_PRESET_IDS)[number];
+
+export interface OpenAIPreset {
+  name: string;
+  baseUrl: string;
+  /** the variable the service's own SDKs read; local servers need no key */
+  apiKeyEnv?: string;
+  headers?: Readonly<Record<string, string>>;
+  /** request fields this service knows under another name */
+  rename?: Readonly<Record<string, string>>;
+  /** request fields this service refuses (it answers 400 or 422 to them) */
+  drop?: readonly string[];
+  /** the service refuses `name` on messages */
+  dropMessageNames?: boolean;
+  /** list prices per million tokens as published on PRICING_HINTS_AS_OF; copy them into `pricing` to use them */
+  pricingHints?: Readonly<Record<string, ModelPrice>>;
+}
+
+export const PRICING_HINTS_AS_OF = '2025-12-01';
+
+export const OPENAI_PRESETS: Readonly<Record<OpenAIPresetId, OpenAIPreset>> = {
+  openai: {
+    name: 'OpenAI',
+    baseUrl: 'https://api.openai.com/v1',
+    apiKeyEnv: 'OPENAI_API_KEY',
+    pricingHints: {
+      'gpt-4o-mini': { inputPerMTok: 0.15, outputPerMTok: 0.6, cachedInputPerMTok: 0.075 },
+      'gpt-4o': { inputPerMTok: 2.5, outputPerMTok: 10, cachedInputPerMTok: 1.25 },
+      'gpt-4.1': { inputPerMTok: 2, outputPerMTok: 8, cachedInputPerMTok: 0.5 },
+      'gpt-4.1-mini': { inputPerMTok: 0.4, outputPerMTok: 1.6, cachedInputPerMTok: 0.1 },
+      'text-embedding-3-small': { inputPerMTok: 0.02, outputPerMTok: 0 },
+      'text-embedding-3-large': { inputPerMTok: 0.13, outputPerMTok: 0 },
+    },
+  },
+  groq: {
+    name: 'Groq',
+    baseUrl: 'https://api.groq.com/openai/v1',
+    apiKeyEnv: 'GROQ_API_KEY',
+    drop: ['logprobs', 'top_logprobs', 'logit_bias'],
+    dropMessageNames: true,
+    pricingHints: {
+      'llama-3.3-70b-versatile': { inputPerMTok: 0.59, outputPerMTok: 0.79 },
+      'llama-3.1-8b-instant': { inputPerMTok: 0.05, outputPerMTok: 0.08 },
+    },
+  },
+  mistral: {
+    name: 'Mistral AI',
+    baseUrl: 'https://api.mistral.ai/v1',
+    apiKeyEnv: 'MISTRAL_API_KEY',
+    rename: { max_completion_tokens: 'max_tokens', seed: 'random_seed' },
+    // Mistral reports usage on its last chunk unasked, and refuses fields it does not know
+    drop: ['stream_options', 'user', 'logit_bias', 'logprobs', 'top_logprobs', 'store', 'service_tier'],
+    pricingHints: {
+      'mistral-large-latest': { inputPerMTok: 2, outputPerMTok: 6 },
+      'mistral-small-latest': { inputPerMTok: 0.1, outputPerMTok: 0.3 },
+      'mistral-embed': { inputPerMTok: 0.1, outputPerMTok: 0 },
+    },
+  },
+  openrouter: {
+    name: 'OpenRouter',
+    baseUrl: 'https://openrouter.ai/api/v1',
+    apiKeyEnv: 'OPENROUTER_API_KEY',
+    // OpenRouter's app attribution; set HTTP-Referer in the entry's headers to name your site
+    headers: { 'X-Title': 'Switchboard' },
+  },
+  together: {
+    name: 'Together AI',
+    baseUrl: 'https://api.together.xyz/v1',
+    apiKeyEnv: 'TOGETHER_API_KEY',
+    pricingHints: {
+      'meta-llama/Llama-3.3-70B-Instruct-Turbo': { inputPerMTok: 0.88, outputPerMTok: 0.88 },
+    },
+  },
+  cerebras: {
+    name: 'Cerebras',
+    baseUrl: 'https://api.cerebras.ai/v1',
+    apiKeyEnv: 'CEREBRAS_API_KEY',
+    drop: ['frequency_penalty', 'presence_penalty', 'logit_bias', 'logprobs', 'parallel_tool_calls', 'service_tier'],
+    pricingHints: {
+      'llama3.1-8b': { inputPerMTok: 0.1, outputPerMTok: 0.1 },
+      'llama-3.3-70b': { inputPerMTok: 0.85, outputPerMTok: 1.2 },
+    },
+  },
+  deepseek: {
+    name: 'DeepSeek',
+    baseUrl: 'https://api.deepseek.com/v1',
+    apiKeyEnv: 'DEEPSEEK_API_KEY',
+    rename: { max_completion_tokens: 'max_tokens' },
+    pricingHints: {
+      'deepseek-chat': { inputPerMTok: 0.28, outputPerMTok: 0.42, cachedInputPerMTok: 0.028 },
+      'deepseek-reasoner': { inputPerMTok: 0.28, outputPerMTok: 0.42, cachedInputPerMTok: 0.028 },
+    },
+  },
+  ollama: {
+    name: 'Ollama (local)',
+    baseUrl: 'http://127.0.0.1:11434/v1',
+    rename: { max_completion_tokens: 'max_tokens' },
+  },
+  vllm: {
+    name: 'vLLM (self-hosted)',
+    baseUrl: 'http://127.0.0.1:8000/v1',
+  },
+};
+
+/** The entry with its preset's defaults filled in, and the preset's request adjustments. */
+export function applyPreset(config: ProviderConfig): { config: ProviderConfig; preset?: OpenAIPreset } {
+  if (!config.preset) return { config };
+  const preset = OPENAI_PRESETS[config.preset];
+  // an entry that names a key (variable or secret) keeps exactly that key
+  const namesKey = Boolean(config.apiKeyEnv || config.apiKeySecret);
+  return {
+    preset,
+    config: {
+      ...config,
+      baseUrl: config.baseUrl ?? preset.baseUrl,
+      apiKeyEnv: namesKey ? config.apiKeyEnv : preset.apiKeyEnv,
+      headers: preset.headers || config.headers ? { ...preset.headers, ...config.headers } : undefined,
+    },
+  };
+}
