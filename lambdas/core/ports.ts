@@ -201,15 +201,19 @@ export interface CostLedger {
   flush(period: BudgetPeriod, flush: LeaseFlush): Promise<FlushOutcome>;
   /** the lease as stored now (strongly consistent), to learn whether an uncertain write was applied */
   readLease(period: BudgetPeriod, leaseId: string): Promise<StoredLease | undefined>;
-  /** Release a lease nobody will settle any more: removes it and returns its unused grant, once. */
-  releaseLease(period: BudgetPeriod, lease: StoredLease): Promise<boolean>;
-  /** leases of this tenant's recent periods that expired before `before` */
-  expiredLeases(tenantId: string, before: number): Promise<Array<{ period: BudgetPeriod; lease: StoredLease }>>;
   /** mark that a threshold alert went out for this period; false when another instance marked it first */
   markAlert(period: BudgetPeriod, percent: number): Promise<boolean>;
   /** the per-request entry, kept for the retention period */
   putEntry(entry: LedgerEntry): Promise<void>;
   usage(tenantId: string, day: string, month: string): Promise<{ day: PeriodUsage; month: PeriodUsage }>;
+}
+
+/** Budget leases nobody will settle any more: the sweep's side of the ledger (not in the gateway's path). */
+export interface LeaseSweepStore {
+  /** leases of this tenant's recent periods that expired before `before` */
+  expiredLeases(tenantId: string, before: number): Promise<Array<{ period: BudgetPeriod; lease: StoredLease }>>;
+  /** remove the lease and give its unused grant back, once (conditioned on the seq and top-ups it was read at) */
+  releaseLease(period: BudgetPeriod, lease: StoredLease): Promise<boolean>;
 }
 
 /** One rate-limit window's shared count, e.g. tenant acme's requests in the minute from 19:41. */

@@ -3,7 +3,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { GatewayConfig } from '../core/config/schema';
 import { createAdmissionControl } from '../core/admission/admit';
-import { sweepExpiredLeases, type SweepResult } from '../core/admission/reconcile';
 import { createGateway, type Gateway, type GatewayDeps } from '../core/gateway';
 import type { AlertPublisher, Clock, HttpClient, Logger, Metrics, SecretSource } from '../core/ports';
 import { TenantDirectory } from '../core/tenants/directory';
@@ -36,8 +35,6 @@ export interface Runtime {
   deps: GatewayDeps;
   tables: TableNames;
   dynamo: DynamoDBClient;
-  /** release budget leases that expired with their instance (scheduled in AWS, on an interval locally) */
-  sweepLeases(now?: number): Promise<SweepResult>;
   close(): void;
 }
 
@@ -52,13 +49,12 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const dynamo = opts.dynamo ?? createDynamoClient({ endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION });
   const tables = tableNamesFromEnv(env);
 
-  const tenantStore = new DynamoTenantStore(dynamo, tables.tenants);
   const ledger = new DynamoCostLedger(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays);
   const alerts = opts.alerts ?? new LogAlertPublisher(logger);
   const deps: GatewayDeps = {
     config,
     providers: createProviders(config.providers, { http, secrets: opts.secrets, clock, logger }),
-    tenants: new TenantDirectory(config, tenantStore, clock),
+    tenants: new TenantDirectory(config, new DynamoTenantStore(dynamo, tables.tenants), clock),
     admission: createAdmissionControl(config, { rateCounters: new DynamoRateCounters(dynamo, tables.rateCounters), ledger, clock, logger, metrics, alerts }),
     ledger,
     clock,
@@ -73,10 +69,6 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     deps,
     tables,
     dynamo,
-    async sweepLeases(now = clock.now()) {
-      const tenantIds = [...config.tenants.map((t) => t.id), ...(await tenantStore.listTenantIds())];
-      return sweepExpiredLeases(ledger, tenantIds, now, logger);
-    },
     close() {
       if (http instanceof NodeHttpClient) http.close();
       dynamo.destroy();

@@ -6,6 +6,7 @@ import type { Context } from 'aws-lambda';
 import type { GatewayConfig } from '../core/config/schema';
 import type { Logger, Metrics } from '../core/ports';
 import { ensureTables } from '../adapters/dynamodb/create-tables';
+import { sweepLeases } from '../adapters/dynamodb/lease-sweep';
 import { EnvSecretSource } from '../adapters/secrets/secret-sources';
 import { gatewayEnvironment } from '../handlers/environment';
 import { streamingHandler } from '../handlers/response-stream';
@@ -74,7 +75,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1', resolve);
   });
   const sweepEvery = opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
-  const sweeper = sweepEvery > 0 ? setInterval(() => void sweep(runtime), sweepEvery).unref() : undefined;
+  const sweeper = sweepEvery > 0 ? setInterval(() => void sweep(runtime, opts.config), sweepEvery).unref() : undefined;
   const { port } = server.address() as AddressInfo;
 
   return {
@@ -97,9 +98,10 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
   };
 }
 
-async function sweep(runtime: Runtime): Promise<void> {
+async function sweep(runtime: Runtime, config: GatewayConfig): Promise<void> {
   try {
-    await runtime.sweepLeases();
+    const { dynamo: client, tables, deps } = runtime;
+    await sweepLeases({ client, tables, configTenantIds: config.tenants.map((t) => t.id), logger: deps.logger, now: deps.clock.now() });
   } catch (err) {
     runtime.deps.logger.warn('the budget lease sweep failed; it runs again later', { error: (err as Error).message });
   }

@@ -6,12 +6,13 @@ import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoCostLedger } from '../../lambdas/adapters/dynamodb/cost-ledger';
+import { DynamoCostLedger, ledgerKeys } from '../../lambdas/adapters/dynamodb/cost-ledger';
+import { storedTenantIds, sweepLeases } from '../../lambdas/adapters/dynamodb/lease-sweep';
+import { queryItems } from '../../lambdas/adapters/dynamodb/query';
 import { fromItem } from '../../lambdas/adapters/dynamodb/marshal';
-import { LOCAL_TABLE_NAMES } from '../../lambdas/adapters/dynamodb/tables';
+import { LOCAL_TABLE_NAMES, type TableNames } from '../../lambdas/adapters/dynamodb/tables';
 import { AdminError, DynamoTenantAdmin } from '../../lambdas/adapters/dynamodb/tenant-admin';
 import { DynamoTenantStore } from '../../lambdas/adapters/dynamodb/tenant-store';
-import { sweepExpiredLeases } from '../../lambdas/core/admission/reconcile';
 import { parseGatewayConfig } from '../../lambdas/core/config/load';
 import { budget as budgetSchema, rateLimits as rateLimitsSchema, type GatewayConfig } from '../../lambdas/core/config/schema';
 import { dayOf, monthOf } from '../../lambdas/core/periods';
@@ -146,6 +147,8 @@ interface Context {
   flags: Flags;
   io: CliIo;
   now: number;
+  dynamo: DynamoDBClient;
+  tables: Pick<TableNames, 'tenants' | 'costLedger'>;
   config: GatewayConfig | undefined;
   admin: DynamoTenantAdmin;
   store: DynamoTenantStore;
@@ -164,6 +167,8 @@ function context(flags: Flags, io: CliIo, cli: CliEnv, dynamo: DynamoDBClient): 
     flags,
     io,
     now: cli.now(),
+    dynamo,
+    tables: { tenants: tenantsTable, costLedger: ledgerTable },
     config,
     admin: new DynamoTenantAdmin(dynamo, tenantsTable, actor, cli.now),
     store: new DynamoTenantStore(dynamo, tenantsTable),
@@ -181,7 +186,7 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
   },
 
   'tenants list': async (ctx) => {
-    const stored = await ctx.store.listTenantIds();
+    const stored = await storedTenantIds(ctx.dynamo, ctx.tables.tenants);
     const rows = [...new Set([...(ctx.config?.tenants.map((t) => t.id) ?? []), ...stored])].sort();
     const lines = await Promise.all(
       rows.map(async (id) => {
@@ -302,8 +307,7 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
   },
 
   'reservations sweep': async (ctx) => {
-    const tenantIds = [...(ctx.config?.tenants.map((t) => t.id) ?? []), ...(await ctx.store.listTenantIds())];
-    const result = await sweepExpiredLeases(ctx.ledger, tenantIds, ctx.now, consoleLogger(ctx.io));
+    const result = await sweepLeases({ client: ctx.dynamo, tables: ctx.tables, configTenantIds: ctx.config?.tenants.map((t) => t.id) ?? [], logger: consoleLogger(ctx.io), now: ctx.now });
     ctx.io.out(`released ${result.released} expired budget lease(s), $${formatUsd(result.returnedNanoUsd)} back to their budgets`);
   },
 };
@@ -331,7 +335,8 @@ const CSV_COLUMNS = ['at', 'requestId', 'tenantId', 'route', 'alias', 'provider'
 async function exportCsv(ctx: Context, tenantId: string, days: string[]): Promise<void> {
   const lines = [CSV_COLUMNS.join(',')];
   for (const day of days) {
-    for await (const item of ctx.ledger.entries(tenantId, day)) {
+    const entries = queryItems(ctx.dynamo, { TableName: ctx.tables.costLedger, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: ledgerKeys.entries(tenantId, day) } } });
+    for await (const item of entries) {
       const e = fromItem(item) as Record<string, unknown>;
       const row: Record<(typeof CSV_COLUMNS)[number], unknown> = { ...e, at: iso(Number(e.at)), costUsd: formatUsd(Number(e.costNanoUsd)) } as never;
       lines.push(CSV_COLUMNS.map((c) => csvCell(row[c])).join(','));

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCostLedger } from '../../lambdas/adapters/dynamodb/cost-ledger';
+import { DynamoLeaseSweep } from '../../lambdas/adapters/dynamodb/lease-sweep';
 import { sweepExpiredLeases } from '../../lambdas/core/admission/reconcile';
 import { usdToNano } from '../../lambdas/core/pricing';
 import { openaiCompletion, sendJson, startFakeUpstream, type FakeUpstream } from '../fakes/upstream';
@@ -139,10 +140,10 @@ describe('three gateway processes sharing one dynalite', () => {
     expect(held.reservedNanoUsd).toBe(usdToNano(0.05));
     expect(held.costNanoUsd).toBe(0);
 
-    const soon = await sweepExpiredLeases(ledger, ['crashy'], Date.now(), new MemoryLogger());
+    const soon = await sweepExpiredLeases(new DynamoLeaseSweep(db.client, db.tables.costLedger), ['crashy'], Date.now(), new MemoryLogger());
     expect(soon.released).toBe(0); // not expired yet: the process might still be settling
     const later = Date.now() + 60_000 + REQUEST_TIMEOUT_MS + 60_000 + 60_000 + 1_000;
-    expect(await sweepExpiredLeases(ledger, ['crashy'], later, new MemoryLogger())).toEqual({ released: 1, returnedNanoUsd: usdToNano(0.05) });
+    expect(await sweepExpiredLeases(new DynamoLeaseSweep(db.client, db.tables.costLedger), ['crashy'], later, new MemoryLogger())).toEqual({ released: 1, returnedNanoUsd: usdToNano(0.05) });
     expect((await ledger.usage('crashy', today, today.slice(0, 7))).day.reservedNanoUsd).toBe(0);
 
     const after = await chat(gateways[0]!, KEYS.crashy);

@@ -30,16 +30,15 @@ import type {
 } from '../../core/ports';
 import { dayOf } from '../../core/periods';
 import { num, toItem } from './marshal';
-import { queryItems } from './query';
 
-const DAY_SECONDS = 86_400;
+export const DAY_SECONDS = 86_400;
 /** aggregates outlive entries: a year and a bit of monthly history */
 const AGGREGATE_RETENTION_DAYS = 400;
-/** the sweep looks for leases in this many recent days (it runs every few minutes) */
-const SWEEP_LOOKBACK_DAYS = 7;
 
-const LEASE_PREFIX = 'L|';
+export const LEASE_PREFIX = 'L|';
 const BREAKDOWN_TOTALS = ['costNanoUsd', 'requests', 'inputTokens', 'outputTokens'] as const;
+/** the budget has room for :max more (the limit less what the write adds) */
+const HAS_ROOM = '(attribute_not_exists(committedNanoUsd) OR committedNanoUsd <= :max)';
 
 export const ledgerKeys = {
   entry: (tenantId: string, day: string, at: number, requestId: string) => ({
@@ -51,16 +50,24 @@ export const ledgerKeys = {
 };
 
 export class DynamoCostLedger implements CostLedger {
+  readonly #client: DynamoDBClient;
+  readonly #tableName: string;
+  readonly #retentionDays: number;
+
   constructor(
-    private readonly client: DynamoDBClient,
-    private readonly tableName: string,
-    private readonly retentionDays: number,
-  ) {}
+    client: DynamoDBClient,
+    tableName: string,
+    retentionDays: number,
+  ) {
+    this.#client = client;
+    this.#tableName = tableName;
+    this.#retentionDays = retentionDays;
+  }
 
   async openLease(period: BudgetPeriod, lease: StoredLease, limitNanoUsd: number | undefined): Promise<number | undefined> {
     if (limitNanoUsd !== undefined && lease.granted > limitNanoUsd) return undefined;
-    const roomCheck = limitNanoUsd === undefined ? '' : ' AND (attribute_not_exists(committedNanoUsd) OR committedNanoUsd <= :max)';
-    const result = await this.update(period, {
+    const roomCheck = limitNanoUsd === undefined ? '' : ` AND ${HAS_ROOM}`;
+    const result = await this.#update(period, {
       UpdateExpression: 'ADD committedNanoUsd :g SET #L = :lease, expiresAt = :exp',
       ConditionExpression: `attribute_not_exists(#L)${roomCheck}`,
       ExpressionAttributeNames: { '#L': LEASE_PREFIX + lease.id },
@@ -73,14 +80,14 @@ export class DynamoCostLedger implements CostLedger {
     });
     if (result.applied) return num(result.attributes, 'committedNanoUsd');
     // an SDK retry of an open that went through meets its own lease
-    return result.retried && (await this.readLease(period, lease.id)) ? this.committed(period) : undefined;
+    return result.retried && (await this.readLease(period, lease.id)) ? this.#committed(period) : undefined;
   }
 
   async growLease(period: BudgetPeriod, leaseId: string, delta: number, topUps: number, limitNanoUsd: number): Promise<number | undefined> {
     if (delta > limitNanoUsd) return undefined;
-    const result = await this.update(period, {
+    const result = await this.#update(period, {
       UpdateExpression: 'ADD committedNanoUsd :d SET #L.g = #L.g + :d, #L.t = :t',
-      ConditionExpression: '#L.t = :prev AND (attribute_not_exists(committedNanoUsd) OR committedNanoUsd <= :max)',
+      ConditionExpression: `#L.t = :prev AND ${HAS_ROOM}`,
       ExpressionAttributeNames: { '#L': LEASE_PREFIX + leaseId },
       ExpressionAttributeValues: {
         ':d': { N: String(delta) },
@@ -90,7 +97,7 @@ export class DynamoCostLedger implements CostLedger {
       },
     });
     if (result.applied) return num(result.attributes, 'committedNanoUsd');
-    return result.retried && ((await this.readLease(period, leaseId))?.topUps ?? 0) >= topUps ? this.committed(period) : undefined;
+    return result.retried && ((await this.readLease(period, leaseId))?.topUps ?? 0) >= topUps ? this.#committed(period) : undefined;
   }
 
   async flush(period: BudgetPeriod, f: LeaseFlush): Promise<FlushOutcome> {
@@ -104,12 +111,8 @@ export class DynamoCostLedger implements CostLedger {
       adds.push(`#a${i} :a${i}`);
     };
     const t = f.totals;
-    add('costNanoUsd', t.costNanoUsd);
     add('committedNanoUsd', f.committedDelta);
-    add('requests', t.requests);
-    add('inputTokens', t.inputTokens);
-    add('outputTokens', t.outputTokens);
-    add('cachedInputTokens', t.cachedInputTokens);
+    for (const total of [...BREAKDOWN_TOTALS, 'cachedInputTokens'] as const) add(total, t[total]);
     for (const [prefix, breakdown] of [
       ['M', t.byModel],
       ['P', t.byProvider],
@@ -135,7 +138,7 @@ export class DynamoCostLedger implements CostLedger {
         values[':s'] = { N: String(f.seq) };
       }
     }
-    const result = await this.update(period, {
+    const result = await this.#update(period, {
       UpdateExpression: `ADD ${adds.join(', ')} SET ${sets.join(', ')}${remove}`,
       ConditionExpression: condition,
       ExpressionAttributeNames: names,
@@ -145,47 +148,13 @@ export class DynamoCostLedger implements CostLedger {
   }
 
   async readLease(period: BudgetPeriod, leaseId: string): Promise<StoredLease | undefined> {
-    const { Item } = await this.item(period);
+    const { Item } = await this.#item(period);
     const value = Item?.[LEASE_PREFIX + leaseId];
     return value ? parseLease(leaseId, value) : undefined;
   }
 
-  async releaseLease(period: BudgetPeriod, lease: StoredLease): Promise<boolean> {
-    const result = await this.update(period, {
-      UpdateExpression: 'ADD committedNanoUsd :unused REMOVE #L',
-      ConditionExpression: '#L.s = :s AND #L.t = :t',
-      ExpressionAttributeNames: { '#L': LEASE_PREFIX + lease.id },
-      ExpressionAttributeValues: {
-        ':unused': { N: String(-Math.max(0, lease.granted - lease.used)) },
-        ':s': { N: String(lease.seq) },
-        ':t': { N: String(lease.topUps) },
-      },
-    });
-    return result.applied || result.retried;
-  }
-
-  async expiredLeases(tenantId: string, before: number): Promise<Array<{ period: BudgetPeriod; lease: StoredLease }>> {
-    const found: Array<{ period: BudgetPeriod; lease: StoredLease }> = [];
-    const items = queryItems(this.client, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND sk >= :from',
-      ExpressionAttributeValues: { ':pk': { S: `T#${tenantId}` }, ':from': { S: `D#${dayOf(before - SWEEP_LOOKBACK_DAYS * DAY_SECONDS * 1000)}` } },
-      ConsistentRead: true,
-    });
-    for await (const item of items) {
-      const sk = item.sk?.S ?? '';
-      const period: BudgetPeriod = { tenantId, kind: sk.startsWith('D#') ? 'day' : 'month', name: sk.slice(2) };
-      for (const [attribute, value] of Object.entries(item)) {
-        if (!attribute.startsWith(LEASE_PREFIX)) continue;
-        const lease = parseLease(attribute.slice(LEASE_PREFIX.length), value);
-        if (lease.expiresAt < before) found.push({ period, lease });
-      }
-    }
-    return found;
-  }
-
   async markAlert(period: BudgetPeriod, percent: number): Promise<boolean> {
-    const result = await this.update(period, {
+    const result = await this.#update(period, {
       UpdateExpression: 'SET #A = :at',
       ConditionExpression: 'attribute_not_exists(#A)',
       ExpressionAttributeNames: { '#A': `A|${percent}` },
@@ -195,40 +164,25 @@ export class DynamoCostLedger implements CostLedger {
   }
 
   async putEntry(e: LedgerEntry): Promise<void> {
-    await this.client.send(
+    const { tokens, ...entry } = e;
+    await this.#client.send(
       new PutItemCommand({
-        TableName: this.tableName,
+        TableName: this.#tableName,
         Item: toItem({
           ...ledgerKeys.entry(e.tenantId, dayOf(e.at), e.at, e.requestId),
-          requestId: e.requestId,
-          tenantId: e.tenantId,
-          at: e.at,
-          route: e.route,
-          alias: e.alias,
-          provider: e.provider,
-          model: e.model,
-          inputTokens: e.tokens.input,
-          outputTokens: e.tokens.output,
-          cachedInputTokens: e.tokens.cachedInput,
-          cacheWriteTokens: e.tokens.cacheWrite,
-          costNanoUsd: e.costNanoUsd,
-          latencyMs: e.latencyMs,
-          status: e.status,
-          attempts: e.attempts,
-          stream: e.stream,
-          expiresAt: Math.floor(e.at / 1000) + this.retentionDays * DAY_SECONDS,
+          ...entry,
+          inputTokens: tokens.input,
+          outputTokens: tokens.output,
+          cachedInputTokens: tokens.cachedInput,
+          cacheWriteTokens: tokens.cacheWrite,
+          expiresAt: Math.floor(e.at / 1000) + this.#retentionDays * DAY_SECONDS,
         }),
       }),
     );
   }
 
-  /** one day's entries in time order (the CLI's CSV export) */
-  entries(tenantId: string, day: string): AsyncGenerator<Record<string, AttributeValue>> {
-    return queryItems(this.client, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: ledgerKeys.entries(tenantId, day) } } });
-  }
-
   async usage(tenantId: string, day: string, month: string): Promise<{ day: PeriodUsage; month: PeriodUsage }> {
-    const [d, m] = await Promise.all([this.item({ tenantId, kind: 'day', name: day }), this.item({ tenantId, kind: 'month', name: month })]);
+    const [d, m] = await Promise.all([this.#item({ tenantId, kind: 'day', name: day }), this.#item({ tenantId, kind: 'month', name: month })]);
     return { day: periodUsage(day, d.Item), month: periodUsage(month, m.Item) };
   }
 
@@ -236,13 +190,13 @@ export class DynamoCostLedger implements CostLedger {
    * One conditional UpdateItem on a period item: the attributes it changed, or that its condition failed and
    * whether the SDK had tried more than once (then the failure may be the effect of its own first attempt).
    */
-  private async update(
+  async #update(
     period: BudgetPeriod,
     input: Pick<UpdateItemCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
   ): Promise<{ applied: true; attributes: Record<string, AttributeValue> | undefined } | { applied: false; retried: boolean }> {
     try {
-      const { Attributes } = await this.client.send(
-        new UpdateItemCommand({ TableName: this.tableName, Key: ledgerKeys.period(period), ReturnValues: 'UPDATED_NEW', ...input }),
+      const { Attributes } = await this.#client.send(
+        new UpdateItemCommand({ TableName: this.#tableName, Key: ledgerKeys.period(period), ReturnValues: 'UPDATED_NEW', ...input }),
       );
       return { applied: true, attributes: Attributes };
     } catch (err) {
@@ -251,12 +205,12 @@ export class DynamoCostLedger implements CostLedger {
     }
   }
 
-  private async committed(period: BudgetPeriod): Promise<number> {
-    return num((await this.item(period)).Item, 'committedNanoUsd');
+  async #committed(period: BudgetPeriod): Promise<number> {
+    return num((await this.#item(period)).Item, 'committedNanoUsd');
   }
 
-  private item(period: BudgetPeriod) {
-    return this.client.send(new GetItemCommand({ TableName: this.tableName, Key: ledgerKeys.period(period), ConsistentRead: true }));
+  #item(period: BudgetPeriod) {
+    return this.#client.send(new GetItemCommand({ TableName: this.#tableName, Key: ledgerKeys.period(period), ConsistentRead: true }));
   }
 }
 
@@ -290,7 +244,7 @@ function leaseValue(l: StoredLease): AttributeValue {
   return { M: { g: { N: String(l.granted) }, u: { N: String(l.used) }, s: { N: String(l.seq) }, t: { N: String(l.topUps) }, e: { N: String(l.expiresAt) } } };
 }
 
-function parseLease(id: string, value: AttributeValue): StoredLease {
+export function parseLease(id: string, value: AttributeValue): StoredLease {
   const m = value.M ?? {};
   return { id, granted: num(m, 'g'), used: num(m, 'u'), seq: num(m, 's'), topUps: num(m, 't'), expiresAt: num(m, 'e') };
 }

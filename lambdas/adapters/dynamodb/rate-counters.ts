@@ -14,25 +14,21 @@ export const rateCounterKey = (k: CounterKey) => ({
 });
 
 export class DynamoRateCounters implements RateCounterStore {
+  readonly #client: DynamoDBClient;
+  readonly #tableName: string;
+
   constructor(
-    private readonly client: DynamoDBClient,
-    private readonly tableName: string,
-  ) {}
+    client: DynamoDBClient,
+    tableName: string,
+  ) {
+    this.#client = client;
+    this.#tableName = tableName;
+  }
 
   async take(key: CounterKey, units: number, limit: number): Promise<number | undefined> {
     if (units > limit) return undefined;
     try {
-      const { Attributes } = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: rateCounterKey(key),
-          UpdateExpression: 'ADD used :n SET expiresAt = :exp',
-          ConditionExpression: 'attribute_not_exists(used) OR used <= :max',
-          ExpressionAttributeValues: { ':n': { N: String(units) }, ':max': { N: String(limit - units) }, ':exp': { N: String(expiry(key)) } },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      return num(Attributes, 'used');
+      return await this.#add(key, units, limit);
     } catch (err) {
       // (an SDK retry of a take that went through counts it twice or is refused: fewer admissions, never more)
       if (err instanceof ConditionalCheckFailedException) return undefined;
@@ -41,17 +37,25 @@ export class DynamoRateCounters implements RateCounterStore {
   }
 
   async charge(key: CounterKey, units: number): Promise<void> {
-    await this.client.send(
+    await this.#add(key, units);
+  }
+
+  /** ADD used :n, within the limit when there is one; the count after */
+  async #add(key: CounterKey, units: number, limit?: number): Promise<number> {
+    const { Attributes } = await this.#client.send(
       new UpdateItemCommand({
-        TableName: this.tableName,
+        TableName: this.#tableName,
         Key: rateCounterKey(key),
         UpdateExpression: 'ADD used :n SET expiresAt = :exp',
-        ExpressionAttributeValues: { ':n': { N: String(units) }, ':exp': { N: String(expiry(key)) } },
+        ConditionExpression: limit === undefined ? undefined : 'attribute_not_exists(used) OR used <= :max',
+        ExpressionAttributeValues: {
+          ':n': { N: String(units) },
+          ':exp': { N: String(Math.ceil(key.windowEnd / 1000) + KEEP_AFTER_WINDOW_SECONDS) },
+          ...(limit === undefined ? {} : { ':max': { N: String(limit - units) } }),
+        },
+        ReturnValues: 'UPDATED_NEW',
       }),
     );
+    return num(Attributes, 'used');
   }
-}
-
-function expiry(key: CounterKey): number {
-  return Math.ceil(key.windowEnd / 1000) + KEEP_AFTER_WINDOW_SECONDS;
 }

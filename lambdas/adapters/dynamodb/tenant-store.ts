@@ -8,7 +8,6 @@
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ApiKeyRecord, TenantProfile, TenantStore } from '../../core/ports';
 import { fromItem, num, str } from './marshal';
-import { queryItems } from './query';
 
 export const tenantKeys = {
   apiKey: (hash: string) => ({ pk: { S: `KEY#${hash}` }, sk: { S: 'KEY' } }),
@@ -41,15 +40,6 @@ export class DynamoTenantStore implements TenantStore {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: tenantKeys.principal(principalArn) }));
     const tenantId = str(Item, 'tenantId');
     return tenantId ? { tenantId } : undefined;
-  }
-
-  /** every tenant created at run time (the lease sweep visits them) */
-  async listTenantIds(): Promise<string[]> {
-    const ids: string[] = [];
-    for await (const item of queryItems(this.client, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'TENANTS' } } })) {
-      if (item.sk?.S) ids.push(item.sk.S);
-    }
-    return ids;
   }
 
   async getTenant(tenantId: string): Promise<TenantProfile | undefined> {

@@ -9,7 +9,7 @@ import { costNanoUsd, formatUsd, priceFor, usdToNano } from '../pricing';
 import type { ResolvedModel } from '../routing/resolve';
 import type { Tenant } from '../tenants/directory';
 import { Budgets, type BudgetHold } from './budgets';
-import { dimensionLimits, RateLimiter, rateLimitHeaders, RateTicket, type Dimension, type Refused } from './rate-limits';
+import { describeDimension, dimensionLimits, RateLimiter, rateLimitHeaders, RateTicket, type Refused } from './rate-limits';
 import { formatDuration, retryAfterSeconds } from './windows';
 
 export interface AdmissionRequest {
@@ -32,25 +32,28 @@ export type ProviderQuotaCheck = (providerId: string) => Promise<{ retryAfterMs:
  */
 const WORST_INPUT_FACTOR = 1.25;
 
-const DESCRIBED: Record<Dimension, string> = {
-  rpm: 'requests per minute',
-  rph: 'requests per hour',
-  rpd: 'requests per day',
-  tpm: 'tokens per minute',
-  xph: 'calls per hour to expensive models',
-};
-
 export class AdmissionControl {
-  private readonly providerLimits = new Map<string, ProviderConfig['limits']>();
+  readonly #config: GatewayConfig;
+  readonly #rates: RateLimiter;
+  readonly #budgets: Budgets;
+  readonly #ledger: CostLedger;
+  readonly #clock: Clock;
+
+  readonly #providerLimits = new Map<string, ProviderConfig['limits']>();
 
   constructor(
-    private readonly config: GatewayConfig,
-    private readonly rates: RateLimiter,
-    private readonly budgets: Budgets,
-    private readonly ledger: CostLedger,
-    private readonly clock: Clock,
+    config: GatewayConfig,
+    rates: RateLimiter,
+    budgets: Budgets,
+    ledger: CostLedger,
+    clock: Clock,
   ) {
-    for (const p of config.providers) if (p.limits) this.providerLimits.set(p.id, p.limits);
+    this.#config = config;
+    this.#rates = rates;
+    this.#budgets = budgets;
+    this.#ledger = ledger;
+    this.#clock = clock;
+    for (const p of config.providers) if (p.limits) this.#providerLimits.set(p.id, p.limits);
   }
 
   /** Admit the call or throw the 429 that says why; the handle settles or releases it afterwards. */
@@ -71,13 +74,13 @@ export class AdmissionControl {
     });
     const limitOf = (usd: number | undefined) => (usd === undefined ? undefined : usdToNano(usd));
     const units = { requests: 1, tokens: req.inputTokens };
-    const expensiveCap = this.isExpensive(tenant, route) ? tenant.budget.expensiveCallsPerHour : undefined;
+    const expensiveCap = this.#isExpensive(tenant, route) ? tenant.budget.expensiveCallsPerHour : undefined;
 
     const [rate, expensive, day, month] = await Promise.allSettled([
-      this.rates.take(`T#${tenant.id}`, dimensionLimits(tenant.limits), units),
-      this.rates.take(`X#${tenant.id}`, { xph: expensiveCap }, units),
-      this.budgets.reserve(period('day'), limitOf(tenant.budget.dailyUsd), worst),
-      this.budgets.reserve(period('month'), limitOf(tenant.budget.monthlyUsd), worst),
+      this.#rates.take(`T#${tenant.id}`, dimensionLimits(tenant.limits), units),
+      this.#rates.take(`X#${tenant.id}`, { xph: expensiveCap }, units),
+      this.#budgets.reserve(period('day'), limitOf(tenant.budget.dailyUsd), worst),
+      this.#budgets.reserve(period('month'), limitOf(tenant.budget.monthlyUsd), worst),
     ]);
     const tickets = [rate, expensive].flatMap((r) => (r.status === 'fulfilled' && r.value instanceof RateTicket ? [r.value] : []));
     const holds = [day, month].flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
@@ -87,7 +90,7 @@ export class AdmissionControl {
 
     if (failed || refusedBudget || refusedRates.length) {
       for (const t of tickets) t.giveBack();
-      await Promise.all(holds.map((h) => this.budgets.release(h)));
+      await Promise.all(holds.map((h) => this.#budgets.release(h)));
       if (failed) throw failed.reason;
       if (refusedBudget) {
         const which = refusedBudget === day ? `daily budget of $${tenant.budget.dailyUsd}` : `monthly budget of $${tenant.budget.monthlyUsd}`;
@@ -95,39 +98,39 @@ export class AdmissionControl {
       }
       throw rateError(refusedRates);
     }
-    const now = this.clock.now();
+    const now = this.#clock.now();
     return new Admission({
       headers: rateLimitHeaders(tickets.flatMap((t) => t.status(now))),
       tickets,
       holds,
-      budgets: this.budgets,
-      ledger: this.ledger,
-      takeProvider: (providerId) => this.takeProvider(providerId, req.inputTokens),
+      budgets: this.#budgets,
+      ledger: this.#ledger,
+      takeProvider: (providerId) => this.#takeProvider(providerId, req.inputTokens),
     });
   }
 
   /** give unused budget leases back (a process that is stopping) */
   close(): Promise<void> {
-    return this.budgets.closeAll();
+    return this.#budgets.closeAll();
   }
 
   /** the dearest target's price for the estimated input and the full output: what a budget must set aside */
   worstCase(route: ResolvedModel, inputTokens: number, maxOutputTokens: number): number {
     const tokens = { input: Math.ceil(inputTokens * WORST_INPUT_FACTOR), output: maxOutputTokens, cachedInput: 0, cacheWrite: 0 };
-    return Math.max(0, ...route.targets.map((t) => costNanoUsd(tokens, priceFor(this.config.pricing, t.provider, t.model))));
+    return Math.max(0, ...route.targets.map((t) => costNanoUsd(tokens, priceFor(this.#config.pricing, t.provider, t.model))));
   }
 
   /** expensive: some target the call may use is priced at or over the tenant's threshold */
-  private isExpensive(tenant: Tenant, route: ResolvedModel): boolean {
+  #isExpensive(tenant: Tenant, route: ResolvedModel): boolean {
     const threshold = tenant.budget.expensiveInputPerMTok;
     if (threshold === undefined || tenant.budget.expensiveCallsPerHour === undefined) return false;
-    return route.targets.some((t) => (priceFor(this.config.pricing, t.provider, t.model)?.inputPerMTok ?? 0) >= threshold);
+    return route.targets.some((t) => (priceFor(this.#config.pricing, t.provider, t.model)?.inputPerMTok ?? 0) >= threshold);
   }
 
   /** the provider's quota, taken per attempt; undefined when the provider has no limits */
-  private async takeProvider(providerId: string, tokens: number): Promise<RateTicket | Refused[] | undefined> {
-    const limits = this.providerLimits.get(providerId);
-    return limits ? this.rates.take(`P#${providerId}`, dimensionLimits(limits), { requests: 1, tokens }) : undefined;
+  async #takeProvider(providerId: string, tokens: number): Promise<RateTicket | Refused[] | undefined> {
+    const limits = this.#providerLimits.get(providerId);
+    return limits ? this.#rates.take(`P#${providerId}`, dimensionLimits(limits), { requests: 1, tokens }) : undefined;
   }
 }
 
@@ -143,28 +146,32 @@ interface AdmissionParts {
 
 /** One admitted call. Settle it with what it cost, or release it when no provider answered; once either way. */
 export class Admission {
-  private finished = false;
-  private readonly providerTickets = new Map<string, RateTicket>();
+  readonly #parts: AdmissionParts;
 
-  constructor(private readonly parts: AdmissionParts) {}
+  #finished = false;
+  readonly #providerTickets = new Map<string, RateTicket>();
+
+  constructor(parts: AdmissionParts) {
+    this.#parts = parts;
+  }
 
   get headers(): Record<string, string> {
-    return this.parts.headers;
+    return this.#parts.headers;
   }
 
   /** the per-attempt provider quota check for executeWithFallback */
   readonly providerQuota: ProviderQuotaCheck = async (providerId) => {
-    const taken = await this.parts.takeProvider(providerId);
-    if (taken instanceof RateTicket) this.providerTickets.set(providerId, taken);
+    const taken = await this.#parts.takeProvider(providerId);
+    if (taken instanceof RateTicket) this.#providerTickets.set(providerId, taken);
     if (!Array.isArray(taken)) return undefined;
     return { retryAfterMs: Math.max(...taken.map((r) => r.retryAfterMs)) };
   };
 
   /** The call is over: correct token counts, settle the budgets and write the ledger entry. */
   async settle(entry: LedgerEntry): Promise<void> {
-    if (this.finished) return;
-    this.finished = true;
-    const { tickets, holds, budgets, ledger } = this.parts;
+    if (this.#finished) return;
+    this.#finished = true;
+    const { tickets, holds, budgets, ledger } = this.#parts;
     const used = entry.tokens.input + entry.tokens.output;
     const settlement = {
       costNanoUsd: entry.costNanoUsd,
@@ -176,7 +183,7 @@ export class Admission {
     };
     await Promise.all([
       ...tickets.map((t) => t.correctTokens(used)),
-      this.providerTickets.get(entry.provider)?.correctTokens(used),
+      this.#providerTickets.get(entry.provider)?.correctTokens(used),
       ...holds.map((h) => budgets.settle(h, settlement)),
       ledger.putEntry(entry),
     ]);
@@ -184,11 +191,11 @@ export class Admission {
 
   /** No provider answered (or the client left first): the call cost nothing; its estimates go back. */
   async release(): Promise<void> {
-    if (this.finished) return;
-    this.finished = true;
-    const { tickets, holds, budgets } = this.parts;
+    if (this.#finished) return;
+    this.#finished = true;
+    const { tickets, holds, budgets } = this.#parts;
     await Promise.all([
-      ...[...tickets, ...this.providerTickets.values()].map((t) => t.correctTokens(0)),
+      ...[...tickets, ...this.#providerTickets.values()].map((t) => t.correctTokens(0)),
       ...holds.map((h) => budgets.release(h)),
     ]);
   }
@@ -204,7 +211,7 @@ function rateError(refused: Refused[]): GatewayError {
   return new GatewayError(
     429,
     'rate_limit_exceeded',
-    `Rate limit reached for ${DESCRIBED[binding.dimension]} (limit ${binding.limit}). Try again in ${retryAfterSeconds(binding.retryAfterMs)}s.`,
+    `Rate limit reached for ${describeDimension(binding.dimension)} (limit ${binding.limit}). Try again in ${retryAfterSeconds(binding.retryAfterMs)}s.`,
     {
       headers: {
         'retry-after': String(retryAfterSeconds(binding.retryAfterMs)),

@@ -22,6 +22,28 @@ export interface LeaseTuning {
   shareDivisor: number;
 }
 
+/** What an instance took over about the last horizon (decaying): how much a lease should cover ahead. */
+export class Demand {
+  #units = 0;
+  #at = 0;
+
+  constructor(readonly tuning: LeaseTuning) {}
+
+  add(units: number, now: number): void {
+    this.#units = this.#decayed(now) + units;
+    this.#at = now;
+  }
+
+  /** the lease ahead: this instance's recent demand, at most a share of `room` (what is left past the need) */
+  ahead(room: number, now: number): number {
+    return room <= 0 ? 0 : Math.max(0, Math.min(Math.ceil(this.#decayed(now)), Math.floor(room / this.tuning.shareDivisor)));
+  }
+
+  #decayed(now: number): number {
+    return this.#units * Math.exp(-(now - this.#at) / this.tuning.horizonMs);
+  }
+}
+
 /** the shared count: add units if it stays within the limit; the new count, or undefined when it would not */
 export type TakeShared = (units: number) => Promise<number | undefined>;
 
@@ -32,106 +54,104 @@ interface Waiter {
 }
 
 export class QuotaLease {
-  private balance = 0;
+  readonly #takeShared: TakeShared;
+  readonly #demand: Demand;
+  readonly #clock: Clock;
+
+  #balance = 0;
   /** an upper bound on what the shared count has left */
-  private remainingAtMost: number;
-  private readonly waiters: Waiter[] = [];
-  private refilling = false;
-  /** units admitted here, decaying with the horizon: the demand the next lease should cover */
-  private demand = 0;
-  private demandAt = 0;
+  #remainingAtMost: number;
+  readonly #waiters: Waiter[] = [];
+  #refilling = false;
 
   constructor(
     readonly limit: number,
-    private readonly takeShared: TakeShared,
-    private readonly tuning: LeaseTuning,
-    private readonly clock: Clock,
+    takeShared: TakeShared,
+    tuning: LeaseTuning,
+    clock: Clock,
   ) {
-    this.remainingAtMost = limit;
+    this.#takeShared = takeShared;
+    this.#demand = new Demand(tuning);
+    this.#clock = clock;
+    this.#remainingAtMost = limit;
   }
 
   /** Admit `units` from the local balance, or ask the shared count for a slice; false: the limit is reached. */
   take(units: number): Promise<boolean> {
-    if (this.waiters.length === 0) {
-      if (this.balance >= units) {
-        this.spend(units);
+    if (this.#waiters.length === 0) {
+      if (this.#balance >= units) {
+        this.#spend(units);
         return Promise.resolve(true);
       }
-      if (units - this.balance > this.remainingAtMost) return Promise.resolve(false);
+      if (units - this.#balance > this.#remainingAtMost) return Promise.resolve(false);
     }
     return new Promise<boolean>((resolve, reject) => {
-      this.waiters.push({ units, resolve, reject });
-      if (!this.refilling) void this.refill();
+      this.#waiters.push({ units, resolve, reject });
+      if (!this.#refilling) void this.#refill();
     });
   }
 
   /** units that were taken but not used (another check refused the request, tokens were over-estimated) */
   giveBack(units: number): void {
-    this.balance += units;
+    this.#balance += units;
   }
 
   /** take what the local balance has of `units`; the part it lacked, to be charged to the shared count */
   consumeLocal(units: number): number {
-    const local = Math.min(this.balance, units);
-    this.balance -= local;
+    const local = Math.min(this.#balance, units);
+    this.#balance -= local;
     return units - local;
   }
 
   /** units this instance holds and has not spent */
   get held(): number {
-    return this.balance;
+    return this.#balance;
   }
 
   /** what is left for callers of this instance, as far as it knows: an estimate for x-ratelimit-remaining-* */
   get remaining(): number {
-    return Math.max(0, this.remainingAtMost) + this.balance;
+    return Math.max(0, this.#remainingAtMost) + this.#balance;
   }
 
-  private spend(units: number): void {
-    this.balance -= units;
-    const now = this.clock.now();
-    this.demand = this.decayedDemand(now) + units;
-    this.demandAt = now;
+  #spend(units: number): void {
+    this.#balance -= units;
+    this.#demand.add(units, this.#clock.now());
   }
 
-  private decayedDemand(now: number): number {
-    return this.demand * Math.exp(-(now - this.demandAt) / this.tuning.horizonMs);
-  }
-
-  private async refill(): Promise<void> {
-    this.refilling = true;
+  async #refill(): Promise<void> {
+    this.#refilling = true;
     try {
-      while (this.serveFromBalance()) {
-        const need = this.waiters.reduce((sum, w) => sum + w.units, 0) - this.balance;
-        const extra = this.extraSlice(need);
+      while (this.#serveFromBalance()) {
+        const need = this.#waiters.reduce((sum, w) => sum + w.units, 0) - this.#balance;
+        const extra = this.#extraSlice(need);
         // one ask for everyone waiting (plus a lease ahead); when it fails, each asks exactly for itself
-        if (need + extra <= this.remainingAtMost) {
-          const count = await this.takeShared(need + extra);
+        if (need + extra <= this.#remainingAtMost) {
+          const count = await this.#takeShared(need + extra);
           if (count !== undefined) {
-            this.granted(need + extra, count);
+            this.#granted(need + extra, count);
             continue;
           }
-          this.remainingAtMost = Math.min(this.remainingAtMost, need + extra - 1);
+          this.#remainingAtMost = Math.min(this.#remainingAtMost, need + extra - 1);
         }
-        await this.exactRound();
+        await this.#exactRound();
       }
     } catch (err) {
-      for (const w of this.waiters.splice(0)) w.reject(err);
+      for (const w of this.#waiters.splice(0)) w.reject(err);
     } finally {
-      this.refilling = false;
+      this.#refilling = false;
     }
   }
 
   /** admit waiters in order while the balance covers them, refuse those that cannot fit; true if some wait */
-  private serveFromBalance(): boolean {
-    while (this.waiters.length) {
-      const head = this.waiters[0]!;
-      if (this.balance >= head.units) {
-        this.waiters.shift();
-        this.spend(head.units);
+  #serveFromBalance(): boolean {
+    while (this.#waiters.length) {
+      const head = this.#waiters[0]!;
+      if (this.#balance >= head.units) {
+        this.#waiters.shift();
+        this.#spend(head.units);
         head.resolve(true);
-      } else if (head.units - this.balance > this.remainingAtMost) {
-        this.waiters.shift();
+      } else if (head.units - this.#balance > this.#remainingAtMost) {
+        this.#waiters.shift();
         head.resolve(false);
       } else {
         return true;
@@ -145,36 +165,33 @@ export class QuotaLease {
    * part of the balance is set aside meanwhile, and the round stays queued until answered, so nothing that
    * happens in between (a new request, a token correction) can spend what the head's ask counts on.
    */
-  private async exactRound(): Promise<void> {
-    const round = [...this.waiters];
-    const headLocal = this.balance;
-    this.balance = 0;
+  async #exactRound(): Promise<void> {
+    const round = [...this.#waiters];
+    const headLocal = this.#balance;
+    this.#balance = 0;
     const asks = round.map((w, i) => (i === 0 ? w.units - headLocal : w.units));
-    const counts = await Promise.all(asks.map((ask) => (ask <= this.remainingAtMost ? this.takeShared(ask) : undefined)));
-    this.waiters.splice(0, round.length);
-    this.balance += headLocal;
+    const counts = await Promise.all(asks.map((ask) => (ask <= this.#remainingAtMost ? this.#takeShared(ask) : undefined)));
+    this.#waiters.splice(0, round.length);
+    this.#balance += headLocal;
     round.forEach((w, i) => {
       const count = counts[i];
       if (count === undefined) {
-        this.remainingAtMost = Math.min(this.remainingAtMost, asks[i]! - 1);
+        this.#remainingAtMost = Math.min(this.#remainingAtMost, asks[i]! - 1);
         w.resolve(false);
         return;
       }
-      this.granted(asks[i]!, count);
-      this.spend(w.units);
+      this.#granted(asks[i]!, count);
+      this.#spend(w.units);
       w.resolve(true);
     });
   }
 
-  private granted(units: number, count: number): void {
-    this.balance += units;
-    this.remainingAtMost = Math.min(this.remainingAtMost, this.limit - count);
+  #granted(units: number, count: number): void {
+    this.#balance += units;
+    this.#remainingAtMost = Math.min(this.#remainingAtMost, this.limit - count);
   }
 
-  private extraSlice(need: number): number {
-    const room = this.remainingAtMost - need;
-    if (room <= 0) return 0;
-    const ahead = Math.ceil(this.decayedDemand(this.clock.now()));
-    return Math.max(0, Math.min(ahead, Math.floor(room / this.tuning.shareDivisor)));
+  #extraSlice(need: number): number {
+    return this.#demand.ahead(this.#remainingAtMost - need, this.#clock.now());
   }
 }

@@ -22,6 +22,12 @@ const DIMENSIONS: Record<Dimension, DimensionSpec> = {
 
 export type DimensionLimits = Partial<Record<Dimension, number>>;
 
+/** "requests per minute", for messages */
+export function describeDimension(d: Dimension): string {
+  const { unit, window } = DIMENSIONS[d];
+  return d === 'xph' ? 'calls per hour to expensive models' : `${unit} per ${window}`;
+}
+
 export function dimensionLimits(limits: RateLimits | undefined): DimensionLimits {
   return { rpm: limits?.requestsPerMinute, rph: limits?.requestsPerHour, rpd: limits?.requestsPerDay, tpm: limits?.tokensPerMinute };
 }
@@ -49,21 +55,27 @@ export interface RateStatus {
 }
 
 export class RateTicket {
+  readonly #parts: Taken[];
+  readonly #limiter: RateLimiter;
+
   constructor(
-    private readonly parts: Taken[],
-    private readonly limiter: RateLimiter,
-  ) {}
+    parts: Taken[],
+    limiter: RateLimiter,
+  ) {
+    this.#parts = parts;
+    this.#limiter = limiter;
+  }
 
   /** the request was not served (another check refused it): its units go back to this instance's leases */
   giveBack(): void {
-    for (const p of this.parts) if (this.limiter.isCurrent(p)) p.lease.giveBack(p.units);
+    for (const p of this.#parts) if (this.#limiter.isCurrent(p)) p.lease.giveBack(p.units);
   }
 
   /** The call used `actual` tokens where `units` were estimated: return the rest, or charge what was missing. */
   async correctTokens(actual: number): Promise<void> {
     await Promise.all(
-      this.parts
-        .filter((p) => DIMENSIONS[p.dimension].unit === 'tokens' && this.limiter.isCurrent(p))
+      this.#parts
+        .filter((p) => DIMENSIONS[p.dimension].unit === 'tokens' && this.#limiter.isCurrent(p))
         .map((p) => {
           const diff = actual - p.units;
           if (diff <= 0) {
@@ -71,14 +83,14 @@ export class RateTicket {
             return undefined;
           }
           const missing = p.lease.consumeLocal(diff);
-          return missing > 0 ? this.limiter.charge(p.key, missing) : undefined;
+          return missing > 0 ? this.#limiter.charge(p.key, missing) : undefined;
         }),
     );
   }
 
   status(now: number): RateStatus[] {
     const byUnit = new Map<string, RateStatus>();
-    for (const p of this.parts) {
+    for (const p of this.#parts) {
       const unit = DIMENSIONS[p.dimension].unit;
       const s: RateStatus = { unit, limit: p.lease.limit, remaining: p.lease.remaining, resetMs: p.key.windowEnd - now };
       const seen = byUnit.get(unit);
@@ -105,24 +117,32 @@ interface Held {
 }
 
 export class RateLimiter {
+  readonly #store: RateCounterStore;
+  readonly #clock: Clock;
+  readonly #tuning: LeaseTuning;
+
   /** scope|dimension → the lease of its current window; a new window replaces the old one */
-  private readonly leases = new Map<string, Held>();
+  readonly #leases = new Map<string, Held>();
 
   constructor(
-    private readonly store: RateCounterStore,
-    private readonly clock: Clock,
-    private readonly tuning: LeaseTuning,
-  ) {}
+    store: RateCounterStore,
+    clock: Clock,
+    tuning: LeaseTuning,
+  ) {
+    this.#store = store;
+    this.#clock = clock;
+    this.#tuning = tuning;
+  }
 
   /** Take `units` (requests, tokens) from each limited dimension of `scope`; all are given back if one refuses. */
   async take(scope: string, limits: DimensionLimits, units: { requests: number; tokens: number }): Promise<RateTicket | Refused[]> {
-    const now = this.clock.now();
+    const now = this.#clock.now();
     const wanted = (Object.entries(limits) as Array<[Dimension, number | undefined]>).filter(
       (e): e is [Dimension, number] => e[1] !== undefined,
     );
     const attempts = await Promise.all(
       wanted.map(async ([dimension, limit]) => {
-        const held = this.held(scope, dimension, limit, now);
+        const held = this.#held(scope, dimension, limit, now);
         const n = DIMENSIONS[dimension].unit === 'tokens' ? units.tokens : units.requests;
         const key: CounterKey = { scope, dimension, windowStart: held.window.start, windowEnd: held.window.end };
         const ok = await held.lease.take(n);
@@ -137,23 +157,23 @@ export class RateLimiter {
   }
 
   isCurrent(taken: Taken): boolean {
-    return this.leases.get(`${taken.key.scope}|${taken.dimension}`)?.lease === taken.lease;
+    return this.#leases.get(`${taken.key.scope}|${taken.dimension}`)?.lease === taken.lease;
   }
 
   charge(key: CounterKey, units: number): Promise<void> {
-    return this.store.charge(key, units);
+    return this.#store.charge(key, units);
   }
 
-  private held(scope: string, dimension: Dimension, limit: number, now: number): Held {
+  #held(scope: string, dimension: Dimension, limit: number, now: number): Held {
     const id = `${scope}|${dimension}`;
-    const held = this.leases.get(id);
+    const held = this.#leases.get(id);
     // a new window, or an operator changed the limit: start a new lease (the shared count is the same item)
     if (held && held.window.end > now && held.limit === limit) return held;
     const window = windowAt(DIMENSIONS[dimension].window, now);
     const key: CounterKey = { scope, dimension, windowStart: window.start, windowEnd: window.end };
-    const lease = new QuotaLease(limit, (n) => this.store.take(key, n, limit), this.tuning, this.clock);
+    const lease = new QuotaLease(limit, (n) => this.#store.take(key, n, limit), this.#tuning, this.#clock);
     const fresh = { window, limit, lease };
-    this.leases.set(id, fresh);
+    this.#leases.set(id, fresh);
     return fresh;
   }
 }

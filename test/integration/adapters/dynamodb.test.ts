@@ -7,8 +7,9 @@ import { ensureTables } from '../../../lambdas/adapters/dynamodb/create-tables';
 import { toItem } from '../../../lambdas/adapters/dynamodb/marshal';
 import { LOCAL_TABLE_NAMES, TABLES } from '../../../lambdas/adapters/dynamodb/tables';
 import { DynamoTenantStore, tenantKeys } from '../../../lambdas/adapters/dynamodb/tenant-store';
+import { DynamoLeaseSweep } from '../../../lambdas/adapters/dynamodb/lease-sweep';
 import { DynamoRateCounters } from '../../../lambdas/adapters/dynamodb/rate-counters';
-import type { BudgetPeriod, CounterKey, UsageTotals, StoredLease } from '../../../lambdas/core/ports';
+import type { BudgetPeriod, CounterKey, StoredLease, UsageTotals } from '../../../lambdas/core/ports';
 import { startTestDynamo, type TestDynamo } from '../../helpers/dynalite';
 
 let db: TestDynamo;
@@ -99,23 +100,29 @@ describe('DynamoCostLedger', () => {
     expect(await ledger.readLease(p, 'g1')).toMatchObject({ granted: 10_000, topUps: 2 });
   });
 
-  it('finds expired leases and releases each exactly once', async () => {
-    const ledger = new DynamoCostLedger(db.client, db.tables.costLedger, 30);
-    const p = period('crashed', new Date().toISOString().slice(0, 10));
-    await ledger.openLease(p, lease('dead', 4_000, Date.now() - 1_000), undefined);
-    await ledger.openLease(p, lease('alive', 4_000, Date.now() + 60_000), undefined);
-    const expired = await ledger.expiredLeases('crashed', Date.now());
-    expect(expired.map((e) => e.lease.id)).toEqual(['dead']);
-    const results = await Promise.all([ledger.releaseLease(p, expired[0]!.lease), ledger.releaseLease(p, expired[0]!.lease)]);
-    expect(results.sort()).toEqual([false, true]);
-    expect((await ledger.usage('crashed', p.name, p.name.slice(0, 7))).day.reservedNanoUsd).toBe(4_000);
-  });
-
   it('marks each budget alert once', async () => {
     const ledger = new DynamoCostLedger(db.client, db.tables.costLedger, 30);
     const marks = await Promise.all(Array.from({ length: 5 }, () => ledger.markAlert(period('alerts'), 80)));
     expect(marks.filter(Boolean)).toHaveLength(1);
   });
+});
+
+describe('DynamoLeaseSweep', () => {
+  const lease = (id: string, granted: number, expiresAt: number): StoredLease => ({ id, granted, used: 0, seq: 0, topUps: 0, expiresAt });
+
+  it('finds expired leases and releases each exactly once', async () => {
+    const ledger = new DynamoCostLedger(db.client, db.tables.costLedger, 30);
+    const sweep = new DynamoLeaseSweep(db.client, db.tables.costLedger);
+    const p: BudgetPeriod = { tenantId: 'crashed', kind: 'day', name: new Date().toISOString().slice(0, 10) };
+    await ledger.openLease(p, lease('dead', 4_000, Date.now() - 1_000), undefined);
+    await ledger.openLease(p, lease('alive', 4_000, Date.now() + 60_000), undefined);
+    const expired = await sweep.expiredLeases('crashed', Date.now());
+    expect(expired.map((e) => e.lease.id)).toEqual(['dead']);
+    const results = await Promise.all([sweep.releaseLease(p, expired[0]!.lease), sweep.releaseLease(p, expired[0]!.lease)]);
+    expect(results.sort()).toEqual([false, true]);
+    expect((await ledger.usage('crashed', p.name, p.name.slice(0, 7))).day.reservedNanoUsd).toBe(4_000);
+  });
+
 });
 
 describe('DynamoRateCounters', () => {

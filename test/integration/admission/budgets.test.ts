@@ -1,6 +1,7 @@
 // Budgets on the real ledger adapter (dynalite): several instances, retried writes, crashed instances.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCostLedger } from '../../../lambdas/adapters/dynamodb/cost-ledger';
+import { DynamoLeaseSweep } from '../../../lambdas/adapters/dynamodb/lease-sweep';
 import { Budgets, type Settlement } from '../../../lambdas/core/admission/budgets';
 import { sweepExpiredLeases } from '../../../lambdas/core/admission/reconcile';
 import type { Alert, BudgetPeriod, CostLedger } from '../../../lambdas/core/ports';
@@ -36,7 +37,9 @@ const settlement = (cost: number): Settlement => ({ costNanoUsd: cost, inputToke
 
 /** the real ledger, some of its methods replaced */
 function overriding(real: CostLedger, overrides: Partial<CostLedger>): CostLedger {
-  return Object.assign(Object.create(real) as CostLedger, overrides);
+  return new Proxy(real, {
+    get: (target, name: keyof CostLedger) => overrides[name] ?? (target[name] as (...args: unknown[]) => unknown).bind(target),
+  });
 }
 
 /** reserve, then settle at `cost` (or refuse): what one call does to its period */
@@ -151,8 +154,8 @@ describe('Budgets', () => {
 
     const logger = new MemoryLogger();
     const later = clock.at + TUNING.admitMs + TUNING.settleMs + 120_000;
-    expect(await sweepExpiredLeases(ledger(), [period.tenantId], later, logger)).toEqual({ released: 1, returnedNanoUsd: 200_000 });
-    expect(await sweepExpiredLeases(ledger(), [period.tenantId], later, logger)).toEqual({ released: 0, returnedNanoUsd: 0 });
+    expect(await sweepExpiredLeases(new DynamoLeaseSweep(db.client, db.tables.costLedger), [period.tenantId], later, logger)).toEqual({ released: 1, returnedNanoUsd: 200_000 });
+    expect(await sweepExpiredLeases(new DynamoLeaseSweep(db.client, db.tables.costLedger), [period.tenantId], later, logger)).toEqual({ released: 0, returnedNanoUsd: 0 });
     expect((await ledger().usage(period.tenantId, period.name, '')).day.reservedNanoUsd).toBe(0);
     expect(await survivor.reserve(period, 500_000, 400_000)).toBeDefined();
   });
@@ -164,7 +167,7 @@ describe('Budgets', () => {
     const hold = await b.reserve(period, 1_000_000, 300_000);
     clock.at += TUNING.admitMs + TUNING.settleMs + 1;
     await b.settle(hold!, settlement(250_000));
-    await sweepExpiredLeases(ledger(), [period.tenantId], clock.at + 120_000, new MemoryLogger());
+    await sweepExpiredLeases(new DynamoLeaseSweep(db.client, db.tables.costLedger), [period.tenantId], clock.at + 120_000, new MemoryLogger());
     expect((await ledger().usage(period.tenantId, period.name, '')).day).toMatchObject({ costNanoUsd: 250_000, reservedNanoUsd: 0, requests: 1 });
   });
 
