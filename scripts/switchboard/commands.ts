@@ -206,37 +206,22 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
     ctx.io.out(JSON.stringify({ id, config: fromConfig ? { ...fromConfig, apiKeys: fromConfig.apiKeys?.map(() => '<local key>') } : null, stored: profile ?? null }, null, 2));
   },
 
-  'tenants set-limits': async (ctx) => {
-    const id = await existingTenant(ctx, 'id');
-    const change = {
-      requestsPerMinute: numberFlag(ctx, 'rpm'),
-      requestsPerHour: numberFlag(ctx, 'rph'),
-      requestsPerDay: numberFlag(ctx, 'rpd'),
-      tokensPerMinute: numberFlag(ctx, 'tpm'),
-    };
-    const limits = validated(rateLimitsSchema, 'limits', mergeChange((await ctx.admin.getProfile(id))?.limits, change));
-    await ctx.admin.updateProfile(id, 'tenant.set-limits', (p) => ({ ...p, limits }), { limits: limits as never });
-    ctx.io.out(`limits of ${id}: ${describeObject(limits)}`);
-  },
+  'tenants set-limits': (ctx) =>
+    setNumbers(ctx, 'limits', rateLimitsSchema, { requestsPerMinute: 'rpm', requestsPerHour: 'rph', requestsPerDay: 'rpd', tokensPerMinute: 'tpm' }),
 
-  'tenants set-budget': async (ctx) => {
-    const id = await existingTenant(ctx, 'id');
-    const change = {
-      perRequestUsd: numberFlag(ctx, 'per-request'),
-      dailyUsd: numberFlag(ctx, 'daily'),
-      monthlyUsd: numberFlag(ctx, 'monthly'),
-      expensiveCallsPerHour: numberFlag(ctx, 'expensive-calls-per-hour'),
-      expensiveInputPerMTok: numberFlag(ctx, 'expensive-input-per-mtok'),
-    };
-    const budget = validated(budgetSchema, 'budget', mergeChange((await ctx.admin.getProfile(id))?.budget, change));
-    await ctx.admin.updateProfile(id, 'tenant.set-budget', (p) => ({ ...p, budget }), { budget: budget as never });
-    ctx.io.out(`budget of ${id}: ${describeObject(budget)}`);
-  },
+  'tenants set-budget': (ctx) =>
+    setNumbers(ctx, 'budget', budgetSchema, {
+      perRequestUsd: 'per-request',
+      dailyUsd: 'daily',
+      monthlyUsd: 'monthly',
+      expensiveCallsPerHour: 'expensive-calls-per-hour',
+      expensiveInputPerMTok: 'expensive-input-per-mtok',
+    }),
 
   'tenants set-tier': async (ctx) => {
     const id = await existingTenant(ctx, 'id');
     const tier = tierFlag(ctx);
-    await ctx.admin.updateProfile(id, 'tenant.set-tier', (p) => ({ ...p, tier }), { tier });
+    await ctx.admin.setProfile(id, 'tier', () => tier);
     ctx.io.out(`tier of ${id}: ${tier}`);
   },
 
@@ -311,6 +296,14 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
     ctx.io.out(`released ${result.released} expired budget lease(s), $${formatUsd(result.returnedNanoUsd)} back to their budgets`);
   },
 };
+
+/** Set some numbers of a profile's limits or budget from their flags ("none" removes one), validated as the config is. */
+async function setNumbers<T extends object>(ctx: Context, part: 'limits' | 'budget', schema: z.ZodType<T>, flags: Record<string, keyof Flags>): Promise<void> {
+  const id = await existingTenant(ctx, 'id');
+  const change = Object.fromEntries(Object.entries(flags).map(([field, flag]) => [field, numberFlag(ctx, flag)]));
+  const value = await ctx.admin.setProfile(id, part, (current) => validated(schema, part, mergeChange(current, change)) as never);
+  ctx.io.out(`${part} of ${id}: ${describeObject(value ?? {})}`);
+}
 
 function printNewKey(ctx: Context, tenantId: string, key: string, keyId: string): void {
   ctx.io.out(`new key ${keyId} for ${tenantId} — shown once; only its SHA-256 is stored:`);

@@ -68,24 +68,26 @@ export class DynamoTenantAdmin {
     await this.audit(tenantId, 'tenant.create', { ...profile } as Record<string, Plain>);
   }
 
-  async getProfile(tenantId: string): Promise<(StoredProfile & { version: number }) | undefined> {
+  async getProfile(tenantId: string): Promise<(StoredProfile & { version: number; createdAt: number }) | undefined> {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: tenantKeys.profile(tenantId), ConsistentRead: true }));
     if (!Item) return undefined;
     const p = fromItem(Item) as Record<string, unknown>;
-    return { name: p.name as string | undefined, tier: p.tier as string | undefined, limits: p.limits as RateLimits, budget: p.budget as Budget, models: p.models as string[] | undefined, version: num(Item, 'version') };
+    return { name: p.name as string | undefined, tier: p.tier as string | undefined, limits: p.limits as RateLimits, budget: p.budget as Budget, models: p.models as string[] | undefined, version: num(Item, 'version'), createdAt: num(Item, 'createdAt') };
   }
 
   /**
-   * Change a stored profile (creating it over a tenant that so far lived only in the config file). A
-   * read-modify-write conditioned on the version, so two operators cannot lose each other's change.
+   * Set one part of a tenant's stored profile (creating the profile over a tenant that so far lived only in
+   * the config file), computed from its current value. A read-modify-write conditioned on the version, so two
+   * operators cannot lose each other's change; `change` may throw to change nothing.
    */
-  async updateProfile(tenantId: string, action: string, change: (p: StoredProfile) => StoredProfile, details: Record<string, Plain>): Promise<StoredProfile> {
+  async setProfile<K extends keyof StoredProfile>(tenantId: string, part: K, change: (current: StoredProfile[K]) => StoredProfile[K]): Promise<StoredProfile[K]> {
     const current = await this.getProfile(tenantId);
-    const { version: _v, ...profile } = current ?? { version: 0 };
-    const next = change(profile);
+    const { version: _v, createdAt, ...profile } = current ?? { version: 0, createdAt: this.now() };
+    const value = change(profile[part]);
     try {
+      const next = { ...profile, [part]: value, version: (current?.version ?? 0) + 1, createdAt, updatedAt: this.now() };
       await this.put(
-        { ...tenantKeys.profile(tenantId), ...toItem({ ...next, version: (current?.version ?? 0) + 1, createdAt: this.now() } as Record<string, Plain>) },
+        { ...tenantKeys.profile(tenantId), ...toItem(next as Record<string, Plain>) },
         current ? 'version = :v' : 'attribute_not_exists(pk)',
         current ? { ':v': { N: String(current.version) } } : undefined,
       );
@@ -94,8 +96,8 @@ export class DynamoTenantAdmin {
       throw err;
     }
     if (!current) await this.put({ ...tenantKeys.registry(tenantId), ...toItem({ createdAt: this.now() }) });
-    await this.audit(tenantId, action, details);
-    return next;
+    await this.audit(tenantId, `tenant.set-${part}`, { [part]: (value ?? null) as Plain });
+    return value;
   }
 
   async mapPrincipal(tenantId: string, arn: string): Promise<void> {

@@ -117,6 +117,19 @@ describe('switchboard CLI', () => {
     expect(audit.out).not.toContain(key);
   });
 
+  it('loses no change when operators change one tenant at the same time: each either lands or says to retry', async () => {
+    await cli('tenants', 'create', '--id', 'cli-race');
+    const [limits, budget] = await Promise.all([
+      cli('tenants', 'set-limits', '--id', 'cli-race', '--rpm', '7'),
+      cli('tenants', 'set-budget', '--id', 'cli-race', '--daily', '3'),
+    ]);
+    const stored = JSON.parse((await cli('tenants', 'show', '--id', 'cli-race')).out) as { stored: { limits?: object; budget?: object; createdAt: number } };
+    expect(stored.stored.limits).toEqual(limits.code === 0 ? { requestsPerMinute: 7 } : undefined);
+    expect(stored.stored.budget).toEqual(budget.code === 0 ? { dailyUsd: 3 } : undefined);
+    for (const run of [limits, budget]) if (run.code !== 0) expect(run.err).toContain('changed meanwhile');
+    expect(stored.stored.createdAt).toBeGreaterThan(0);
+  });
+
   it('refuses bad input with exit code 2 and changes nothing', async () => {
     await cli('tenants', 'create', '--id', 'cli-bad');
     const before = await cli('audit', '--tenant', 'cli-bad');
