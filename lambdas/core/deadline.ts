@@ -51,10 +51,12 @@ export class DeadlineExceeded extends Error {
 }
 
 class AttemptTimedOut extends Error {}
+class StreamIdle extends Error {}
 
 /**
  * One provider attempt: aborted by its own timeout (a retryable ProviderError, so the next target gets a
- * chance), by the request deadline, or later by `abort()` (the client left, or a stream ended).
+ * chance), by the request deadline, later by the stream's idle timeout, or by `abort()` (the client left,
+ * a stream ended, a hedge lost).
  */
 export class AttemptSignal {
   private readonly controller = new AbortController();
@@ -64,11 +66,12 @@ export class AttemptSignal {
   constructor(
     private readonly deadline: Deadline,
     readonly timeoutMs: number,
+    /** streams: the longest silence allowed between chunks once the answer started */
+    readonly idleMs = timeoutMs,
   ) {
     if (deadline.signal.aborted) this.controller.abort(deadline.signal.reason);
     else deadline.signal.addEventListener('abort', this.onDeadline, { once: true });
-    this.timer = setTimeout(() => this.controller.abort(new AttemptTimedOut()), timeoutMs);
-    this.timer.unref?.();
+    this.startTimer(timeoutMs, AttemptTimedOut);
   }
 
   get signal(): AbortSignal {
@@ -79,6 +82,18 @@ export class AttemptSignal {
   stopTimer(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** (re)start the idle timeout: call before waiting for each chunk of a stream */
+  watchIdle(): void {
+    this.startTimer(this.idleMs, StreamIdle);
+  }
+
+  private startTimer(ms: number, Reason: new () => Error): void {
+    clearTimeout(this.timer);
+    if (this.controller.signal.aborted) return;
+    this.timer = setTimeout(() => this.controller.abort(new Reason()), ms);
+    this.timer.unref?.();
   }
 
   /** end the attempt for good and free its listeners */
@@ -94,6 +109,9 @@ export class AttemptSignal {
     const reason = this.controller.signal.reason;
     if (reason instanceof AttemptTimedOut) {
       return new ProviderError({ status: 504, retryable: true, code: 'timeout', message: `no answer within ${this.timeoutMs} ms` });
+    }
+    if (reason instanceof StreamIdle) {
+      return new ProviderError({ status: 504, retryable: true, code: 'idle_timeout', message: `no chunk for ${this.idleMs} ms` });
     }
     if (reason instanceof DeadlineExceeded || reason instanceof ClientGone) return reason;
     return err;

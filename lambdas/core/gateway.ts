@@ -8,6 +8,7 @@ import { METRICS } from './observability';
 import type { AlertPublisher, Clock, CostLedger, Logger, Metrics } from './ports';
 import type { Provider } from '../providers/types';
 import type { TenantDirectory } from './tenants/directory';
+import type { Resilience } from './resilience/resilience';
 import { handleChat } from './pipeline/chat';
 import { handleEmbeddings } from './pipeline/embeddings';
 import { handleModels } from './pipeline/models';
@@ -25,6 +26,8 @@ export interface GatewayDeps {
   logger: Logger;
   metrics: Metrics;
   alerts: AlertPublisher;
+  /** breakers, latency, retry budgets and throttles: one per process, shared by every request */
+  resilience: Resilience;
   region: string;
   version: string;
 }
@@ -79,6 +82,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       } catch (err) {
         deps.logger.error('after-response work failed', { requestId: req.requestId, error: describe(err) });
       }
+      // breaker outcomes and transitions are shared once the client has its answer, never before it
+      await deps.resilience.sync().catch((err: unknown) => deps.logger.error('breaker sync failed', { error: describe(err) }));
       await finish(scope, response.status, deps);
     };
     return response;

@@ -14,8 +14,19 @@ export const METRICS = {
   /** one provider call; dimensions Provider, Outcome (ok|error) */
   upstreamCalls: 'UpstreamCalls',
   upstreamLatency: 'UpstreamLatency',
-  /** a request served by a target other than its first; dimension Provider (the one that failed) */
+  /** a request moved on from a target that failed or was skipped; dimension Provider (the one left) */
   fallbacks: 'Fallbacks',
+  /** a call repeated on the same provider after a failure; dimension Provider */
+  retries: 'Retries',
+  /** a provider answered 429 (or asked to wait): it is skipped until then; dimension Provider */
+  throttled: 'ProviderThrottled',
+  /** a second target started because the first was slower than its p95; dimensions Provider, Outcome (started|won|lost) */
+  hedges: 'Hedges',
+  /** a mirrored request to a model's shadow target; dimensions Provider, Outcome (ok|error) */
+  shadowCalls: 'ShadowCalls',
+  shadowLatency: 'ShadowLatency',
+  /** what the shadow call would have cost, USD (never charged); dimension Provider */
+  shadowCostUsd: 'ShadowCostUsd',
   /** breaker transitions; dimension Provider */
   breakerOpened: 'BreakerOpened',
   breakerClosed: 'BreakerClosed',

@@ -246,3 +246,60 @@ export interface AlertPublisher {
   /** best effort: a failed publish is logged by the adapter, never thrown into a request */
   publish(alert: Alert): Promise<void>;
 }
+
+/** Calls counted in one bucket of a rolling window. */
+export interface WindowBucket {
+  /** start of the bucket, epoch ms (a multiple of the bucket size) */
+  start: number;
+  total: number;
+  failures: number;
+}
+
+/** A circuit breaker as instances share it. A breaker never written reads as closed at version 0. */
+export interface BreakerRecord {
+  state: 'closed' | 'open';
+  /** one more at every transition: writes are conditioned on it, so each transition happens once */
+  version: number;
+  /** when this state began, epoch ms */
+  since: number;
+  /** open: when the cooldown ends and probes may start (half-open is derived from this, never written) */
+  openUntil?: number;
+  /** open: what opened it */
+  reason?: string;
+}
+
+export interface SharedBreaker extends BreakerRecord {
+  /** window counts written by every instance, bucket by bucket */
+  buckets: WindowBucket[];
+}
+
+/** The last probe of a provider by the scheduled health check. */
+export interface ProviderHealth {
+  providerId: string;
+  /** false: no key here; such a provider is skipped by routing and not probed */
+  configured: boolean;
+  healthy: boolean;
+  latencyMs: number;
+  checkedAt: number;
+  /** status or error code of a failed probe (never a message body) */
+  error?: string;
+}
+
+export interface ProviderHealthStore {
+  record(region: string, results: readonly ProviderHealth[]): Promise<void>;
+}
+
+/**
+ * Breaker state shared by every instance in a region: single-item conditional updates only. A breaker key
+ * is a provider id, or provider-id/model for per-model breakers.
+ */
+export interface BreakerStore {
+  /** one round trip: these breakers (absent ones are missing from the map) and these providers' last health */
+  read(breakerKeys: readonly string[], providerIds: readonly string[]): Promise<{ breakers: Map<string, SharedBreaker>; health: Map<string, ProviderHealth> }>;
+  /** add an instance's window counts (buckets of `bucketMs`); the breaker as stored after */
+  addOutcomes(key: string, buckets: readonly WindowBucket[], bucketMs: number, now: number): Promise<SharedBreaker>;
+  /** write a transition if the store still holds `fromVersion`; false when another instance moved first */
+  transition(key: string, fromVersion: number, to: BreakerRecord, now: number): Promise<boolean>;
+  /** take one of `maxProbes` half-open probe slots of open state `version`, held until `until`; false: all taken */
+  acquireProbeLease(key: string, version: number, maxProbes: number, now: number, until: number): Promise<boolean>;
+}

@@ -1,5 +1,6 @@
 // Token estimates for admission before the provider reports real usage (~4 characters a token).
 import { messageText, type ChatRequest, type EmbeddingsRequest } from './openai/chat-request';
+import type { Usage } from './openai/chat-response';
 
 const CHARS_PER_TOKEN = 4;
 /** role markers and message framing that providers count per message */
@@ -31,4 +32,11 @@ export function estimateEmbeddingsInputTokens(req: EmbeddingsRequest): number {
     else tokens += item.length;
   }
   return tokens;
+}
+
+/** Usage for an answer whose provider reported none (a stream cut short, a provider without usage). */
+export function estimateChatUsage(req: ChatRequest, output: string): Usage {
+  const prompt = estimateChatInputTokens(req);
+  const completion = estimateTextTokens(output);
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }

@@ -7,6 +7,7 @@ import { createGateway, type Gateway, type GatewayDeps } from '../core/gateway';
 import type { AlertPublisher, Clock, HttpClient, Logger, Metrics, SecretSource } from '../core/ports';
 import { TenantDirectory } from '../core/tenants/directory';
 import { createDynamoClient } from '../adapters/dynamodb/client';
+import { DynamoBreakerStore } from '../adapters/dynamodb/breaker-store';
 import { DynamoCostLedger } from '../adapters/dynamodb/cost-ledger';
 import { DynamoRateCounters } from '../adapters/dynamodb/rate-counters';
 import { DynamoTenantStore } from '../adapters/dynamodb/tenant-store';
@@ -14,6 +15,7 @@ import { tableNamesFromEnv, type TableNames } from '../adapters/dynamodb/tables'
 import { NodeHttpClient } from '../adapters/http/node-http-client';
 import { LogAlertPublisher } from '../adapters/alerts/alert-publishers';
 import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
+import { Resilience } from '../core/resilience/resilience';
 import { createProviders } from '../providers';
 import type { GatewayEnvironment } from './environment';
 
@@ -28,6 +30,8 @@ export interface RuntimeOptions {
   /** defaults to the log; the Lambda entry passes the SNS publisher when ALERT_TOPIC_ARN is set */
   alerts?: AlertPublisher;
   clock?: Clock;
+  /** uniform in [0, 1): jitter, weights, shadow sampling */
+  random?: () => number;
 }
 
 export interface Runtime {
@@ -35,6 +39,7 @@ export interface Runtime {
   deps: GatewayDeps;
   tables: TableNames;
   dynamo: DynamoDBClient;
+
   close(): void;
 }
 
@@ -48,9 +53,10 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const http = opts.http ?? new NodeHttpClient();
   const dynamo = opts.dynamo ?? createDynamoClient({ endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION });
   const tables = tableNamesFromEnv(env);
-
-  const ledger = new DynamoCostLedger(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays);
   const alerts = opts.alerts ?? new LogAlertPublisher(logger);
+  const breakerStore = new DynamoBreakerStore(dynamo, tables.breakerState, env.AWS_REGION);
+  const ledger = new DynamoCostLedger(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays);
+
   const deps: GatewayDeps = {
     config,
     providers: createProviders(config.providers, { http, secrets: opts.secrets, clock, logger }),
@@ -61,9 +67,11 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     logger,
     metrics,
     alerts,
+    resilience: new Resilience(config, { store: breakerStore, clock, logger, metrics, alerts }, opts.random),
     region: env.AWS_REGION,
     version: env.SWITCHBOARD_VERSION,
   };
+  deps.resilience.breakers.warm();
   return {
     gateway: createGateway(deps),
     deps,

@@ -22,8 +22,11 @@ async function main(): Promise<void> {
     throw new Error(`cannot read the gateway config at ${configPath} (set GATEWAY_CONFIG): ${(err as Error).message}`);
   }
 
-  const sweepIntervalMs = process.env.SWEEP_INTERVAL_MS === undefined ? undefined : Number(process.env.SWEEP_INTERVAL_MS);
-  const gateway = await startLocalGateway({ config, port, sweepIntervalMs });
+  const healthCheckIntervalMs = Number(process.env.HEALTH_CHECK_INTERVAL_MS ?? 60_000);
+  const sweepIntervalMs = Number(process.env.SWEEP_INTERVAL_MS ?? 60_000);
+  const gateway = await startLocalGateway({ config, port, healthCheckIntervalMs, sweepIntervalMs });
+  // the first probe now, so /health reports provider health from the start
+  if (healthCheckIntervalMs > 0) void gateway.checkHealth().catch(() => undefined);
   const keyed = await Promise.all([...gateway.runtime.deps.providers.values()].map(async (p) => `${p.id}${(await p.isConfigured()) ? '' : ' (no key: skipped)'}`));
   const key = config.tenants.find((t) => t.apiKeys?.length)?.apiKeys?.[0] ?? '<your key>';
   const model = config.models[0]?.name ?? `${config.providers[0]!.id}/<model>`;

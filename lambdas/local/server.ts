@@ -5,8 +5,10 @@ import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import type { GatewayConfig } from '../core/config/schema';
 import type { Logger, Metrics } from '../core/ports';
+import { runHealthChecks, type HealthCheckResult } from '../core/health/check-providers';
 import { ensureTables } from '../adapters/dynamodb/create-tables';
 import { sweepLeases } from '../adapters/dynamodb/lease-sweep';
+import { DynamoProviderHealthStore } from '../adapters/dynamodb/provider-health';
 import { EnvSecretSource } from '../adapters/secrets/secret-sources';
 import { gatewayEnvironment } from '../handlers/environment';
 import { streamingHandler } from '../handlers/response-stream';
@@ -27,17 +29,19 @@ export interface LocalGatewayOptions {
   env?: Record<string, string | undefined>;
   logger?: Logger;
   metrics?: Metrics;
-  /** how often to release budget leases of crashed processes (the scheduled function's job in AWS); 0: never */
+  /** probe every provider this often, as the scheduled health check does in AWS; 0: never @default 60000 */
+  healthCheckIntervalMs?: number;
+  /** release budget leases of crashed processes this often (the scheduled function's job in AWS); 0: never @default 60000 */
   sweepIntervalMs?: number;
 }
-
-const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 
 export interface LocalGateway {
   url: string;
   port: number;
   dynamodbEndpoint: string;
   runtime: Runtime;
+  /** probe every provider now and record the results (what the interval runs) */
+  checkHealth(): Promise<HealthCheckResult>;
   close(): Promise<void>;
 }
 
@@ -74,16 +78,29 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     server.once('error', reject);
     server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1', resolve);
   });
-  const sweepEvery = opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
-  const sweeper = sweepEvery > 0 ? setInterval(() => void sweep(runtime, opts.config), sweepEvery).unref() : undefined;
   const { port } = server.address() as AddressInfo;
+
+  const { deps } = runtime;
+  const healthStore = new DynamoProviderHealthStore(runtime.dynamo, runtime.tables.breakerState);
+  const checkHealth = async () => {
+    const result = await runHealthChecks({ ...deps, store: healthStore });
+    deps.resilience.breakers.noteHealth(result.providers);
+    return result;
+  };
+  const interval = opts.healthCheckIntervalMs ?? 60_000;
+  const healthTimer = interval > 0 ? setInterval(() => void checkHealth().catch((err: Error) => deps.logger.error('health check failed', { error: err.message })), interval) : undefined;
+  healthTimer?.unref();
+  const sweepEvery = opts.sweepIntervalMs ?? 60_000;
+  const sweeper = sweepEvery > 0 ? setInterval(() => void sweep(runtime, opts.config), sweepEvery).unref() : undefined;
 
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
     dynamodbEndpoint: endpoint,
     runtime,
+    checkHealth,
     async close() {
+      clearInterval(healthTimer);
       clearInterval(sweeper);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

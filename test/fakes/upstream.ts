@@ -8,6 +8,9 @@ export interface ReceivedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: unknown;
+  /** epoch ms when the request arrived, and when its answer was finished (or the connection closed) */
+  at: number;
+  answeredAt?: number;
 }
 
 export type FakeHandler = (req: ReceivedRequest, res: http.ServerResponse) => void | Promise<void>;
@@ -33,8 +36,11 @@ export async function startFakeUpstream(handler: FakeHandler): Promise<FakeUpstr
     } catch {
       // keep the raw text
     }
-    const r = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body };
+    const r: ReceivedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, at: Date.now() };
     received.push(r);
+    res.once('close', () => {
+      r.answeredAt = Date.now();
+    });
     try {
       await current(r, res);
     } catch (err) {

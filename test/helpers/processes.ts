@@ -26,6 +26,7 @@ export async function spawnGateway(opts: { configPath: string; dynamodbEndpoint:
       GATEWAY_CONFIG: opts.configPath,
       DYNAMODB_ENDPOINT: opts.dynamodbEndpoint,
       SWEEP_INTERVAL_MS: '0',
+      HEALTH_CHECK_INTERVAL_MS: '0',
       POWERTOOLS_METRICS_DISABLED: 'true',
       ...opts.env,
     },

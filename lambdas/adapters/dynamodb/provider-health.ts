@@ -59,19 +59,24 @@ export class DynamoProviderHealthStore implements ProviderHealthStore {
       for (let attempt = 0; keys?.length && attempt < 3; attempt++) {
         const out: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: false } } }));
         for (const item of out.Responses?.[this.tableName] ?? []) {
-          const providerId = str(item, 'pk')!.slice('HEALTH#'.length);
-          found.set(providerId, {
-            providerId,
-            configured: item.configured?.BOOL === true,
-            healthy: item.healthy?.BOOL === true,
-            latencyMs: num(item, 'latencyMs'),
-            checkedAt: num(item, 'checkedAt'),
-            ...(str(item, 'error') ? { error: str(item, 'error') } : {}),
-          });
+          const health = healthFromItem(item);
+          found.set(health.providerId, health);
         }
         keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
       }
     }
     return found;
   }
+}
+
+/** A recorded probe, from its item (the breaker store reads these beside the breakers). */
+export function healthFromItem(item: Record<string, AttributeValue>): ProviderHealth {
+  return {
+    providerId: str(item, 'pk')!.slice('HEALTH#'.length),
+    configured: item.configured?.BOOL === true,
+    healthy: item.healthy?.BOOL === true,
+    latencyMs: num(item, 'latencyMs'),
+    checkedAt: num(item, 'checkedAt'),
+    ...(str(item, 'error') ? { error: str(item, 'error') } : {}),
+  };
 }

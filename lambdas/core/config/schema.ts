@@ -33,11 +33,15 @@ export const retrySettings = z.strictObject({
   budgetRatio: z.number().min(0).max(1).default(0.2),
 });
 
+/** Attempt timeouts adapt to the provider's recent p95 × 1.5 within [minMs, maxMs]. */
 export const timeoutSettings = z.strictObject({
-  minMs: positiveInt.default(1_000),
-  maxMs: positiveInt.default(120_000),
-  /** streams: time to the first chunk, and the longest silence between chunks */
+  /** default: 1000, or timeoutMs when that is smaller */
+  minMs: positiveInt.optional(),
+  /** default: the provider's timeoutMs, else the gateway's requestTimeoutMs */
+  maxMs: positiveInt.optional(),
+  /** streams: a fixed time to the first chunk instead of the adaptive one */
   firstByteMs: positiveInt.optional(),
+  /** streams: the longest silence between chunks (default: maxMs) */
   idleMs: positiveInt.optional(),
 });
 
@@ -86,6 +90,8 @@ export const modelTarget = z.strictObject({
   provider: id,
   model: z.string().min(1),
   weight: z.number().positive().optional(),
+  /** tasks this target suits: it comes first for requests whose policy names one of them */
+  tasks: z.array(z.string().min(1)).optional(),
 });
 
 export const modelAlias = z.strictObject({

@@ -1,23 +1,12 @@
-// The scheduled provider health check: probe every configured provider with the cheapest call that proves
-// it answers with our key, record health and latency for the breaker and /health, and emit metrics.
+// The provider health check: probe every configured provider with its cheapest call (the scheduled Lambda
+// every minute, the local server on an interval), record health and latency where the breakers and
+// GET /health read them, and emit the ProviderHealthy metric the "no healthy provider" alarm watches.
+// A probe never moves a breaker: a cheap endpoint answering says little about chat; real calls do that.
 import { METRICS } from '../observability';
-import type { Clock, Logger, Metrics } from '../ports';
+import type { Clock, Logger, Metrics, ProviderHealth, ProviderHealthStore } from '../ports';
 import type { Provider } from '../../providers/types';
 
-export interface ProviderHealth {
-  providerId: string;
-  /** false: no key in this region; such a provider is skipped by routing and not probed */
-  configured: boolean;
-  healthy: boolean;
-  latencyMs: number;
-  checkedAt: number;
-  /** status or error code of a failed probe */
-  error?: string;
-}
-
-export interface ProviderHealthStore {
-  record(region: string, results: readonly ProviderHealth[]): Promise<void>;
-}
+export type { ProviderHealth, ProviderHealthStore } from '../ports';
 
 export interface HealthCheckDeps {
   providers: ReadonlyMap<string, Provider>;
@@ -36,44 +25,57 @@ export interface HealthCheckResult {
   canServe: boolean;
 }
 
-export async function checkProviders(deps: HealthCheckDeps): Promise<HealthCheckResult> {
-  const timeoutMs = deps.timeoutMs ?? 5_000;
+export const HEALTH_PROBE_TIMEOUT_MS = 5_000;
+
+/**
+ * Probe every provider in parallel, record the results, flush the metrics. Never throws for a provider;
+ * throws only when the results cannot be recorded (the caller's retry or alarm should notice).
+ */
+export async function runHealthChecks(deps: HealthCheckDeps): Promise<HealthCheckResult> {
+  const timeoutMs = deps.timeoutMs ?? HEALTH_PROBE_TIMEOUT_MS;
   const results = await Promise.all([...deps.providers.values()].map((p) => probeOne(p, deps, timeoutMs)));
   for (const r of results) {
     if (!r.configured) continue;
     deps.metrics.add(METRICS.providerHealthy, r.healthy ? 1 : 0, 'None', { Provider: r.providerId });
     if (r.healthy) deps.metrics.add(METRICS.upstreamLatency, r.latencyMs, 'Milliseconds', { Provider: r.providerId, Source: 'HealthCheck' });
   }
-  await deps.store.record(deps.region, results);
-  await deps.metrics.flush();
   const canServe = results.some((r) => r.configured && r.healthy);
   deps.logger.info('health check done', {
+    region: deps.region,
     canServe,
-    providers: Object.fromEntries(results.map((r) => [r.providerId, r.configured ? (r.healthy ? 'healthy' : `unhealthy: ${r.error}`) : 'not configured'])),
+    providers: Object.fromEntries(results.map((r) => [r.providerId, r.configured ? (r.healthy ? `healthy ${r.latencyMs} ms` : `unhealthy: ${r.error}`) : 'not configured'])),
   });
+  try {
+    await deps.store.record(deps.region, results);
+  } finally {
+    await deps.metrics.flush();
+  }
   return { providers: results, canServe };
 }
 
+/** the name the scheduled handler and its tests use */
+export const checkProviders = runHealthChecks;
+
 async function probeOne(provider: Provider, deps: HealthCheckDeps, timeoutMs: number): Promise<ProviderHealth> {
-  const start = deps.clock.now();
-  const base = { providerId: provider.id, checkedAt: start };
+  const checkedAt = deps.clock.now();
+  const base = { providerId: provider.id, checkedAt };
   let configured: boolean;
   try {
     configured = await provider.isConfigured();
   } catch (err) {
-    return { ...base, configured: true, healthy: false, latencyMs: 0, error: `key unreadable: ${errorCode(err)}` };
+    return { ...base, configured: true, healthy: false, latencyMs: 0, error: `key unreadable: ${reasonOf(err)}` };
   }
   if (!configured) return { ...base, configured: false, healthy: false, latencyMs: 0 };
   try {
-    await provider.probe({ signal: AbortSignal.timeout(timeoutMs), requestId: `health-${start}-${provider.id}` });
-    return { ...base, configured: true, healthy: true, latencyMs: deps.clock.now() - start };
+    await provider.probe({ signal: AbortSignal.timeout(timeoutMs), requestId: `health-${checkedAt}-${provider.id}` });
+    return { ...base, configured: true, healthy: true, latencyMs: deps.clock.now() - checkedAt };
   } catch (err) {
-    return { ...base, configured: true, healthy: false, latencyMs: deps.clock.now() - start, error: errorCode(err) };
+    return { ...base, configured: true, healthy: false, latencyMs: deps.clock.now() - checkedAt, error: reasonOf(err) };
   }
 }
 
-/** A short reason without the message body, which may echo request details. */
-function errorCode(err: unknown): string {
+/** a short reason (status, code or error name): a provider's message may echo request details */
+function reasonOf(err: unknown): string {
   if (err && typeof err === 'object') {
     const e = err as { status?: number; code?: unknown; name?: string };
     if (typeof e.status === 'number' && e.status > 0) return `HTTP ${e.status}`;

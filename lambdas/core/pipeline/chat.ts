@@ -5,14 +5,19 @@ import type { ChatCompletion, ChatCompletionChunk, Usage } from '../openai/chat-
 import { ClientGone, Deadline, DeadlineExceeded } from '../deadline';
 import { errors, GatewayError } from '../errors';
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from '../http';
-import { executeWithFallback, type Executed } from '../routing/execute';
-import { resolveModel } from '../routing/resolve';
+import { executeWithFallback, reportLateFailure, type Executed, type ExecuteOptions } from '../routing/execute';
+import { readPolicy } from '../routing/policy';
+import { resolveModel, type ResolvedModel } from '../routing/resolve';
+import { runShadow, sampledForShadow } from '../routing/shadow';
 import { sseData, SSE_DONE } from '../sse';
-import { estimateChatInputTokens, estimateTextTokens } from '../tokens';
+import { estimateChatInputTokens, estimateChatUsage } from '../tokens';
 import type { GatewayDeps, RequestScope } from '../gateway';
 import { ProviderError } from '../../providers/types';
 import { parseBody } from './body';
 import { gatewayHeaders, settle } from './settle';
+
+/** role-only chunks read ahead before the first content, at most */
+const MAX_PREAMBLE_CHUNKS = 8;
 
 export async function handleChat(req: GatewayRequest, scope: RequestScope, deps: GatewayDeps): Promise<GatewayResponse> {
   const tenant = await deps.tenants.identify(req);
@@ -21,44 +26,51 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
   scope.model = body.model;
   scope.stream = Boolean(body.stream);
   const route = resolveModel(body.model, deps.config, tenant);
-  const admission = await deps.admission.admit({
-    tenant,
-    route,
-    inputTokens: estimateChatInputTokens(body),
-    maxOutputTokens: maxOutputTokens(body) ?? deps.config.gateway.defaultMaxOutputTokens,
-    receivedAt: req.receivedAt,
-  });
+  const policy = readPolicy(req.headers, body.metadata);
+  const estimate = { inputTokens: estimateChatInputTokens(body), outputTokens: maxOutputTokens(body) ?? deps.config.gateway.defaultMaxOutputTokens };
+  const admission = await deps.admission.admit({ tenant, route, inputTokens: estimate.inputTokens, maxOutputTokens: estimate.outputTokens, receivedAt: req.receivedAt });
   const deadline = new Deadline(deps.config.gateway.requestTimeoutMs, deps.clock.now(), req.signal);
   const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs, providerQuota: admission.providerQuota };
 
   if (body.stream) {
     let run: Executed<StreamStart>;
+    const opts: ExecuteOptions<StreamStart> = { kind: 'stream', policy, estimate, discard: (start) => void start.iterator.return?.()?.catch(() => undefined) };
     try {
-      // the first chunk is read inside the attempt: until then a failure can still fall over
+      // Read up to the first chunk with content inside the attempt: until a byte has gone to the client a
+      // failure can still fall over, and the role-only preamble tells the client nothing it needs yet.
       run = await executeWithFallback(route, deadline, execDeps, req.requestId, async (provider, target, attempt) => {
         const stream = await provider.chatStream(body, target.model, { signal: attempt.signal, requestId: req.requestId });
         const iterator = stream[Symbol.asyncIterator]();
-        const first = await iterator.next();
-        return { iterator, first };
-      });
+        const head: ChatCompletionChunk[] = [];
+        let next = await iterator.next();
+        while (!next.done && isPreamble(next.value) && head.length < MAX_PREAMBLE_CHUNKS) {
+          head.push(next.value);
+          next = await iterator.next();
+        }
+        return { iterator, head, next };
+      }, opts);
     } catch (err) {
       deadline.clear();
       await admission.release();
       throw err;
     }
-    return streamResponse(body, run, deadline, scope, deps, admission);
+    return streamResponse(body, route, run, deadline, scope, deps, admission);
   }
 
   try {
     const run = await executeWithFallback(route, deadline, execDeps, req.requestId, (provider, target, attempt) =>
       provider.chat(body, target.model, { signal: attempt.signal, requestId: req.requestId }),
-    );
+    { kind: 'chat', policy, estimate });
     const completion = run.value;
-    const usage = completion.usage ?? estimateUsage(body, completionText(completion));
+    const text = completionText(completion);
+    const usage = completion.usage ?? estimateChatUsage(body, text);
     const settled = settle(scope, run, usage, deps, { route: 'chat', stream: false, status: 200 }, admission);
     return {
       ...jsonResponse(200, completion, { ...admission.headers, ...gatewayHeaders(run, settled.costNanoUsd) }),
-      after: settled.record,
+      after: async () => {
+        await settled.record();
+        await shadowAfter(body, route, run, text, settled.costNanoUsd, scope, deps);
+      },
     };
   } catch (err) {
     await admission.release();
@@ -68,9 +80,25 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
   }
 }
 
+/** After the caller has the answer: mirror a sampled share of the alias's requests to its shadow target. */
+function shadowAfter(body: ChatRequest, route: ResolvedModel, run: Executed<unknown>, text: string, cost: number, scope: RequestScope, deps: GatewayDeps): Promise<void> {
+  if (!route.alias || !sampledForShadow(route.alias, deps.resilience.random)) return Promise.resolve();
+  const primary = { provider: run.provider.id, model: run.target.model, latencyMs: deps.clock.now() - scope.receivedAt, costNanoUsd: cost, chars: text.length };
+  return runShadow(body, route.alias, primary, scope.requestId, deps);
+}
+
+/** a chunk that only announces the assistant's role: nothing the client needs before the first content */
+function isPreamble(chunk: ChatCompletionChunk): boolean {
+  if (chunk.usage || chunk.choices.length === 0) return false;
+  return chunk.choices.every((c) => !c.finish_reason && !c.delta.content && !c.delta.refusal && !c.delta.tool_calls?.length);
+}
+
 interface StreamStart {
   iterator: AsyncIterator<ChatCompletionChunk>;
-  first: IteratorResult<ChatCompletionChunk>;
+  /** the preamble chunks read ahead, sent before `next` */
+  head: ChatCompletionChunk[];
+  /** the first chunk with content (or the end) */
+  next: IteratorResult<ChatCompletionChunk>;
 }
 
 /**
@@ -79,6 +107,7 @@ interface StreamStart {
  */
 function streamResponse(
   body: ChatRequest,
+  route: ResolvedModel,
   run: Executed<StreamStart>,
   deadline: Deadline,
   scope: RequestScope,
@@ -90,23 +119,30 @@ function streamResponse(
   let text = '';
   let finished = false;
 
+  function frame(chunk: ChatCompletionChunk): string | undefined {
+    if (chunk.usage) usage = chunk.usage;
+    for (const choice of chunk.choices) text += choice.delta.content ?? '';
+    // the usage-only chunk was requested for pricing; pass it on only if the caller asked for it too
+    const usageOnly = chunk.choices.length === 0 && chunk.usage;
+    return !usageOnly || includeUsage ? sseData(includeUsage ? chunk : withoutUsage(chunk)) : undefined;
+  }
+
   async function* frames(): AsyncGenerator<string> {
-    const { iterator, first } = run.value;
+    const { iterator, head } = run.value;
     try {
-      let next = first;
+      for (const chunk of head) yield frame(chunk)!;
+      let next = run.value.next;
       while (!next.done) {
-        const chunk = next.value;
-        if (chunk.usage) usage = chunk.usage;
-        for (const choice of chunk.choices) text += choice.delta.content ?? '';
-        // the usage-only chunk was requested for pricing; pass it on only if the caller asked for it too
-        const usageOnly = chunk.choices.length === 0 && chunk.usage;
-        if (!usageOnly || includeUsage) yield sseData(includeUsage ? chunk : withoutUsage(chunk));
+        const out = frame(next.value);
+        if (out) yield out;
+        run.signal.watchIdle();
         next = await iterator.next();
       }
       finished = true;
       yield SSE_DONE;
     } catch (caught) {
       const err = run.signal.explain(caught);
+      reportLateFailure(deps, run, err);
       const failure = midStreamError(err);
       scope.streamError = failure.code;
       deps.logger.warn('stream failed after it started', { requestId: scope.requestId, provider: run.provider.id, code: failure.code });
@@ -123,14 +159,15 @@ function streamResponse(
     status: 200,
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...admission.headers, ...gatewayHeaders(run) },
     body: frames(),
-    after: () => {
+    after: async () => {
       // a stream cut short never reported usage: charge what was produced, estimated
-      const settled = settle(scope, run, usage ?? estimateUsage(body, text), deps, {
+      const settled = settle(scope, run, usage ?? estimateChatUsage(body, text), deps, {
         route: 'chat',
         stream: true,
         status: scope.streamError ? 502 : 200,
       }, admission);
-      return settled.record();
+      await settled.record();
+      if (!scope.streamError) await shadowAfter(body, route, run, text, settled.costNanoUsd, scope, deps);
     },
   };
 }
@@ -150,10 +187,4 @@ function midStreamError(err: unknown): GatewayError {
 
 function completionText(completion: ChatCompletion): string {
   return completion.choices.map((c) => c.message.content ?? JSON.stringify(c.message.tool_calls ?? '')).join('');
-}
-
-function estimateUsage(req: ChatRequest, output: string): Usage {
-  const prompt = estimateChatInputTokens(req);
-  const completion = estimateTextTokens(output);
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }

@@ -25,7 +25,8 @@ describe('anthropic provider through the gateway', () => {
     gw = await startTestGateway(
       baseConfig({
         providers: [
-          { id: 'claude', type: 'anthropic', baseUrl: claude.url, apiKeyEnv: 'ANTHROPIC_KEY_FOR_TEST', models: [MODEL] },
+          // these tests map one failure after another: keep the breaker from opening between them
+          { id: 'claude', type: 'anthropic', baseUrl: claude.url, apiKeyEnv: 'ANTHROPIC_KEY_FOR_TEST', models: [MODEL], breaker: { consecutiveFailures: 1_000, minimumRequests: 1_000 } },
           { id: 'claude-slow', type: 'anthropic', baseUrl: claude.url, apiKeyEnv: 'ANTHROPIC_KEY_FOR_TEST', timeoutMs: 300 },
           { id: 'mock', type: 'mock' },
         ],
@@ -145,21 +146,6 @@ describe('anthropic provider through the gateway', () => {
     expect(claude.bodies(from)[0]).toMatchObject({ tools: [{ name: 'city', input_schema: schema }], tool_choice: { type: 'tool', name: 'city' } });
   });
 
-  it('falls over to the next target on 429 and on overload, and reports the wait when none is left', async () => {
-    claude.reply((_req, res) => sendAnthropicError(res, 429, 'rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit', { 'retry-after': '7' }));
-    const { data, response } = await client.chat.completions.create({ model: 'smart-or-mock', messages: [{ role: 'user', content: 'still there?' }] }).withResponse();
-    expect(data.choices[0]!.message.content).toBe('still there?');
-    expect(response.headers.get('x-gateway-provider')).toBe('mock');
-
-    const alone = await gw.call('/v1/chat/completions', { body: { model: 'smart', messages: [{ role: 'user', content: 'x' }] } });
-    expect(alone.status).toBe(502);
-    expect(alone.headers.get('retry-after')).toBe('7');
-
-    claude.reply((_req, res) => sendAnthropicError(res, 529, 'overloaded_error', 'Overloaded'));
-    const overloaded = await client.chat.completions.create({ model: 'smart-or-mock', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
-    expect(overloaded.response.headers.get('x-gateway-provider')).toBe('mock');
-  });
-
   it('falls over when Anthropic refuses the key (the fake checks x-api-key)', async () => {
     const wrongKey = await startTestGateway(
       baseConfig({
@@ -208,6 +194,25 @@ describe('anthropic provider through the gateway', () => {
     expect(body).toContain('Partial');
     expect(body).toContain('"error"');
     expect(body).not.toContain('[DONE]');
+  });
+
+  // after the other chat tests: the Retry-After window it opens keeps the provider aside for later calls
+  it('falls over to the next target on 429 and on overload, and reports the wait when none is left', async () => {
+    claude.reply((_req, res) => sendAnthropicError(res, 429, 'rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit', { 'retry-after': '7' }));
+    const { data, response } = await client.chat.completions.create({ model: 'smart-or-mock', messages: [{ role: 'user', content: 'still there?' }] }).withResponse();
+    expect(data.choices[0]!.message.content).toBe('still there?');
+    expect(response.headers.get('x-gateway-provider')).toBe('mock');
+
+    // inside its Retry-After window the provider is not called again: nothing else is left, so 503
+    const calls = claude.received.length;
+    const alone = await gw.call('/v1/chat/completions', { body: { model: 'smart', messages: [{ role: 'user', content: 'x' }] } });
+    expect(alone.status).toBe(503);
+    expect(alone.headers.get('retry-after')).toBe('7');
+    expect(claude.received.length).toBe(calls);
+
+    claude.reply((_req, res) => sendAnthropicError(res, 529, 'overloaded_error', 'Overloaded'));
+    const overloaded = await client.chat.completions.create({ model: 'smart-or-mock', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    expect(overloaded.response.headers.get('x-gateway-provider')).toBe('mock');
   });
 
   it('aborts a call that outlives the entry’s timeoutMs, and falls over', async () => {

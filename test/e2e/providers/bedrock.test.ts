@@ -168,6 +168,8 @@ describe('bedrock provider through the gateway', () => {
     bedrock.reply((_req, res) => sendBedrockError(res, 429, 'ThrottlingException', 'Too many requests, please wait before trying again.'));
     const { response } = await client.chat.completions.create({ model: 'sonnet-or-mock', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     expect(response.headers.get('x-gateway-provider')).toBe('mock');
+    // a 429 without a retry hint keeps the provider aside for a second: let it pass
+    await new Promise((r) => setTimeout(r, 1_100));
 
     bedrock.reply((_req, res) => sendBedrockError(res, 400, 'ValidationException', 'Input is too long for requested model.'));
     await expect(client.chat.completions.create({ model: 'sonnet-or-mock', messages: [{ role: 'user', content: 'long' }] })).rejects.toMatchObject({

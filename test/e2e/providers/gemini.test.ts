@@ -142,17 +142,6 @@ describe('gemini provider through the gateway', () => {
     expect(stopped.choices[0]!.finish_reason).toBe('content_filter');
   });
 
-  it('falls over on RESOURCE_EXHAUSTED and reports its RetryInfo delay', async () => {
-    gemini.reply((_req, res) =>
-      sendGeminiError(res, 429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota.', [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '31s' }]),
-    );
-    const { response } = await client.chat.completions.create({ model: 'flash-or-mock', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
-    expect(response.headers.get('x-gateway-provider')).toBe('mock');
-    const alone = await gw.call('/v1/chat/completions', { body: { model: 'flash', messages: [{ role: 'user', content: 'x' }] } });
-    expect(alone.status).toBe(502);
-    expect(alone.headers.get('retry-after')).toBe('31');
-  });
-
   it('treats 400 API_KEY_INVALID as an auth failure and falls over', async () => {
     const wrongKey = await startTestGateway(
       baseConfig({
@@ -182,6 +171,21 @@ describe('gemini provider through the gateway', () => {
     expect(body).toContain('Half an');
     expect(body).toContain('"error"');
     expect(body).not.toContain('[DONE]');
+  });
+
+  // after the other chat tests: the Retry-After window it opens keeps the provider aside for later calls
+  it('falls over on RESOURCE_EXHAUSTED and reports its RetryInfo delay', async () => {
+    gemini.reply((_req, res) =>
+      sendGeminiError(res, 429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota.', [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '31s' }]),
+    );
+    const { response } = await client.chat.completions.create({ model: 'flash-or-mock', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    expect(response.headers.get('x-gateway-provider')).toBe('mock');
+    // inside its Retry-After window the provider is not called again: nothing else is left, so 503
+    const calls = gemini.received.length;
+    const alone = await gw.call('/v1/chat/completions', { body: { model: 'flash', messages: [{ role: 'user', content: 'x' }] } });
+    expect(alone.status).toBe(503);
+    expect(alone.headers.get('retry-after')).toBe('31');
+    expect(gemini.received.length).toBe(calls);
   });
 
   it('embeds one text with embedContent and several with batchEmbedContents', async () => {

@@ -1,40 +1,48 @@
 import { describe, expect, it } from 'vitest';
 import { Deadline } from '../../../lambdas/core/deadline';
-import type { ModelTarget } from '../../../lambdas/core/config/schema';
+import type { ModelTarget, ProviderConfig } from '../../../lambdas/core/config/schema';
 import { executeWithFallback } from '../../../lambdas/core/routing/execute';
 import type { ResolvedModel } from '../../../lambdas/core/routing/resolve';
 import { ProviderError, type Provider } from '../../../lambdas/providers/types';
+import { validateGatewayConfig } from '../../../lambdas/core/config/load';
+import { Resilience } from '../../../lambdas/core/resilience/resilience';
 import { MemoryLogger } from '../../helpers/logs';
 
 type Behavior = (signal: AbortSignal) => Promise<string>;
+type Settings = { configured?: boolean; timeoutMs?: number; [setting: string]: unknown };
 
-function fakeProvider(id: string, behavior: Behavior, opts: { configured?: boolean; timeoutMs?: number } = {}): Provider {
-  return {
-    id,
-    type: 'openai',
-    config: { id, type: 'openai', timeoutMs: opts.timeoutMs },
-    isConfigured: async () => opts.configured ?? true,
-    chat: async () => {
-      throw new Error('unused');
-    },
-    chatStream: async () => {
-      throw new Error('unused');
-    },
-    embeddings: async () => {
-      throw new Error('unused');
-    },
-    probe: async () => {},
+function fakeProvider(config: ProviderConfig, behavior: () => Behavior, configured: boolean): Provider {
+  const unused = async () => {
+    throw new Error('unused');
   };
+  return { id: config.id, type: 'openai', config, isConfigured: async () => configured, chat: unused, chatStream: unused, embeddings: unused, probe: async () => {} };
 }
 
-function setup(providers: Array<[string, Behavior, { configured?: boolean; timeoutMs?: number }?]>, deadlineMs = 5_000) {
-  const map = new Map(providers.map(([id, b, o]) => [id, fakeProvider(id, b, o)]));
+/**
+ * Fake providers (each a behavior over the attempt's signal) behind one shared Resilience, so successive
+ * runs see each other's breakers, budgets and throttles. Providers default to one attempt each.
+ */
+function setup(providers: Array<[string, Behavior, Settings?]>, deadlineMs = 5_000, route: Partial<ResolvedModel> = {}) {
+  const config = validateGatewayConfig({
+    providers: providers.map(([id, , { configured: _c, ...settings } = {}]) => ({ id, type: 'openai', retry: { maxAttempts: 1 }, ...settings })),
+  });
   const behaviors = new Map(providers.map(([id, b]) => [id, b]));
-  const route: ResolvedModel = { requested: 'm', strategy: 'fallback', targets: providers.map(([id]) => ({ provider: id, model: `${id}-model` }) as ModelTarget) };
-  const deps = { providers: map, clock: { now: () => Date.now() }, logger: new MemoryLogger(), metrics: { add: () => {}, flush: () => {} }, defaultTimeoutMs: 1_000 };
-  const deadline = new Deadline(deadlineMs, Date.now());
-  const run = () => executeWithFallback(route, deadline, deps, 'req', (p, _t, attempt) => behaviors.get(p.id)!(attempt.signal));
-  return { run, deadline };
+  const calls = new Map<string, number>();
+  const map = new Map(
+    config.providers.map((pc, i) => [pc.id, fakeProvider(pc, () => behaviors.get(pc.id)!, providers[i]![2]?.configured ?? true)]),
+  );
+  const resolved: ResolvedModel = { requested: 'm', strategy: 'fallback', targets: providers.map(([id]) => ({ provider: id, model: `${id}-model` }) as ModelTarget), ...route };
+  const clock = { now: () => Date.now() };
+  const logger = new MemoryLogger();
+  const metrics = { add: () => {}, flush: () => {} };
+  const resilience = new Resilience(config, { clock, logger, metrics, alerts: { publish: async () => {} } });
+  const deps = { providers: map, clock, logger, metrics, defaultTimeoutMs: 1_000, resilience, config };
+  const run = (ms = deadlineMs) =>
+    executeWithFallback(resolved, new Deadline(ms, Date.now()), deps, 'req', (p, _t, attempt) => {
+      calls.set(p.id, (calls.get(p.id) ?? 0) + 1);
+      return behaviors.get(p.id)!(attempt.signal);
+    });
+  return { run, calls, behaviors, logger, resilience, config };
 }
 
 const fail = (status: number, retryable = true) => async () => {
@@ -102,4 +110,130 @@ describe('executeWithFallback', () => {
     const { run } = setup([['a', hang, { timeoutMs: 10_000 }]], 50);
     await expect(run()).rejects.toMatchObject({ status: 504, code: 'timeout' });
   });
+
+  it('retries the only target after a jittered backoff, and says so', async () => {
+    let n = 0;
+    const { run, calls, logger } = setup([['a', async () => (++n === 1 ? fail(500)() : 'ok'), { retry: { maxAttempts: 2, baseDelayMs: 10 } }]]);
+    const result = await run();
+    expect(result.value).toBe('ok');
+    expect(calls.get('a')).toBe(2);
+    expect(result.attempts.map((a) => a.status)).toEqual([500, 200]);
+    expect(logger.find('retry')).toHaveLength(1);
+  });
+
+  it('makes at most maxAttempts calls to a target, then answers 502 listing them', async () => {
+    const { run, calls } = setup([['a', fail(503), { retry: { maxAttempts: 3, baseDelayMs: 5 } }]]);
+    const err = await run().catch((e) => e);
+    expect(err).toMatchObject({ status: 502, code: 'upstream_error' });
+    expect(calls.get('a')).toBe(3);
+  });
+
+  it('does not retry an answer that says this provider cannot serve the model', async () => {
+    const { run, calls } = setup([['a', fail(404, false), { retry: { maxAttempts: 3 } }]]);
+    await expect(run()).rejects.toMatchObject({ status: 502 });
+    expect(calls.get('a')).toBe(1);
+  });
+
+  it('skips a provider inside its Retry-After window while a fallback exists, without calling it', async () => {
+    const throttled = async () => {
+      throw new ProviderError({ status: 429, retryable: true, code: 'rate_limited', message: 'slow down', retryAfterMs: 5_000 });
+    };
+    const { run, calls } = setup([['a', throttled, { retry: { maxAttempts: 2 } }], ['b', answer('ok')]]);
+    expect((await run()).provider.id).toBe('b');
+    const second = await run();
+    expect(second.provider.id).toBe('b');
+    expect(calls.get('a')).toBe(1);
+    expect(second.attempts[0]).toMatchObject({ provider: 'a', skipped: expect.stringMatching(/throttled/) });
+  });
+
+  it('waits out a short Retry-After when no other target is left, but not a long one', async () => {
+    let n = 0;
+    const throttledOnce = (ms: number) => async () => {
+      if (++n === 1) throw new ProviderError({ status: 429, retryable: true, code: 'rate_limited', message: 'wait', retryAfterMs: ms });
+      return 'ok';
+    };
+    const short = setup([['a', throttledOnce(300), { retry: { maxAttempts: 2 } }]]);
+    const started = Date.now();
+    expect((await short.run()).value).toBe('ok');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    n = 0;
+    const long = setup([['a', throttledOnce(60_000), { retry: { maxAttempts: 2 } }]], 2_000);
+    const t0 = Date.now();
+    const err = await long.run().catch((e) => e);
+    expect(err).toMatchObject({ status: 502, headers: { 'retry-after': '60' } });
+    expect(Date.now() - t0).toBeLessThan(1_500);
+  });
+
+  it('stops calling a provider once its breaker opens, and serves from the next target', async () => {
+    const { run, calls, logger } = setup([['a', fail(500)], ['b', answer('ok')]]);
+    for (let i = 0; i < 5; i++) await run(); // the default breaker opens on 5 consecutive failures
+    const later = await run();
+    expect(later.provider.id).toBe('b');
+    expect(later.attempts[0]).toMatchObject({ provider: 'a', skipped: expect.stringMatching(/breaker open until/) });
+    expect(calls.get('a')).toBe(5);
+    expect(logger.find('fallback').at(-1)).toMatchObject({ from: 'a', to: 'b', reason: expect.stringMatching(/breaker open/) });
+  });
+
+  it('when every breaker is open, tries the target whose cooldown ends first rather than refusing', async () => {
+    let bUp = false;
+    const { run, calls } = setup([
+      ['a', fail(500), { breaker: { consecutiveFailures: 1, cooldownMs: 60_000 } }],
+      ['b', async () => (bUp ? 'ok' : fail(500)()), { breaker: { consecutiveFailures: 1, cooldownMs: 30_000 } }],
+    ]);
+    await run().catch(() => undefined); // opens both
+    bUp = true;
+    const result = await run();
+    expect(result.provider.id).toBe('b');
+    expect(calls.get('a')).toBe(1);
+    expect(result.attempts.map((a) => a.skipped ?? a.status)).toEqual([expect.stringMatching(/breaker open/), 200]);
+  });
+
+  it('lets one probe through once the cooldown ends, and closes the breaker when it succeeds', async () => {
+    let up = false;
+    const { run, calls, resilience, config } = setup([
+      ['a', async () => (up ? 'ok' : fail(503)()), { breaker: { consecutiveFailures: 2, cooldownMs: 200 } }],
+      ['b', answer('backup')],
+    ]);
+    await run();
+    await run();
+    await run();
+    expect(calls.get('a')).toBe(2);
+    up = true;
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await run()).provider.id).toBe('a');
+    expect(resilience.breakers.entry(config.providers[0]!, 'a-model').breaker.phase(Date.now())).toBe('closed');
+  });
+
+  it('hedges a first target slower than its p95 with the next; the first answer wins and the other is aborted', async () => {
+    let slow = false;
+    let aborted = false;
+    const primary: Behavior = (signal) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => resolve('primary'), slow ? 2_000 : 5);
+        signal.addEventListener('abort', () => {
+          aborted = true;
+          clearTimeout(timer);
+          reject(signal.reason);
+        });
+      });
+    const { run, logger } = setup([['a', primary], ['b', answer('backup')]], 5_000, { alias: { name: 'm', strategy: 'fallback', targets: [], hedge: true } });
+    for (let i = 0; i < 6; i++) expect((await run()).value).toBe('primary');
+    slow = true;
+    const started = Date.now();
+    const result = await run();
+    expect(result.value).toBe('backup');
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(aborted).toBe(true);
+    expect(result.attempts).toEqual(expect.arrayContaining([expect.objectContaining({ provider: 'a', code: 'hedge_lost' }), expect.objectContaining({ provider: 'b', status: 200 })]));
+    expect(logger.find('hedge started')).toHaveLength(1);
+  });
+
+  it('keeps retries within the retry budget', async () => {
+    const { run, calls, logger } = setup([['a', fail(500), { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, budgetRatio: 0 } }]]);
+    for (let i = 0; i < 120; i++) await run().catch(() => undefined);
+    // budget 0 × first attempts + a reserve of 10 a second over 10 s
+    expect(calls.get('a')).toBe(120 + 100);
+    expect(logger.find('retry budget spent: not retrying').length).toBe(20);
+  });
 });
+
