@@ -1,5 +1,6 @@
 // The gateway's one entry point: route a GatewayRequest to its use case, map every error to an
 // OpenAI-shaped answer in one place, and log and measure each request once it is over.
+import type { AdmissionControl } from './admission/admit';
 import type { GatewayConfig } from './config/schema';
 import { asGatewayError, errors, GatewayError } from './errors';
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from './http';
@@ -18,6 +19,8 @@ export interface GatewayDeps {
   config: GatewayConfig;
   providers: Map<string, Provider>;
   tenants: TenantDirectory;
+  /** rate limits, budgets and settlement (lambdas/core/admission) */
+  admission: AdmissionControl;
   ledger: CostLedger;
   clock: Clock;
   logger: Logger;

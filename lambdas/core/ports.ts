@@ -120,17 +120,117 @@ export interface LedgerEntry {
   stream: boolean;
 }
 
-export interface PeriodUsage {
+/** What calls add up to: cost, requests and tokens, in all and by `provider/model` and by provider. */
+export interface UsageTotals {
+  costNanoUsd: number;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  byModel: Record<string, UsageBreakdown>;
+  byProvider: Record<string, UsageBreakdown>;
+}
+
+/** A tenant's day or month: what settled (costNanoUsd), and what is held but not yet spent. */
+export interface PeriodUsage extends UsageTotals {
   period: string;
+  /** held for calls in flight and by instances' budget leases */
+  reservedNanoUsd: number;
+}
+
+export interface UsageBreakdown {
   costNanoUsd: number;
   requests: number;
   inputTokens: number;
   outputTokens: number;
 }
 
+/** A tenant's day or month: the item that holds its spend, its budget leases and its alert marks. */
+export interface BudgetPeriod {
+  tenantId: string;
+  kind: 'day' | 'month';
+  /** 2026-11-22 or 2026-11 */
+  name: string;
+}
+
+/**
+ * A budget lease as stored on its period: `granted` was added to the period's committed total (when it was
+ * opened and by each top-up), `used` is what settled under it, `seq` counts its applied settlement batches and
+ * `topUps` its applied top-ups.
+ */
+export interface StoredLease {
+  id: string;
+  granted: number;
+  used: number;
+  seq: number;
+  topUps: number;
+  /** epoch ms after which the instance that opened it no longer writes to it; the sweep may release it */
+  expiresAt: number;
+}
+
+/** One settlement batch under a lease: applied only if the stored lease is at `seq - 1` (exactly once). */
+export interface LeaseFlush {
+  leaseId: string;
+  seq: number;
+  /** the lease's `used` after this batch */
+  usedAfter: number;
+  /** added to the period's committed total: an overdraft past the grant, or (on close) the unused grant returned */
+  committedDelta: number;
+  /** what the batch adds to the period */
+  totals: UsageTotals;
+  /** first write of a lease that holds no grant (a settlement channel): creates the marker */
+  open?: { granted: number; expiresAt: number };
+  /** last write: removes the marker */
+  close?: boolean;
+}
+
+export type FlushOutcome = { applied: true; costNanoUsd: number } | { applied: false };
+
 export interface CostLedger {
-  record(entry: LedgerEntry): Promise<void>;
+  /**
+   * Open a lease of `granted` on a period: committed += granted, only if committed + granted <= limit (no limit:
+   * unconditionally). The committed total after, or undefined when the budget has no room.
+   */
+  openLease(period: BudgetPeriod, lease: StoredLease, limitNanoUsd: number | undefined): Promise<number | undefined>;
+  /**
+   * Grow a lease by `delta`: committed += delta and granted += delta, only if the stored lease has had
+   * `topUps - 1` top-ups and committed + delta <= limit. The committed total after, or undefined.
+   */
+  growLease(period: BudgetPeriod, leaseId: string, delta: number, topUps: number, limitNanoUsd: number): Promise<number | undefined>;
+  /** Apply a settlement batch (one conditional UpdateItem); not applied when the stored seq is not `seq - 1`. */
+  flush(period: BudgetPeriod, flush: LeaseFlush): Promise<FlushOutcome>;
+  /** the lease as stored now (strongly consistent), to learn whether an uncertain write was applied */
+  readLease(period: BudgetPeriod, leaseId: string): Promise<StoredLease | undefined>;
+  /** mark that a threshold alert went out for this period; false when another instance marked it first */
+  markAlert(period: BudgetPeriod, percent: number): Promise<boolean>;
+  /** the per-request entry, kept for the retention period */
+  putEntry(entry: LedgerEntry): Promise<void>;
   usage(tenantId: string, day: string, month: string): Promise<{ day: PeriodUsage; month: PeriodUsage }>;
+}
+
+/** Budget leases nobody will settle any more: the sweep's side of the ledger (not in the gateway's path). */
+export interface LeaseSweepStore {
+  /** leases of this tenant's recent periods that expired before `before` */
+  expiredLeases(tenantId: string, before: number): Promise<Array<{ period: BudgetPeriod; lease: StoredLease }>>;
+  /** remove the lease and give its unused grant back, once (conditioned on the seq and top-ups it was read at) */
+  releaseLease(period: BudgetPeriod, lease: StoredLease): Promise<boolean>;
+}
+
+/** One rate-limit window's shared count, e.g. tenant acme's requests in the minute from 19:41. */
+export interface CounterKey {
+  /** T#<tenant>, P#<provider>, X#<tenant> (expensive calls) */
+  scope: string;
+  /** rpm, rph, rpd, tpm, xph */
+  dimension: string;
+  windowStart: number;
+  windowEnd: number;
+}
+
+export interface RateCounterStore {
+  /** add `units` if the count stays within `limit` (one conditional UpdateItem): the new count, or undefined */
+  take(key: CounterKey, units: number, limit: number): Promise<number | undefined>;
+  /** add `units` whatever the limit: usage found larger than its estimate after the call */
+  charge(key: CounterKey, units: number): Promise<void>;
 }
 
 /** Something an operator should hear about (breaker opened, budget threshold crossed). */

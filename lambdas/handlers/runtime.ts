@@ -2,12 +2,14 @@
 // both run the same core on the same adapters (the real DynamoDB adapter, against dynalite locally).
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { GatewayConfig } from '../core/config/schema';
+import { createAdmissionControl } from '../core/admission/admit';
 import { createGateway, type Gateway, type GatewayDeps } from '../core/gateway';
 import type { AlertPublisher, Clock, HttpClient, Logger, Metrics, SecretSource } from '../core/ports';
 import { TenantDirectory } from '../core/tenants/directory';
 import { createDynamoClient } from '../adapters/dynamodb/client';
 import { DynamoBreakerStore } from '../adapters/dynamodb/breaker-store';
 import { DynamoCostLedger } from '../adapters/dynamodb/cost-ledger';
+import { DynamoRateCounters } from '../adapters/dynamodb/rate-counters';
 import { DynamoTenantStore } from '../adapters/dynamodb/tenant-store';
 import { tableNamesFromEnv, type TableNames } from '../adapters/dynamodb/tables';
 import { NodeHttpClient } from '../adapters/http/node-http-client';
@@ -53,12 +55,14 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const tables = tableNamesFromEnv(env);
   const alerts = opts.alerts ?? new LogAlertPublisher(logger);
   const breakerStore = new DynamoBreakerStore(dynamo, tables.breakerState, env.AWS_REGION);
+  const ledger = new DynamoCostLedger(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays);
 
   const deps: GatewayDeps = {
     config,
     providers: createProviders(config.providers, { http, secrets: opts.secrets, clock, logger }),
     tenants: new TenantDirectory(config, new DynamoTenantStore(dynamo, tables.tenants), clock),
-    ledger: new DynamoCostLedger(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays),
+    admission: createAdmissionControl(config, { rateCounters: new DynamoRateCounters(dynamo, tables.rateCounters), ledger, clock, logger, metrics, alerts }),
+    ledger,
     clock,
     logger,
     metrics,

@@ -23,12 +23,15 @@ async function main(): Promise<void> {
   }
 
   const healthCheckIntervalMs = Number(process.env.HEALTH_CHECK_INTERVAL_MS ?? 60_000);
-  const gateway = await startLocalGateway({ config, port, healthCheckIntervalMs });
+  const sweepIntervalMs = Number(process.env.SWEEP_INTERVAL_MS ?? 60_000);
+  const gateway = await startLocalGateway({ config, port, healthCheckIntervalMs, sweepIntervalMs });
   // the first probe now, so /health reports provider health from the start
   if (healthCheckIntervalMs > 0) void gateway.checkHealth().catch(() => undefined);
   const keyed = await Promise.all([...gateway.runtime.deps.providers.values()].map(async (p) => `${p.id}${(await p.isConfigured()) ? '' : ' (no key: skipped)'}`));
   const key = config.tenants.find((t) => t.apiKeys?.length)?.apiKeys?.[0] ?? '<your key>';
   const model = config.models[0]?.name ?? `${config.providers[0]!.id}/<model>`;
+  // one machine-readable line first (PORT=0 picks a free port; scripts and tests read it from here)
+  console.log(JSON.stringify({ event: 'listening', url: gateway.url, port: gateway.port, dynamodbEndpoint: gateway.dynamodbEndpoint, pid: process.pid }));
   console.log(
     [
       '',
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
       `  state:     ${process.env.DYNAMODB_ENDPOINT ? `DynamoDB at ${gateway.dynamodbEndpoint}` : `embedded dynalite at ${gateway.dynamodbEndpoint} (in memory)`}`,
       `  providers: ${keyed.join(', ')}`,
       `  models:    ${config.models.map((m) => m.name).join(', ')}`,
+      `  operator:  npm run switchboard -- --endpoint ${gateway.dynamodbEndpoint} tenants list`,
       '',
       'Try it:',
       `  curl ${gateway.url}/v1/chat/completions -H "Authorization: Bearer ${key}" -H "Content-Type: application/json" \\`,

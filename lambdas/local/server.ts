@@ -7,6 +7,7 @@ import type { GatewayConfig } from '../core/config/schema';
 import type { Logger, Metrics } from '../core/ports';
 import { runHealthChecks, type HealthCheckResult } from '../core/health/check-providers';
 import { ensureTables } from '../adapters/dynamodb/create-tables';
+import { sweepLeases } from '../adapters/dynamodb/lease-sweep';
 import { DynamoProviderHealthStore } from '../adapters/dynamodb/provider-health';
 import { EnvSecretSource } from '../adapters/secrets/secret-sources';
 import { gatewayEnvironment } from '../handlers/environment';
@@ -30,6 +31,8 @@ export interface LocalGatewayOptions {
   metrics?: Metrics;
   /** probe every provider this often, as the scheduled health check does in AWS; 0: never @default 60000 */
   healthCheckIntervalMs?: number;
+  /** release budget leases of crashed processes this often (the scheduled function's job in AWS); 0: never @default 60000 */
+  sweepIntervalMs?: number;
 }
 
 export interface LocalGateway {
@@ -87,6 +90,8 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
   const interval = opts.healthCheckIntervalMs ?? 60_000;
   const healthTimer = interval > 0 ? setInterval(() => void checkHealth().catch((err: Error) => deps.logger.error('health check failed', { error: err.message })), interval) : undefined;
   healthTimer?.unref();
+  const sweepEvery = opts.sweepIntervalMs ?? 60_000;
+  const sweeper = sweepEvery > 0 ? setInterval(() => void sweep(runtime, opts.config), sweepEvery).unref() : undefined;
 
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
@@ -96,15 +101,27 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     checkHealth,
     async close() {
       clearInterval(healthTimer);
+      clearInterval(sweeper);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 2_000).unref();
       });
+      // give unused budget leases back while the table is still reachable
+      await runtime.deps.admission.close().catch((err) => runtime.deps.logger.warn('returning budget leases failed', { error: (err as Error).message }));
       runtime.close();
       await embedded?.stop();
     },
   };
+}
+
+async function sweep(runtime: Runtime, config: GatewayConfig): Promise<void> {
+  try {
+    const { dynamo: client, tables, deps } = runtime;
+    await sweepLeases({ client, tables, configTenantIds: config.tenants.map((t) => t.id), logger: deps.logger, now: deps.clock.now() });
+  } catch (err) {
+    runtime.deps.logger.warn('the budget lease sweep failed; it runs again later', { error: (err as Error).message });
+  }
 }
 
 function localContext(): Context {

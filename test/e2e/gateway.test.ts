@@ -181,8 +181,13 @@ describe('local gateway, called with the OpenAI SDK', () => {
         const { response } = await fresh.client().chat.completions.create({ model: 'echo', messages: [{ role: 'user', content: `call number ${i}` }] }).withResponse();
         charged += Number(response.headers.get('x-gateway-cost-usd'));
       }
-      const res = await fresh.call('/v1/usage');
-      const usage = (await res.json()) as { tenant: string; day: { cost_usd: string; requests: number } };
+      // settlement is written once the client has its last byte: wait (bounded) until all three have landed
+      type Usage = { tenant: string; day: { cost_usd: string; requests: number } };
+      let usage = (await (await fresh.call('/v1/usage')).json()) as Usage;
+      for (let i = 0; i < 200 && usage.day.requests < 3; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        usage = (await (await fresh.call('/v1/usage')).json()) as Usage;
+      }
       expect(usage.tenant).toBe('test');
       expect(usage.day.requests).toBe(3);
       expect(Number(usage.day.cost_usd)).toBeCloseTo(charged, 9);

@@ -15,8 +15,14 @@ export const MULTI_REGION_CONTEXT = {
   alarmEmails: 'ops@example.com',
 };
 
+/**
+ * cdk.json's flag that leaves @smithy/* to the Lambda runtime, as @aws-sdk/* (they ship together): the
+ * bundles measured here are the bundles deployed.
+ */
+const BUNDLING_FLAGS = { '@aws-cdk/aws-lambda-nodejs:sdkV3ExcludeSmithyPackages': true };
+
 export function synthApp(context: Record<string, string> = {}): SwitchboardApp {
-  const app = new App({ context, outdir: mkdtempSync(join(tmpdir(), 'switchboard-cdk-')) });
+  const app = new App({ context: { ...BUNDLING_FLAGS, ...context }, outdir: mkdtempSync(join(tmpdir(), 'switchboard-cdk-')) });
   return buildApp(app);
 }
 

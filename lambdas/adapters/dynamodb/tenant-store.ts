@@ -1,7 +1,10 @@
 // Tenants and keys in DynamoDB: a key is found by its SHA-256 hash, never stored in clear.
 //   KEY#<sha256>        / KEY        → tenantId, keyId, expiresAt, revoked
 //   PRINCIPAL#<iam arn> / PRINCIPAL  → tenantId
-//   TENANT#<id>         / PROFILE    → name, tier, limits, budget, models
+//   TENANT#<id>         / PROFILE    → name, tier, limits, budget, models, version
+//   TENANT#<id>         / KEY#<key id> → keyHash, name, createdAt, expiresAtMs, revoked (for listing)
+//   TENANTS             / <id>       → createdAt (every tenant created at run time)
+//   AUDIT#<id>          / <iso time>#<random> → who did what, append-only (tenant-admin.ts)
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ApiKeyRecord, TenantProfile, TenantStore } from '../../core/ports';
 import { fromItem, num, str } from './marshal';
@@ -10,6 +13,8 @@ export const tenantKeys = {
   apiKey: (hash: string) => ({ pk: { S: `KEY#${hash}` }, sk: { S: 'KEY' } }),
   principal: (arn: string) => ({ pk: { S: `PRINCIPAL#${arn}` }, sk: { S: 'PRINCIPAL' } }),
   profile: (tenantId: string) => ({ pk: { S: `TENANT#${tenantId}` }, sk: { S: 'PROFILE' } }),
+  tenantKey: (tenantId: string, keyId: string) => ({ pk: { S: `TENANT#${tenantId}` }, sk: { S: `KEY#${keyId}` } }),
+  registry: (tenantId: string) => ({ pk: { S: 'TENANTS' }, sk: { S: tenantId } }),
 };
 
 export class DynamoTenantStore implements TenantStore {

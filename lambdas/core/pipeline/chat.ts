@@ -1,4 +1,5 @@
 // POST /v1/chat/completions: who → what → which targets → call (falling over) → answer → settle.
+import type { Admission } from '../admission/admit';
 import { chatRequest, maxOutputTokens, type ChatRequest } from '../openai/chat-request';
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../openai/chat-response';
 import { ClientGone, Deadline, DeadlineExceeded } from '../deadline';
@@ -26,9 +27,10 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
   scope.stream = Boolean(body.stream);
   const route = resolveModel(body.model, deps.config, tenant);
   const policy = readPolicy(req.headers, body.metadata);
-  const deadline = new Deadline(deps.config.gateway.requestTimeoutMs, deps.clock.now(), req.signal);
-  const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs };
   const estimate = { inputTokens: estimateChatInputTokens(body), outputTokens: maxOutputTokens(body) ?? deps.config.gateway.defaultMaxOutputTokens };
+  const admission = await deps.admission.admit({ tenant, route, inputTokens: estimate.inputTokens, maxOutputTokens: estimate.outputTokens, receivedAt: req.receivedAt });
+  const deadline = new Deadline(deps.config.gateway.requestTimeoutMs, deps.clock.now(), req.signal);
+  const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs, providerQuota: admission.providerQuota };
 
   if (body.stream) {
     let run: Executed<StreamStart>;
@@ -49,9 +51,10 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
       }, opts);
     } catch (err) {
       deadline.clear();
+      await admission.release();
       throw err;
     }
-    return streamResponse(body, route, run, deadline, scope, deps);
+    return streamResponse(body, route, run, deadline, scope, deps, admission);
   }
 
   try {
@@ -61,14 +64,17 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
     const completion = run.value;
     const text = completionText(completion);
     const usage = completion.usage ?? estimateChatUsage(body, text);
-    const settled = settle(scope, run, usage, deps, { route: 'chat', stream: false, status: 200 });
+    const settled = settle(scope, run, usage, deps, { route: 'chat', stream: false, status: 200 }, admission);
     return {
-      ...jsonResponse(200, completion, gatewayHeaders(run, settled.costNanoUsd)),
+      ...jsonResponse(200, completion, { ...admission.headers, ...gatewayHeaders(run, settled.costNanoUsd) }),
       after: async () => {
         await settled.record();
         await shadowAfter(body, route, run, text, settled.costNanoUsd, scope, deps);
       },
     };
+  } catch (err) {
+    await admission.release();
+    throw err;
   } finally {
     deadline.clear();
   }
@@ -106,6 +112,7 @@ function streamResponse(
   deadline: Deadline,
   scope: RequestScope,
   deps: GatewayDeps,
+  admission: Admission,
 ): GatewayResponse {
   const includeUsage = body.stream_options?.include_usage === true;
   let usage: Usage | undefined;
@@ -150,7 +157,7 @@ function streamResponse(
 
   return {
     status: 200,
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...gatewayHeaders(run) },
+    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...admission.headers, ...gatewayHeaders(run) },
     body: frames(),
     after: async () => {
       // a stream cut short never reported usage: charge what was produced, estimated
@@ -158,7 +165,7 @@ function streamResponse(
         route: 'chat',
         stream: true,
         status: scope.streamError ? 502 : 200,
-      });
+      }, admission);
       await settled.record();
       if (!scope.streamError) await shadowAfter(body, route, run, text, settled.costNanoUsd, scope, deps);
     },

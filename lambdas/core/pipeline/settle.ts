@@ -1,4 +1,6 @@
-// After a provider answered: price the usage, fill the request's record, and write the ledger entry.
+// After a provider answered: price the usage, fill the request's record, and settle the admission (budgets,
+// token counts, ledger entry).
+import type { Admission } from '../admission/admit';
 import type { Usage } from '../openai/chat-response';
 import type { GatewayDeps, RequestScope } from '../gateway';
 import type { Executed } from '../routing/execute';
@@ -8,7 +10,7 @@ import type { LedgerEntry } from '../ports';
 
 export interface Settled {
   costNanoUsd: number;
-  /** write the ledger entry; runs after the response is sent */
+  /** settle the admission and write the ledger entry; runs after the response is sent */
   record: () => Promise<void>;
 }
 
@@ -18,6 +20,7 @@ export function settle(
   usage: Usage,
   deps: GatewayDeps,
   info: { route: LedgerEntry['route']; stream: boolean; status: number },
+  admission: Admission,
 ): Settled {
   const price = priceFor(deps.config.pricing, run.provider.id, run.target.model);
   if (!price) deps.logger.warn('no price configured; the call is recorded at $0', { provider: run.provider.id, model: run.target.model });
@@ -30,18 +33,18 @@ export function settle(
   return {
     costNanoUsd: cost,
     record: async () => {
-      const at = deps.clock.now();
-      await deps.ledger.record({
+      await admission.settle({
         requestId: scope.requestId,
         tenantId: scope.tenant!,
-        at,
+        // charged to the day and month the request arrived in, like its budget reservation
+        at: scope.receivedAt,
         route: info.route,
         alias: scope.model ?? run.target.model,
         provider: run.provider.id,
         model: run.target.model,
         tokens,
         costNanoUsd: cost,
-        latencyMs: at - scope.receivedAt,
+        latencyMs: deps.clock.now() - scope.receivedAt,
         status: info.status,
         attempts: attemptCount(run),
         stream: info.stream,

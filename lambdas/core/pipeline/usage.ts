@@ -1,7 +1,8 @@
-// GET /v1/usage: the calling tenant's spend today and this month, with its budget and limits.
+// GET /v1/usage: the calling tenant's spend today and this month (settled, reserved, by model and provider),
+// with its budget and limits.
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from '../http';
 import { formatUsd } from '../pricing';
-import type { PeriodUsage } from '../ports';
+import type { PeriodUsage, UsageBreakdown } from '../ports';
 import type { GatewayDeps, RequestScope } from '../gateway';
 import { dayOf, monthOf } from '../periods';
 
@@ -13,6 +14,7 @@ export async function handleUsage(req: GatewayRequest, scope: RequestScope, deps
   return jsonResponse(200, {
     object: 'usage',
     tenant: tenant.id,
+    tier: tenant.tier ?? null,
     day: period(day),
     month: period(month),
     budget: {
@@ -25,6 +27,7 @@ export async function handleUsage(req: GatewayRequest, scope: RequestScope, deps
       requests_per_hour: tenant.limits.requestsPerHour ?? null,
       requests_per_day: tenant.limits.requestsPerDay ?? null,
       tokens_per_minute: tenant.limits.tokensPerMinute ?? null,
+      expensive_calls_per_hour: tenant.budget.expensiveCallsPerHour ?? null,
     },
   });
 }
@@ -33,8 +36,21 @@ function period(p: PeriodUsage) {
   return {
     period: p.period,
     cost_usd: formatUsd(p.costNanoUsd),
+    reserved_usd: formatUsd(p.reservedNanoUsd),
     requests: p.requests,
     input_tokens: p.inputTokens,
     output_tokens: p.outputTokens,
+    cached_input_tokens: p.cachedInputTokens,
+    by_model: breakdown(p.byModel),
+    by_provider: breakdown(p.byProvider),
   };
+}
+
+function breakdown(totals: Record<string, UsageBreakdown>) {
+  return Object.fromEntries(
+    Object.entries(totals).map(([name, b]) => [
+      name,
+      { cost_usd: formatUsd(b.costNanoUsd), requests: b.requests, input_tokens: b.inputTokens, output_tokens: b.outputTokens },
+    ]),
+  );
 }

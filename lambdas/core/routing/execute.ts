@@ -19,6 +19,7 @@ import { ProviderError, type Provider } from '../../providers/types';
 import type { PolicyHints } from './policy';
 import type { ResolvedModel } from './resolve';
 import { planTargets, type TokenEstimate } from './strategies';
+import type { ProviderQuotaCheck } from '../admission/admit';
 
 export interface ExecuteDeps {
   providers: Map<string, Provider>;
@@ -28,6 +29,8 @@ export interface ExecuteDeps {
   defaultTimeoutMs: number;
   resilience: Resilience;
   config: Pick<GatewayConfig, 'providers' | 'pricing'>;
+  /** the provider's own rate limits (per-provider quotas), taken per call; a spent quota passes the target over */
+  providerQuota?: ProviderQuotaCheck;
 }
 
 export interface ExecuteOptions<T> {
@@ -165,6 +168,7 @@ class Execution<T> {
       if (!choice) break;
       const { slot } = choice;
       if (choice.at > now) await this.wait(choice.at - now);
+      if (await this.overQuota(slot)) continue;
       let mode: Mode = 'forced';
       if (!choice.forced) {
         const admission = await resilience.breakers.admit(slot.entry, this.timeouts(slot).attemptMs);
@@ -300,7 +304,7 @@ class Execution<T> {
     const now = clock.now();
     // only a target whose breaker is closed: a hedge is no probe
     const partner = this.slots.find((s) => s !== primary && this.eligible(s, now) && s.readyAt <= now && s.entry.breaker.phase(now) === 'closed');
-    if (!partner) return first.done;
+    if (!partner || (await this.overQuota(partner))) return first.done;
     logger.info('hedge started', { requestId: this.requestId, provider: primary.provider.id, hedge: partner.provider.id, afterMs: delay });
     metrics.add(METRICS.hedges, 1, 'Count', { Provider: primary.provider.id, Outcome: 'started' });
     const second = this.start(partner, 'allow');
@@ -330,6 +334,22 @@ class Execution<T> {
     metrics.add(METRICS.hedges, 1, 'Count', { Provider: provider.id, Outcome: 'lost' });
     logger.info('hedge lost: aborted', { requestId: this.requestId, provider: provider.id, model: target.model, latencyMs });
     run.done.then((o) => o.ok && this.opts.discard?.(o.value)).catch(() => undefined);
+  }
+
+  /**
+   * The provider's quota here (its configured limits) has no room: pass the target over until its window
+   * does, as for a provider's own throttle.
+   */
+  private async overQuota(slot: Slot): Promise<boolean> {
+    const spent = await this.deps.providerQuota?.(slot.provider.id);
+    if (!spent) return false;
+    slot.readyAt = this.deps.clock.now() + spent.retryAfterMs;
+    if (!slot.skipNoted) {
+      slot.skipNoted = true;
+      this.attempts.push({ provider: slot.provider.id, model: slot.target.model, latencyMs: 0, skipped: 'provider quota reached here' });
+      this.leftBehind.push({ slot, reason: 'provider quota reached here' });
+    }
+    return true;
   }
 
   private async wait(ms: number): Promise<void> {

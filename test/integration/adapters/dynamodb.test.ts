@@ -7,7 +7,9 @@ import { ensureTables } from '../../../lambdas/adapters/dynamodb/create-tables';
 import { toItem } from '../../../lambdas/adapters/dynamodb/marshal';
 import { LOCAL_TABLE_NAMES, TABLES } from '../../../lambdas/adapters/dynamodb/tables';
 import { DynamoTenantStore, tenantKeys } from '../../../lambdas/adapters/dynamodb/tenant-store';
-import type { LedgerEntry } from '../../../lambdas/core/ports';
+import { DynamoLeaseSweep } from '../../../lambdas/adapters/dynamodb/lease-sweep';
+import { DynamoRateCounters } from '../../../lambdas/adapters/dynamodb/rate-counters';
+import type { BudgetPeriod, CounterKey, StoredLease, UsageTotals } from '../../../lambdas/core/ports';
 import { startTestDynamo, type TestDynamo } from '../../helpers/dynalite';
 
 let db: TestDynamo;
@@ -34,37 +36,112 @@ describe('ensureTables', () => {
 });
 
 describe('DynamoCostLedger', () => {
-  const entry = (i: number, tenantId = 'acme', at = Date.UTC(2026, 10, 22, 12)): LedgerEntry => ({
-    requestId: `req-${tenantId}-${i}`,
-    tenantId,
-    at: at + i,
-    route: 'chat',
-    alias: 'fast',
-    provider: 'mock',
-    model: 'echo',
-    tokens: { input: 10 + i, output: 5, cachedInput: 1, cacheWrite: 0 },
-    costNanoUsd: 1_000 + i,
-    latencyMs: 3,
-    status: 200,
-    attempts: 1,
-    stream: false,
+  const period = (tenantId: string, name = '2026-11-22'): BudgetPeriod => ({ tenantId, kind: 'day', name });
+  const totals = (cost: number, model = 'mock/echo'): UsageTotals => ({
+    costNanoUsd: cost,
+    requests: 1,
+    inputTokens: 10,
+    outputTokens: 5,
+    cachedInputTokens: 1,
+    byModel: { [model]: { costNanoUsd: cost, requests: 1, inputTokens: 10, outputTokens: 5 } },
+    byProvider: { [model.split('/')[0]!]: { costNanoUsd: cost, requests: 1, inputTokens: 10, outputTokens: 5 } },
+  });
+  const lease = (id: string, granted: number, expiresAt = Date.now() + 60_000): StoredLease => ({ id, granted, used: 0, seq: 0, topUps: 0, expiresAt });
+
+  it('sums concurrent settlement batches of many channels exactly, with totals by model and provider', async () => {
+    const ledger = new DynamoCostLedger(db.client, db.tables.costLedger, 30);
+    const p = period('acme');
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const id = `ch${i}`;
+        await ledger.flush(p, { leaseId: id, seq: 1, usedAfter: 1_000 + i, committedDelta: 1_000 + i, totals: totals(1_000 + i), open: { granted: 0, expiresAt: Date.now() + 60_000 } });
+        await ledger.flush(p, { leaseId: id, seq: 2, usedAfter: 2_000 + i, committedDelta: 1_000, totals: totals(1_000, 'other/m') });
+      }),
+    );
+    const { day } = await ledger.usage('acme', '2026-11-22', '2026-11');
+    const expected = Array.from({ length: 20 }, (_, i) => 2_000 + i).reduce((a, b) => a + b, 0);
+    expect(day).toMatchObject({ costNanoUsd: expected, reservedNanoUsd: 0, requests: 40, inputTokens: 400, outputTokens: 200, cachedInputTokens: 40 });
+    expect(day.byModel['mock/echo']).toEqual({ costNanoUsd: expected - 20_000, requests: 20, inputTokens: 200, outputTokens: 100 });
+    expect(day.byProvider.other).toEqual({ costNanoUsd: 20_000, requests: 20, inputTokens: 200, outputTokens: 100 });
   });
 
-  it('sums concurrent records exactly into the day and month aggregates', async () => {
+  it('applies a settlement batch once: a repeat of the same seq is refused', async () => {
     const ledger = new DynamoCostLedger(db.client, db.tables.costLedger, 30);
-    await Promise.all(Array.from({ length: 50 }, (_, i) => ledger.record(entry(i))));
-    const { day, month } = await ledger.usage('acme', '2026-11-22', '2026-11');
-    const expectedCost = Array.from({ length: 50 }, (_, i) => 1_000 + i).reduce((a, b) => a + b, 0);
-    expect(day).toEqual({ period: '2026-11-22', costNanoUsd: expectedCost, requests: 50, inputTokens: 50 * 10 + 1225, outputTokens: 250 });
-    expect(month.costNanoUsd).toBe(expectedCost);
+    const p = period('once');
+    expect(await ledger.openLease(p, lease('l1', 5_000), 10_000)).toBe(5_000);
+    const batch = { leaseId: 'l1', seq: 1, usedAfter: 700, committedDelta: 0, totals: totals(700) };
+    expect(await ledger.flush(p, batch)).toEqual({ applied: true, costNanoUsd: 700 });
+    expect(await ledger.flush(p, batch)).toEqual({ applied: false });
+    expect(await ledger.readLease(p, 'l1')).toMatchObject({ granted: 5_000, used: 700, seq: 1 });
+    const { day } = await ledger.usage('once', '2026-11-22', '2026-11');
+    expect(day).toMatchObject({ costNanoUsd: 700, reservedNanoUsd: 4_300, requests: 1 });
   });
 
-  it('keeps tenants and days apart, and reports zero for a period with no calls', async () => {
+  it('opens leases only while committed + grant stays within the limit, and a close gives the unused grant back', async () => {
     const ledger = new DynamoCostLedger(db.client, db.tables.costLedger, 30);
-    await ledger.record(entry(0, 'beta', Date.UTC(2026, 10, 21, 23, 59, 59)));
-    const { day, month } = await ledger.usage('beta', '2026-11-22', '2026-11');
-    expect(day.requests).toBe(0);
-    expect(month.requests).toBe(1);
+    const p = period('limited');
+    const opened = await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.openLease(p, lease(`c${i}`, 3_000), 10_000)));
+    expect(opened.filter((c) => c !== undefined)).toHaveLength(3);
+    const [first] = opened.flatMap((c, i) => (c === undefined ? [] : [`c${i}`]));
+    await ledger.flush(p, { leaseId: first!, seq: 1, usedAfter: 1_000, committedDelta: -2_000, totals: totals(1_000), close: true });
+    expect(await ledger.readLease(p, first!)).toBeUndefined();
+    expect(await ledger.openLease(p, lease('again', 3_000), 10_000)).toBe(10_000);
+    expect(await ledger.openLease(p, lease('over', 1), 10_000)).toBeUndefined();
+  });
+
+  it('grows a lease within the limit, once per top-up count', async () => {
+    const ledger = new DynamoCostLedger(db.client, db.tables.costLedger, 30);
+    const p = period('grown');
+    await ledger.openLease(p, lease('g1', 2_000), 10_000);
+    const grows = await Promise.all([ledger.growLease(p, 'g1', 3_000, 1, 10_000), ledger.growLease(p, 'g1', 3_000, 1, 10_000)]);
+    expect(grows.filter((c) => c !== undefined)).toEqual([5_000]);
+    expect(await ledger.growLease(p, 'g1', 6_000, 2, 10_000)).toBeUndefined();
+    expect(await ledger.growLease(p, 'g1', 5_000, 2, 10_000)).toBe(10_000);
+    expect(await ledger.readLease(p, 'g1')).toMatchObject({ granted: 10_000, topUps: 2 });
+  });
+
+  it('marks each budget alert once', async () => {
+    const ledger = new DynamoCostLedger(db.client, db.tables.costLedger, 30);
+    const marks = await Promise.all(Array.from({ length: 5 }, () => ledger.markAlert(period('alerts'), 80)));
+    expect(marks.filter(Boolean)).toHaveLength(1);
+  });
+});
+
+describe('DynamoLeaseSweep', () => {
+  const lease = (id: string, granted: number, expiresAt: number): StoredLease => ({ id, granted, used: 0, seq: 0, topUps: 0, expiresAt });
+
+  it('finds expired leases and releases each exactly once', async () => {
+    const ledger = new DynamoCostLedger(db.client, db.tables.costLedger, 30);
+    const sweep = new DynamoLeaseSweep(db.client, db.tables.costLedger);
+    const p: BudgetPeriod = { tenantId: 'crashed', kind: 'day', name: new Date().toISOString().slice(0, 10) };
+    await ledger.openLease(p, lease('dead', 4_000, Date.now() - 1_000), undefined);
+    await ledger.openLease(p, lease('alive', 4_000, Date.now() + 60_000), undefined);
+    const expired = await sweep.expiredLeases('crashed', Date.now());
+    expect(expired.map((e) => e.lease.id)).toEqual(['dead']);
+    const results = await Promise.all([sweep.releaseLease(p, expired[0]!.lease), sweep.releaseLease(p, expired[0]!.lease)]);
+    expect(results.sort()).toEqual([false, true]);
+    expect((await ledger.usage('crashed', p.name, p.name.slice(0, 7))).day.reservedNanoUsd).toBe(4_000);
+  });
+
+});
+
+describe('DynamoRateCounters', () => {
+  const key = (dimension: string): CounterKey => ({ scope: 'T#acme', dimension, windowStart: Date.UTC(2026, 10, 22, 12, 0), windowEnd: Date.UTC(2026, 10, 22, 12, 1) });
+
+  it('admits exactly up to the limit under concurrent takes', async () => {
+    const counters = new DynamoRateCounters(db.client, db.tables.rateCounters);
+    const taken = await Promise.all(Array.from({ length: 30 }, () => counters.take(key('rpm'), 1, 12)));
+    expect(taken.filter((c) => c !== undefined)).toHaveLength(12);
+    expect(Math.max(...taken.map((c) => c ?? 0))).toBe(12);
+  });
+
+  it('refuses a slice that would pass the limit but admits one that fits, and charges past it', async () => {
+    const counters = new DynamoRateCounters(db.client, db.tables.rateCounters);
+    expect(await counters.take(key('tpm'), 80, 100)).toBe(80);
+    expect(await counters.take(key('tpm'), 30, 100)).toBeUndefined();
+    expect(await counters.take(key('tpm'), 20, 100)).toBe(100);
+    await counters.charge(key('tpm'), 7);
+    expect(await counters.take(key('tpm'), 1, 100)).toBeUndefined();
   });
 });
 

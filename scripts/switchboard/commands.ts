@@ -1,0 +1,441 @@
+// The operator CLI: tenants, keys, usage, audit and the lease sweep, against the local store (--endpoint of a
+// running `npm start`) or a deployed table (--region, --tenants-table, --ledger-table). A bad invocation
+// prints what is wrong and changes nothing.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { z } from 'zod';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoCostLedger, ledgerKeys } from '../../lambdas/adapters/dynamodb/cost-ledger';
+import { storedTenantIds, sweepLeases } from '../../lambdas/adapters/dynamodb/lease-sweep';
+import { queryItems } from '../../lambdas/adapters/dynamodb/query';
+import { fromItem } from '../../lambdas/adapters/dynamodb/marshal';
+import { LOCAL_TABLE_NAMES, type TableNames } from '../../lambdas/adapters/dynamodb/tables';
+import { AdminError, DynamoTenantAdmin } from '../../lambdas/adapters/dynamodb/tenant-admin';
+import { DynamoTenantStore } from '../../lambdas/adapters/dynamodb/tenant-store';
+import { parseGatewayConfig } from '../../lambdas/core/config/load';
+import { budget as budgetSchema, rateLimits as rateLimitsSchema, type GatewayConfig } from '../../lambdas/core/config/schema';
+import { dayOf, monthOf } from '../../lambdas/core/periods';
+import type { Logger, PeriodUsage, UsageBreakdown } from '../../lambdas/core/ports';
+import { formatUsd } from '../../lambdas/core/pricing';
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export interface CliEnv {
+  /** builds the DynamoDB client from --endpoint / --region */
+  dynamo(opts: { endpoint?: string; region?: string }): DynamoDBClient;
+  env: Record<string, string | undefined>;
+  now(): number;
+}
+
+export class UsageError extends Error {}
+
+export const HELP = `switchboard — operate a Switchboard gateway's tenants, keys and ledger
+
+  npm run switchboard -- [target] <command> [options]
+
+target (one of them, or $DYNAMODB_ENDPOINT / $AWS_REGION):
+  --endpoint URL          a DynamoDB-compatible endpoint (the dynalite of a running npm start prints it)
+  --region REGION         a deployed gateway's region (its tables are switchboard-tenants and switchboard-cost-ledger)
+  --table-prefix PREFIX   the deploy's table name prefix, if it set one
+  --tenants-table NAME    (or TENANTS_TABLE)      --ledger-table NAME   (or LEDGER_TABLE): other table names
+  --config PATH           the gateway config, for its tenants and tiers (default $GATEWAY_CONFIG or ./gateway.config.json)
+  --actor NAME            who is making the change, for the audit log (default user@host)
+
+commands:
+  tenants create --id ID [--name NAME] [--tier TIER]
+  tenants list
+  tenants show --id ID
+  tenants set-limits --id ID [--rpm N] [--rph N] [--rpd N] [--tpm N]          ("none" removes a limit)
+  tenants set-budget --id ID [--per-request USD] [--daily USD] [--monthly USD]
+                     [--expensive-calls-per-hour N] [--expensive-input-per-mtok USD]
+  tenants set-tier --id ID --tier TIER
+  tenants map-principal --id ID --arn IAM_ROLE_OR_USER_ARN
+  keys create --tenant ID [--name NAME] [--expires-in 30d]   prints the new key once
+  keys list --tenant ID
+  keys rotate --tenant ID --key-id KEY_ID [--grace 24h] [--name NAME]
+  keys revoke --tenant ID --key-id KEY_ID
+  usage --tenant ID [--day YYYY-MM-DD] [--month YYYY-MM] [--csv FILE|-]
+  audit --tenant ID
+  reservations sweep                                         release budget leases of crashed instances
+`;
+
+const OPTIONS = {
+  endpoint: { type: 'string' },
+  region: { type: 'string' },
+  'table-prefix': { type: 'string' },
+  'tenants-table': { type: 'string' },
+  'ledger-table': { type: 'string' },
+  config: { type: 'string' },
+  actor: { type: 'string' },
+  id: { type: 'string' },
+  tenant: { type: 'string' },
+  name: { type: 'string' },
+  tier: { type: 'string' },
+  arn: { type: 'string' },
+  'key-id': { type: 'string' },
+  'expires-in': { type: 'string' },
+  grace: { type: 'string' },
+  rpm: { type: 'string' },
+  rph: { type: 'string' },
+  rpd: { type: 'string' },
+  tpm: { type: 'string' },
+  'per-request': { type: 'string' },
+  daily: { type: 'string' },
+  monthly: { type: 'string' },
+  'expensive-calls-per-hour': { type: 'string' },
+  'expensive-input-per-mtok': { type: 'string' },
+  day: { type: 'string' },
+  month: { type: 'string' },
+  csv: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Flags = ReturnType<typeof parse>['values'];
+
+function parse(argv: string[]) {
+  return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+}
+
+/** Run one command; the exit code: 0 done, 1 failed, 2 bad invocation (nothing changed). */
+export async function runCli(argv: string[], io: CliIo, cli: CliEnv): Promise<number> {
+  let flags: Flags;
+  let positionals: string[];
+  try {
+    ({ values: flags, positionals } = parse(argv));
+  } catch (err) {
+    io.err(`${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (flags.help || positionals.length === 0) {
+    io.out(HELP);
+    return flags.help ? 0 : 2;
+  }
+  const command = positionals.join(' ');
+  const handler = COMMANDS[command];
+  if (!handler) {
+    io.err(`unknown command "${command}"\n\n${HELP}`);
+    return 2;
+  }
+  const endpoint = flags.endpoint ?? (flags.region ? undefined : cli.env.DYNAMODB_ENDPOINT);
+  const region = flags.region ?? cli.env.AWS_REGION;
+  if (!endpoint && !region) {
+    io.err('name the store: --endpoint URL (the dynalite of a running npm start, its "state:" line) or --region REGION');
+    return 2;
+  }
+  const dynamo = cli.dynamo({ endpoint, region });
+  try {
+    const ctx = context(flags, io, cli, dynamo);
+    await handler(ctx);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(err.message);
+      return 2;
+    }
+    io.err(err instanceof AdminError ? err.message : `failed: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    dynamo.destroy();
+  }
+}
+
+interface Context {
+  flags: Flags;
+  io: CliIo;
+  now: number;
+  dynamo: DynamoDBClient;
+  tables: Pick<TableNames, 'tenants' | 'costLedger'>;
+  config: GatewayConfig | undefined;
+  admin: DynamoTenantAdmin;
+  store: DynamoTenantStore;
+  ledger: DynamoCostLedger;
+}
+
+function context(flags: Flags, io: CliIo, cli: CliEnv, dynamo: DynamoDBClient): Context {
+  const prefix = flags['table-prefix'] ?? '';
+  const tenantsTable = flags['tenants-table'] ?? cli.env.TENANTS_TABLE ?? prefix + LOCAL_TABLE_NAMES.tenants;
+  const ledgerTable = flags['ledger-table'] ?? cli.env.LEDGER_TABLE ?? prefix + LOCAL_TABLE_NAMES.costLedger;
+  const actor = flags.actor ?? `${userInfo().username}@${hostname()}`;
+  const configPath = flags.config ?? cli.env.GATEWAY_CONFIG ?? 'gateway.config.json';
+  const config = existsSync(configPath) ? parseGatewayConfig(readFileSync(configPath, 'utf8'), configPath) : undefined;
+  if (flags.config && !config) throw new UsageError(`no config file at ${flags.config}`);
+  return {
+    flags,
+    io,
+    now: cli.now(),
+    dynamo,
+    tables: { tenants: tenantsTable, costLedger: ledgerTable },
+    config,
+    admin: new DynamoTenantAdmin(dynamo, tenantsTable, actor, cli.now),
+    store: new DynamoTenantStore(dynamo, tenantsTable),
+    ledger: new DynamoCostLedger(dynamo, ledgerTable, 1),
+  };
+}
+
+const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
+  'tenants create': async (ctx) => {
+    const id = tenantIdFlag(ctx, 'id');
+    if (ctx.config?.tenants.some((t) => t.id === id)) throw new UsageError(`tenant "${id}" is defined in the config file; change it with set-limits, set-budget or set-tier`);
+    const tier = ctx.flags.tier === undefined ? undefined : tierFlag(ctx);
+    await ctx.admin.createTenant(id, { name: ctx.flags.name, tier });
+    ctx.io.out(`created tenant ${id}${tier ? ` (tier ${tier})` : ''}`);
+  },
+
+  'tenants list': async (ctx) => {
+    const stored = await storedTenantIds(ctx.dynamo, ctx.tables.tenants);
+    const rows = [...new Set([...(ctx.config?.tenants.map((t) => t.id) ?? []), ...stored])].sort();
+    const lines = await Promise.all(
+      rows.map(async (id) => {
+        const profile = await ctx.store.getTenant(id);
+        const fromConfig = ctx.config?.tenants.find((t) => t.id === id);
+        const source = fromConfig && profile ? 'config+store' : fromConfig ? 'config' : 'store';
+        return [id, source, profile?.tier ?? fromConfig?.tier ?? '', profile?.name ?? fromConfig?.name ?? ''];
+      }),
+    );
+    table(ctx.io, ['TENANT', 'SOURCE', 'TIER', 'NAME'], lines);
+  },
+
+  'tenants show': async (ctx) => {
+    const id = await existingTenant(ctx, 'id');
+    const profile = await ctx.admin.getProfile(id);
+    const fromConfig = ctx.config?.tenants.find((t) => t.id === id);
+    ctx.io.out(JSON.stringify({ id, config: fromConfig ? { ...fromConfig, apiKeys: fromConfig.apiKeys?.map(() => '<local key>') } : null, stored: profile ?? null }, null, 2));
+  },
+
+  'tenants set-limits': (ctx) =>
+    setNumbers(ctx, 'limits', rateLimitsSchema, { requestsPerMinute: 'rpm', requestsPerHour: 'rph', requestsPerDay: 'rpd', tokensPerMinute: 'tpm' }),
+
+  'tenants set-budget': (ctx) =>
+    setNumbers(ctx, 'budget', budgetSchema, {
+      perRequestUsd: 'per-request',
+      dailyUsd: 'daily',
+      monthlyUsd: 'monthly',
+      expensiveCallsPerHour: 'expensive-calls-per-hour',
+      expensiveInputPerMTok: 'expensive-input-per-mtok',
+    }),
+
+  'tenants set-tier': async (ctx) => {
+    const id = await existingTenant(ctx, 'id');
+    const tier = tierFlag(ctx);
+    await ctx.admin.setProfile(id, 'tier', () => tier);
+    ctx.io.out(`tier of ${id}: ${tier}`);
+  },
+
+  'tenants map-principal': async (ctx) => {
+    const id = await existingTenant(ctx, 'id');
+    const arn = required(ctx, 'arn');
+    if (!/^arn:aws[a-z-]*:(iam|sts)::\d{12}:/.test(arn)) throw new UsageError(`--arn: "${arn}" is not an IAM role or user ARN`);
+    await ctx.admin.mapPrincipal(id, arn);
+    ctx.io.out(`IAM callers as ${arn} now act as tenant ${id}`);
+  },
+
+  'keys create': async (ctx) => {
+    const id = await existingTenant(ctx, 'tenant');
+    const expiresIn = ctx.flags['expires-in'] === undefined ? undefined : durationFlag(ctx, 'expires-in');
+    const { key, keyId } = await ctx.admin.createKey(id, { name: ctx.flags.name, expiresAt: expiresIn === undefined ? undefined : ctx.now + expiresIn });
+    printNewKey(ctx, id, key, keyId);
+  },
+
+  'keys list': async (ctx) => {
+    const id = await existingTenant(ctx, 'tenant');
+    const keys = await ctx.admin.listKeys(id);
+    table(
+      ctx.io,
+      ['KEY ID', 'NAME', 'CREATED', 'EXPIRES', 'STATUS'],
+      keys.map((k) => [
+        k.keyId,
+        k.name ?? '',
+        iso(k.createdAt),
+        k.expiresAt ? iso(k.expiresAt) : 'never',
+        k.revoked ? 'revoked' : k.expiresAt !== undefined && k.expiresAt <= ctx.now ? 'expired' : 'active',
+      ]),
+    );
+  },
+
+  'keys rotate': async (ctx) => {
+    const id = await existingTenant(ctx, 'tenant');
+    const oldKeyId = required(ctx, 'key-id');
+    const grace = ctx.flags.grace === undefined ? 24 * 3_600_000 : durationFlag(ctx, 'grace');
+    if (!(await ctx.admin.listKeys(id)).some((k) => k.keyId === oldKeyId && !k.revoked)) throw new UsageError(`tenant "${id}" has no active key "${oldKeyId}"`);
+    const { key, keyId } = await ctx.admin.createKey(id, { name: ctx.flags.name });
+    const until = await ctx.admin.expireKey(id, oldKeyId, ctx.now + grace);
+    printNewKey(ctx, id, key, keyId);
+    ctx.io.out(`the old key ${oldKeyId} keeps working until ${iso(until)}`);
+  },
+
+  'keys revoke': async (ctx) => {
+    const id = await existingTenant(ctx, 'tenant');
+    const keyId = required(ctx, 'key-id');
+    await ctx.admin.revokeKey(id, keyId);
+    ctx.io.out(`revoked ${keyId} of ${id}; gateways stop accepting it within their tenant cache TTL`);
+  },
+
+  usage: async (ctx) => {
+    const id = await existingTenant(ctx, 'tenant');
+    const day = ctx.flags.day ?? dayOf(ctx.now);
+    const month = ctx.flags.month ?? (ctx.flags.day ? day.slice(0, 7) : monthOf(ctx.now));
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new UsageError(`--day: "${day}" is not YYYY-MM-DD`);
+    if (!/^\d{4}-\d{2}$/.test(month)) throw new UsageError(`--month: "${month}" is not YYYY-MM`);
+    if (ctx.flags.csv !== undefined) return exportCsv(ctx, id, ctx.flags.day ? [day] : daysOf(month, ctx.now));
+    const usage = await ctx.ledger.usage(id, day, month);
+    for (const p of [usage.day, usage.month]) printPeriod(ctx.io, p);
+  },
+
+  audit: async (ctx) => {
+    const id = tenantIdFlag(ctx, 'tenant');
+    const entries = await ctx.admin.listAudit(id);
+    table(ctx.io, ['WHEN', 'WHO', 'WHAT', 'DETAILS'], entries.map((e) => [iso(e.at), e.actor, e.action, JSON.stringify(e.details)]));
+  },
+
+  'reservations sweep': async (ctx) => {
+    const result = await sweepLeases({ client: ctx.dynamo, tables: ctx.tables, configTenantIds: ctx.config?.tenants.map((t) => t.id) ?? [], logger: consoleLogger(ctx.io), now: ctx.now });
+    ctx.io.out(`released ${result.released} expired budget lease(s), $${formatUsd(result.returnedNanoUsd)} back to their budgets`);
+  },
+};
+
+/** Set some numbers of a profile's limits or budget from their flags ("none" removes one), validated as the config is. */
+async function setNumbers<T extends object>(ctx: Context, part: 'limits' | 'budget', schema: z.ZodType<T>, flags: Record<string, keyof Flags>): Promise<void> {
+  const id = await existingTenant(ctx, 'id');
+  const change = Object.fromEntries(Object.entries(flags).map(([field, flag]) => [field, numberFlag(ctx, flag)]));
+  const value = await ctx.admin.setProfile(id, part, (current) => validated(schema, part, mergeChange(current, change)) as never);
+  ctx.io.out(`${part} of ${id}: ${describeObject(value ?? {})}`);
+}
+
+function printNewKey(ctx: Context, tenantId: string, key: string, keyId: string): void {
+  ctx.io.out(`new key ${keyId} for ${tenantId} — shown once; only its SHA-256 is stored:`);
+  ctx.io.out('');
+  ctx.io.out(`  ${key}`);
+  ctx.io.out('');
+}
+
+function printPeriod(io: CliIo, p: PeriodUsage): void {
+  io.out(`${p.period}: $${formatUsd(p.costNanoUsd)} spent, $${formatUsd(p.reservedNanoUsd)} reserved, ${p.requests} requests, ${p.inputTokens} input / ${p.outputTokens} output tokens`);
+  const rows = (kind: string, totals: Record<string, UsageBreakdown>) =>
+    Object.entries(totals)
+      .sort((a, b) => b[1].costNanoUsd - a[1].costNanoUsd)
+      .map(([name, b]) => [kind, name, String(b.requests), String(b.inputTokens), String(b.outputTokens), formatUsd(b.costNanoUsd)]);
+  const lines = [...rows('model', p.byModel), ...rows('provider', p.byProvider)];
+  if (lines.length) table(io, ['BY', 'NAME', 'REQUESTS', 'INPUT', 'OUTPUT', 'COST USD'], lines);
+  io.out('');
+}
+
+const CSV_COLUMNS = ['at', 'requestId', 'tenantId', 'route', 'alias', 'provider', 'model', 'inputTokens', 'cachedInputTokens', 'outputTokens', 'costUsd', 'latencyMs', 'status', 'attempts', 'stream'] as const;
+
+async function exportCsv(ctx: Context, tenantId: string, days: string[]): Promise<void> {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const day of days) {
+    const entries = queryItems(ctx.dynamo, { TableName: ctx.tables.costLedger, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: ledgerKeys.entries(tenantId, day) } } });
+    for await (const item of entries) {
+      const e = fromItem(item) as Record<string, unknown>;
+      const row: Record<(typeof CSV_COLUMNS)[number], unknown> = { ...e, at: iso(Number(e.at)), costUsd: formatUsd(Number(e.costNanoUsd)) } as never;
+      lines.push(CSV_COLUMNS.map((c) => csvCell(row[c])).join(','));
+    }
+  }
+  const text = `${lines.join('\n')}\n`;
+  if (ctx.flags.csv === '-') ctx.io.out(text.trimEnd());
+  else {
+    writeFileSync(ctx.flags.csv!, text);
+    ctx.io.out(`wrote ${lines.length - 1} request(s) to ${ctx.flags.csv}`);
+  }
+}
+
+function csvCell(v: unknown): string {
+  const s = v === undefined || v === null ? '' : String(v);
+  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** the days of a month up to today */
+function daysOf(month: string, now: number): string[] {
+  const days: string[] = [];
+  const today = dayOf(now);
+  for (let d = new Date(`${month}-01T00:00:00Z`); d.toISOString().startsWith(month); d.setUTCDate(d.getUTCDate() + 1)) {
+    const day = d.toISOString().slice(0, 10);
+    if (day > today) break;
+    days.push(day);
+  }
+  return days;
+}
+
+function table(io: CliIo, header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  for (const row of [header, ...rows]) io.out(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  if (rows.length === 0) io.out('(none)');
+}
+
+function required(ctx: Context, flag: keyof Flags): string {
+  const value = ctx.flags[flag];
+  if (typeof value !== 'string' || !value) throw new UsageError(`--${flag} is required`);
+  return value;
+}
+
+function tenantIdFlag(ctx: Context, flag: 'id' | 'tenant'): string {
+  const id = required(ctx, flag);
+  if (!/^[a-z0-9][a-z0-9._-]{0,62}$/.test(id)) throw new UsageError(`--${flag}: "${id}" is not a tenant id (1-63 lower-case letters, digits, ".", "_" or "-")`);
+  return id;
+}
+
+async function existingTenant(ctx: Context, flag: 'id' | 'tenant'): Promise<string> {
+  const id = tenantIdFlag(ctx, flag);
+  if (!ctx.config?.tenants.some((t) => t.id === id) && !(await ctx.store.getTenant(id))) {
+    throw new UsageError(`unknown tenant "${id}" (create it with: tenants create --id ${id})`);
+  }
+  return id;
+}
+
+function tierFlag(ctx: Context): string {
+  const tier = required(ctx, 'tier');
+  if (ctx.config && !(tier in ctx.config.tiers)) {
+    throw new UsageError(`--tier: unknown tier "${tier}"; the config defines ${Object.keys(ctx.config.tiers).join(', ') || 'none'}`);
+  }
+  return tier;
+}
+
+/** a number, "none" to remove the setting (null), or undefined when the flag was not given */
+function numberFlag(ctx: Context, flag: keyof Flags): number | null | undefined {
+  const value = ctx.flags[flag];
+  if (value === undefined) return undefined;
+  if (value === 'none') return null;
+  const n = Number(value);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag}: "${String(value)}" is not a number (or "none")`);
+  return n;
+}
+
+function durationFlag(ctx: Context, flag: keyof Flags): number {
+  const value = String(ctx.flags[flag]);
+  const match = /^(\d+)(s|m|h|d)$/.exec(value);
+  if (!match) throw new UsageError(`--${flag}: "${value}" is not a duration like 90s, 15m, 24h or 30d`);
+  return Number(match[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 's' | 'm' | 'h' | 'd'];
+}
+
+function mergeChange<T extends object>(current: T | undefined, change: Record<string, number | null | undefined>): Record<string, number> {
+  const merged: Record<string, number> = { ...(current as Record<string, number>) };
+  for (const [k, v] of Object.entries(change)) {
+    if (v === null) delete merged[k];
+    else if (v !== undefined) merged[k] = v;
+  }
+  return merged;
+}
+
+function validated<T>(schema: z.ZodType<T>, what: string, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new UsageError(result.error.issues.map((i) => `${what}.${i.path.map(String).join('.')}: ${i.message}`).join('\n'));
+}
+
+function describeObject(o: object): string {
+  const entries = Object.entries(o);
+  return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(', ') : '(none)';
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+function consoleLogger(io: CliIo): Logger {
+  const line = (message: string, attributes?: Record<string, unknown>) => io.out(`${message}${attributes ? ` ${JSON.stringify(attributes)}` : ''}`);
+  return { debug: () => {}, info: line, warn: line, error: (m, a) => io.err(`${m} ${JSON.stringify(a ?? {})}`) };
+}

@@ -1,0 +1,187 @@
+// Budgets on the real ledger adapter (dynalite): several instances, retried writes, crashed instances.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoCostLedger } from '../../../lambdas/adapters/dynamodb/cost-ledger';
+import { DynamoLeaseSweep } from '../../../lambdas/adapters/dynamodb/lease-sweep';
+import { Budgets, type Settlement } from '../../../lambdas/core/admission/budgets';
+import { sweepExpiredLeases } from '../../../lambdas/core/admission/reconcile';
+import type { Alert, BudgetPeriod, CostLedger } from '../../../lambdas/core/ports';
+import { startTestDynamo, type TestDynamo } from '../../helpers/dynalite';
+import { MemoryLogger } from '../../helpers/logs';
+
+let db: TestDynamo;
+beforeAll(async () => {
+  db = await startTestDynamo();
+});
+afterAll(async () => {
+  await db?.stop();
+});
+
+const TUNING = { horizonMs: 10_000, shareDivisor: 4, admitMs: 60_000, settleMs: 120_000 };
+const silentMetrics = { add: () => {}, flush: () => {} };
+
+class TestClock {
+  constructor(public at = Date.now()) {}
+  now = () => this.at;
+}
+
+function budgetsOn(ledger: CostLedger, clock: TestClock, alerts: Alert[] = []): Budgets {
+  return new Budgets({ ledger, clock, logger: new MemoryLogger(), metrics: silentMetrics, alerts: { publish: async (a) => void alerts.push(a) } }, TUNING);
+}
+
+let tenantSeq = 0;
+function freshPeriod(): BudgetPeriod {
+  return { tenantId: `budget-${++tenantSeq}`, kind: 'day', name: new Date().toISOString().slice(0, 10) };
+}
+
+const settlement = (cost: number): Settlement => ({ costNanoUsd: cost, inputTokens: 10, outputTokens: 5, cachedInputTokens: 0, provider: 'mock', model: 'mock/echo' });
+
+/** the real ledger, some of its methods replaced */
+function overriding(real: CostLedger, overrides: Partial<CostLedger>): CostLedger {
+  return new Proxy(real, {
+    get: (target, name: keyof CostLedger) => overrides[name] ?? (target[name] as (...args: unknown[]) => unknown).bind(target),
+  });
+}
+
+/** reserve, then settle at `cost` (or refuse): what one call does to its period */
+async function call(b: Budgets, period: BudgetPeriod, limit: number, worst: number, cost: number): Promise<number | undefined> {
+  const hold = await b.reserve(period, limit, worst);
+  if (!hold) return undefined;
+  await b.settle(hold, settlement(cost));
+  return cost;
+}
+
+describe('Budgets', () => {
+  const ledger = () => new DynamoCostLedger(db.client, db.tables.costLedger, 30);
+
+  it('admits exactly what the budget holds when the worst case is the cost, across three instances', async () => {
+    const period = freshPeriod();
+    const clock = new TestClock();
+    const instances = [0, 1, 2].map(() => budgetsOn(ledger(), clock));
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => call(instances[i % 3]!, period, 50_000_000, 10_000_000, 10_000_000)));
+    expect(results.filter((r) => r !== undefined)).toHaveLength(5);
+    const { day } = await ledger().usage(period.tenantId, period.name, period.name.slice(0, 7));
+    expect(day).toMatchObject({ costNanoUsd: 50_000_000, requests: 5 });
+  });
+
+  it('never spends past the limit and records exactly what settled, in waves under leases', async () => {
+    const period = freshPeriod();
+    const clock = new TestClock();
+    const instances = [0, 1, 2].map(() => budgetsOn(ledger(), clock));
+    const limit = 1_000_000_000;
+    const worst = 30_000_000;
+    let charged = 0;
+    for (let wave = 0; wave < 8; wave++) {
+      const costs = await Promise.all(Array.from({ length: 15 }, (_, i) => call(instances[i % 3]!, period, limit, worst, ((wave * 15 + i) % 10) * 3_000_000)));
+      charged += costs.reduce<number>((sum, c) => sum + (c ?? 0), 0);
+      clock.at += 1_000;
+    }
+    await Promise.all(instances.map((b) => b.closeAll()));
+    const { day } = await ledger().usage(period.tenantId, period.name, period.name.slice(0, 7));
+    expect(day.costNanoUsd).toBe(charged);
+    expect(day.costNanoUsd).toBeLessThanOrEqual(limit);
+    expect(day.reservedNanoUsd).toBe(0);
+  });
+
+  it("grows an instance's lease by what a call lacks, so the lease's leftover is not stranded beside a new one", async () => {
+    const period = freshPeriod();
+    const b = budgetsOn(ledger(), new TestClock());
+    expect(await call(b, period, 100_000, 60_000, 20_000)).toBe(20_000); // leaves 40 000 of its lease unused
+    expect(await call(b, period, 100_000, 70_000, 70_000)).toBe(70_000); // fits: 40 000 held + 30 000 more
+    expect(await b.reserve(period, 100_000, 10_001)).toBeUndefined(); // 90 000 spent: 10 000 is all there is
+    await b.closeAll();
+    expect((await ledger().usage(period.tenantId, period.name, '')).day).toMatchObject({ costNanoUsd: 90_000, reservedNanoUsd: 0 });
+  });
+
+  it('resolves a batch whose write went through but whose answer was lost, counting it once', async () => {
+    const period = freshPeriod();
+    const real = ledger();
+    let lose = 1;
+    const lossy = overriding(real, {
+      flush: async (p, f) => {
+        const outcome = await real.flush(p, f);
+        if (lose-- > 0) throw new Error('socket hang up after the write');
+        return outcome;
+      },
+    });
+    const b = budgetsOn(lossy, new TestClock());
+    expect(await call(b, period, 1_000_000, 100_000, 70_000)).toBe(70_000);
+    expect(await call(b, period, 1_000_000, 100_000, 20_000)).toBe(20_000);
+    expect((await real.usage(period.tenantId, period.name, '')).day).toMatchObject({ costNanoUsd: 90_000, requests: 2 });
+  });
+
+  it('writes again a batch whose first try failed before reaching the table', async () => {
+    const period = freshPeriod();
+    const real = ledger();
+    let fail = 1;
+    const flaky = overriding(real, {
+      flush: async (p, f) => {
+        if (fail-- > 0) throw new Error('connect ECONNREFUSED');
+        return real.flush(p, f);
+      },
+    });
+    const b = budgetsOn(flaky, new TestClock());
+    expect(await call(b, period, 1_000_000, 100_000, 40_000)).toBe(40_000);
+    expect((await real.usage(period.tenantId, period.name, '')).day).toMatchObject({ costNanoUsd: 40_000, requests: 1 });
+  });
+
+  it('keeps a batch it could not write while the table was unreachable, and writes it before the next one', async () => {
+    const period = freshPeriod();
+    const real = ledger();
+    let down = false;
+    const unreachable = () => Promise.reject(new Error('connect ECONNREFUSED'));
+    const outage = overriding(real, {
+      flush: (p, f) => (down ? unreachable() : real.flush(p, f)),
+      readLease: (p, id) => (down ? unreachable() : real.readLease(p, id)),
+    });
+    const b = budgetsOn(outage, new TestClock());
+    const first = await b.reserve(period, 1_000_000, 100_000);
+    down = true;
+    await expect(b.settle(first!, settlement(30_000))).rejects.toThrow('ECONNREFUSED');
+    down = false;
+    expect(await call(b, period, 1_000_000, 100_000, 50_000)).toBe(50_000);
+    expect((await real.usage(period.tenantId, period.name, '')).day).toMatchObject({ costNanoUsd: 80_000, requests: 2 });
+  });
+
+  it('releases a lease its crashed instance left, once, giving the budget back', async () => {
+    const period = freshPeriod();
+    const clock = new TestClock();
+    const crashed = budgetsOn(ledger(), clock);
+    expect(await crashed.reserve(period, 500_000, 200_000)).toBeDefined(); // and never settled
+    const stuck = await ledger().usage(period.tenantId, period.name, '');
+    expect(stuck.day.reservedNanoUsd).toBe(200_000);
+    const survivor = budgetsOn(ledger(), clock);
+    expect(await survivor.reserve(period, 500_000, 400_000)).toBeUndefined();
+
+    const logger = new MemoryLogger();
+    const later = clock.at + TUNING.admitMs + TUNING.settleMs + 120_000;
+    expect(await sweepExpiredLeases(new DynamoLeaseSweep(db.client, db.tables.costLedger), [period.tenantId], later, logger)).toEqual({ released: 1, returnedNanoUsd: 200_000 });
+    expect(await sweepExpiredLeases(new DynamoLeaseSweep(db.client, db.tables.costLedger), [period.tenantId], later, logger)).toEqual({ released: 0, returnedNanoUsd: 0 });
+    expect((await ledger().usage(period.tenantId, period.name, '')).day.reservedNanoUsd).toBe(0);
+    expect(await survivor.reserve(period, 500_000, 400_000)).toBeDefined();
+  });
+
+  it('records a settlement that comes after its lease expired through a fresh channel, and the sweep frees the lease', async () => {
+    const period = freshPeriod();
+    const clock = new TestClock();
+    const b = budgetsOn(ledger(), clock);
+    const hold = await b.reserve(period, 1_000_000, 300_000);
+    clock.at += TUNING.admitMs + TUNING.settleMs + 1;
+    await b.settle(hold!, settlement(250_000));
+    await sweepExpiredLeases(new DynamoLeaseSweep(db.client, db.tables.costLedger), [period.tenantId], clock.at + 120_000, new MemoryLogger());
+    expect((await ledger().usage(period.tenantId, period.name, '')).day).toMatchObject({ costNanoUsd: 250_000, reservedNanoUsd: 0, requests: 1 });
+  });
+
+  it('sends each threshold alert once per period, whichever instance crosses it', async () => {
+    const period = freshPeriod();
+    const alerts: Alert[] = [];
+    const clock = new TestClock();
+    const instances = [budgetsOn(ledger(), clock, alerts), budgetsOn(ledger(), clock, alerts)];
+    for (let i = 0; i < 12; i++) {
+      await call(instances[i % 2]!, period, 100_000, 10_000, 10_000);
+      // each instance gives its lease back, so the other can spend the rest and cross the next threshold
+      await instances[i % 2]!.closeAll();
+    }
+    expect(alerts.map((a) => a.attributes.threshold).sort()).toEqual(['100', '80', '90']);
+    expect(alerts[0]).toMatchObject({ kind: 'budget_threshold', attributes: { tenant: period.tenantId, period: period.name } });
+  });
+});

@@ -1,0 +1,204 @@
+// The operator CLI against dynalite, with a gateway on the same tables: what the CLI does takes effect.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoClient } from '../../../lambdas/adapters/dynamodb/client';
+import { DynamoTenantStore } from '../../../lambdas/adapters/dynamodb/tenant-store';
+import { runCli } from '../../../scripts/switchboard/commands';
+import { startTestDynamo, type TestDynamo } from '../../helpers/dynalite';
+import { baseConfig, startTestGateway, type TestGateway } from '../../helpers/gateway';
+
+let db: TestDynamo;
+let gw: TestGateway;
+
+let configPath: string;
+
+beforeAll(async () => {
+  db = await startTestDynamo();
+  // no tenant cache: what the CLI changes is seen by the next request
+  const config = baseConfig({ gateway: { tenantCacheTtlMs: 0 }, tiers: { low: { limits: { requestsPerMinute: 1 } } } });
+  configPath = join(mkdtempSync(join(tmpdir(), 'switchboard-cli-')), 'gateway.config.json');
+  writeFileSync(configPath, JSON.stringify(config));
+  gw = await startTestGateway(config, { dynamodbEndpoint: db.endpoint });
+});
+afterAll(async () => {
+  await gw?.close();
+  await db?.stop();
+});
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function cli(...argv: string[]): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(
+    ['--endpoint', db.endpoint, '--config', configPath, ...argv],
+    { out: (l) => out.push(l), err: (l) => err.push(l) },
+    { dynamo: (o) => createDynamoClient(o), env: {}, now: () => Date.now() },
+  );
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+function keyFrom(run: Run): string {
+  const key = /sk-sb-[A-Za-z0-9_-]{43}/.exec(run.out)?.[0];
+  expect(key).toBeDefined();
+  return key!;
+}
+
+function keyIdFrom(run: Run): string {
+  return /key_[0-9a-f]{12}/.exec(run.out)![0];
+}
+
+async function chatWith(key: string): Promise<number> {
+  const res = await gw.call('/v1/chat/completions', { body: { model: 'echo', messages: [{ role: 'user', content: 'hi' }] }, headers: { authorization: `Bearer ${key}` } });
+  await res.text();
+  return res.status;
+}
+
+describe('switchboard CLI', () => {
+  it('creates a tenant and a key that the gateway accepts, printed once and stored only as its hash', async () => {
+    expect((await cli('tenants', 'create', '--id', 'cli-acme', '--name', 'Acme', '--actor', 'alice')).code).toBe(0);
+    const created = await cli('keys', 'create', '--tenant', 'cli-acme', '--name', 'ci', '--actor', 'alice');
+    expect(created.code).toBe(0);
+    const key = keyFrom(created);
+    expect(await chatWith(key)).toBe(200);
+
+    const { Items } = await db.client.send(new ScanCommand({ TableName: db.tables.tenants }));
+    expect(JSON.stringify(Items)).not.toContain(key);
+    const listed = await cli('keys', 'list', '--tenant', 'cli-acme');
+    expect(listed.out).toContain(keyIdFrom(created));
+    expect(listed.out).toMatch(/ci\s+\S+\s+never\s+active/);
+    expect(listed.out).not.toContain(key);
+  });
+
+  it('rotates a key with a grace window: both work until it ends, then only the new one', async () => {
+    await cli('tenants', 'create', '--id', 'cli-rotate');
+    const old = await cli('keys', 'create', '--tenant', 'cli-rotate');
+    const rotated = await cli('keys', 'rotate', '--tenant', 'cli-rotate', '--key-id', keyIdFrom(old), '--grace', '1s');
+    expect(rotated.code).toBe(0);
+    expect(rotated.out).toContain(`the old key ${keyIdFrom(old)} keeps working until`);
+    expect(await chatWith(keyFrom(old))).toBe(200);
+    expect(await chatWith(keyFrom(rotated))).toBe(200);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await chatWith(keyFrom(old))).toBe(401);
+    expect(await chatWith(keyFrom(rotated))).toBe(200);
+  });
+
+  it('revokes a key, and a key created to expire stops working when it does', async () => {
+    await cli('tenants', 'create', '--id', 'cli-revoke');
+    const created = await cli('keys', 'create', '--tenant', 'cli-revoke');
+    const brief = await cli('keys', 'create', '--tenant', 'cli-revoke', '--expires-in', '1s');
+    expect(await chatWith(keyFrom(created))).toBe(200);
+    expect((await cli('keys', 'revoke', '--tenant', 'cli-revoke', '--key-id', keyIdFrom(created))).code).toBe(0);
+    expect(await chatWith(keyFrom(created))).toBe(401);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await chatWith(keyFrom(brief))).toBe(401);
+    expect((await cli('keys', 'list', '--tenant', 'cli-revoke')).out).toMatch(/revoked[\s\S]*expired|expired[\s\S]*revoked/);
+  });
+
+  it('sets limits that the gateway enforces, and records who changed what in the audit log', async () => {
+    await cli('tenants', 'create', '--id', 'cli-limits', '--actor', 'bob');
+    const key = keyFrom(await cli('keys', 'create', '--tenant', 'cli-limits', '--actor', 'bob'));
+    const set = await cli('tenants', 'set-limits', '--id', 'cli-limits', '--rpm', '2', '--actor', 'bob');
+    expect(set.out).toContain('requestsPerMinute=2');
+    const statuses = [await chatWith(key), await chatWith(key), await chatWith(key)];
+    expect(statuses).toEqual([200, 200, 429]);
+
+    const audit = await cli('audit', '--tenant', 'cli-limits');
+    expect(audit.out).toMatch(/bob\s+tenant\.create/);
+    expect(audit.out).toMatch(/bob\s+key\.create/);
+    expect(audit.out).toMatch(/bob\s+tenant\.set-limits\s+\{"limits":\{"requestsPerMinute":2\}\}/);
+    expect(audit.out).not.toContain(key);
+  });
+
+  it('loses no change when operators change one tenant at the same time: each either lands or says to retry', async () => {
+    await cli('tenants', 'create', '--id', 'cli-race');
+    const [limits, budget] = await Promise.all([
+      cli('tenants', 'set-limits', '--id', 'cli-race', '--rpm', '7'),
+      cli('tenants', 'set-budget', '--id', 'cli-race', '--daily', '3'),
+    ]);
+    const stored = JSON.parse((await cli('tenants', 'show', '--id', 'cli-race')).out) as { stored: { limits?: object; budget?: object; createdAt: number } };
+    expect(stored.stored.limits).toEqual(limits.code === 0 ? { requestsPerMinute: 7 } : undefined);
+    expect(stored.stored.budget).toEqual(budget.code === 0 ? { dailyUsd: 3 } : undefined);
+    for (const run of [limits, budget]) if (run.code !== 0) expect(run.err).toContain('changed meanwhile');
+    expect(stored.stored.createdAt).toBeGreaterThan(0);
+  });
+
+  it('refuses bad input with exit code 2 and changes nothing', async () => {
+    await cli('tenants', 'create', '--id', 'cli-bad');
+    const before = await cli('audit', '--tenant', 'cli-bad');
+    const runs = await Promise.all([
+      cli('tenants', 'set-budget', '--id', 'cli-bad', '--daily', 'lots'),
+      cli('tenants', 'set-budget', '--id', 'cli-bad', '--daily=-5'),
+      cli('tenants', 'set-limits', '--id', 'cli-bad', '--rpm', '2.5'),
+      cli('keys', 'create', '--tenant', 'cli-bad', '--expires-in', 'soon'),
+      cli('keys', 'create', '--tenant', 'nobody-here'),
+      cli('keys', 'revoke', '--tenant', 'cli-bad'),
+      cli('tenants', 'create', '--id', 'Not Valid'),
+      cli('tenants', 'frobnicate'),
+      cli('keys', 'create', '--tenant', 'cli-bad', '--bogus-flag', 'x'),
+    ]);
+    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2, 2, 2, 2]);
+    expect(runs[0]!.err).toContain('--daily');
+    expect(runs[1]!.err).toContain('budget.dailyUsd');
+    expect(runs[4]!.err).toContain('unknown tenant "nobody-here"');
+    expect((await cli('audit', '--tenant', 'cli-bad')).out).toBe(before.out);
+    expect((await cli('keys', 'list', '--tenant', 'cli-bad')).out).toContain('(none)');
+    expect((await cli('tenants', 'create', '--id', 'cli-bad')).code).toBe(1);
+  });
+
+  it('asks for a store to work on rather than guessing one', async () => {
+    const err: string[] = [];
+    const code = await runCli(['tenants', 'list'], { out: () => {}, err: (l) => err.push(l) }, { dynamo: (o) => createDynamoClient(o), env: {}, now: () => Date.now() });
+    expect(code).toBe(2);
+    expect(err.join('\n')).toContain('--endpoint URL');
+  });
+
+  it('maps an IAM role to a tenant', async () => {
+    await cli('tenants', 'create', '--id', 'cli-iam');
+    expect((await cli('tenants', 'map-principal', '--id', 'cli-iam', '--arn', 'arn:aws:iam::123456789012:role/App')).code).toBe(0);
+    expect(await new DynamoTenantStore(db.client, db.tables.tenants).findPrincipal('arn:aws:iam::123456789012:role/App')).toEqual({ tenantId: 'cli-iam' });
+    expect((await cli('tenants', 'map-principal', '--id', 'cli-iam', '--arn', 'role/App')).code).toBe(2);
+  });
+
+  it('prints usage tables and exports the requests as CSV', async () => {
+    await cli('tenants', 'create', '--id', 'cli-usage');
+    const key = keyFrom(await cli('keys', 'create', '--tenant', 'cli-usage'));
+    for (let i = 0; i < 3; i++) expect(await chatWith(key)).toBe(200);
+
+    // settlement is written after each answer's last byte: wait until the three calls have landed
+    let usage = await cli('usage', '--tenant', 'cli-usage');
+    for (let i = 0; i < 200 && !usage.out.includes(' 3 requests'); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      usage = await cli('usage', '--tenant', 'cli-usage');
+    }
+    expect(usage.out).toMatch(/\d{4}-\d{2}-\d{2}: \$0\.\d+ spent, \$0 reserved, 3 requests/);
+    expect(usage.out).toMatch(/model\s+mock\/echo\s+3/);
+    expect(usage.out).toMatch(/provider\s+mock\s+3/);
+    const csv = (await cli('usage', '--tenant', 'cli-usage', '--csv', '-')).out.split('\n');
+    expect(csv[0]).toBe('at,requestId,tenantId,route,alias,provider,model,inputTokens,cachedInputTokens,outputTokens,costUsd,latencyMs,status,attempts,stream');
+    expect(csv).toHaveLength(4);
+    expect(csv[1]).toMatch(/,cli-usage,chat,echo,mock,echo,\d+,0,\d+,0\.\d+,\d+,200,1,false$/);
+  });
+
+  it('puts a tenant on a tier of the config, whose limits then apply', async () => {
+    await cli('tenants', 'create', '--id', 'cli-tier');
+    const key = keyFrom(await cli('keys', 'create', '--tenant', 'cli-tier'));
+    expect((await cli('tenants', 'set-tier', '--id', 'cli-tier', '--tier', 'gold')).code).toBe(2);
+    expect((await cli('tenants', 'set-tier', '--id', 'cli-tier', '--tier', 'low')).code).toBe(0);
+    expect([await chatWith(key), await chatWith(key)]).toEqual([200, 429]);
+  });
+
+  it('lists tenants from the config and the store, and sweeps with nothing to release', async () => {
+    const list = await cli('tenants', 'list');
+    expect(list.out).toMatch(/cli-acme\s+store\s+Acme/);
+    expect(list.out).toMatch(/test\s+config/);
+    expect((await cli('reservations', 'sweep')).out).toContain('released 0 expired budget lease(s)');
+  });
+});
