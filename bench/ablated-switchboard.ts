@@ -1,11 +1,12 @@
 // A diagnostic Switchboard for finding hot spots: `npm start`'s local server with named parts replaced by
 // no-ops, so a bench run shows what each part costs (npm run bench -- --ablate=ledger,logs). It is not the
 // product: its numbers are never to be quoted against the DESIGN targets.
-//   ledger  the cost-ledger writes after each response (three DynamoDB calls) are skipped
+//   ledger  the per-request ledger entry (one PutItem after each response) is skipped; budget settlement stays
 //   logs    the per-request log lines are not written
 import { readFileSync } from 'node:fs';
 import { parseGatewayConfig } from '../lambdas/core/config/load';
-import type { CostLedger, Logger } from '../lambdas/core/ports';
+import { DynamoCostLedger } from '../lambdas/adapters/dynamodb/cost-ledger';
+import type { Logger } from '../lambdas/core/ports';
 import { startLocalGateway } from '../lambdas/local/server';
 import { ABLATABLE } from './options';
 
@@ -15,13 +16,9 @@ async function main(): Promise<void> {
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true'; // as lambdas/local/main.ts does
   const config = parseGatewayConfig(readFileSync(configPath, 'utf8'), configPath);
   const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+  // the ledger adapter is bound into admission as the gateway starts: skip its entry writes at the class
+  if (parts.has('ledger')) DynamoCostLedger.prototype.putEntry = async () => {};
   const gateway = await startLocalGateway({ config, port: Number(process.env.PORT ?? 8080), logger: parts.has('logs') ? silent : undefined });
-  if (parts.has('ledger')) {
-    // the gateway reads deps.ledger on every request, so swapping it here takes effect at once
-    const real = gateway.runtime.deps.ledger;
-    const skipWrites: CostLedger = { record: async () => {}, usage: (tenant, day, month) => real.usage(tenant, day, month) };
-    gateway.runtime.deps.ledger = skipWrites;
-  }
   console.log(`ablated Switchboard on ${gateway.url}, without: ${[...parts].join(', ') || 'nothing'}`);
   const stop = () => void gateway.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

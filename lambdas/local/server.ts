@@ -6,7 +6,9 @@ import type { Context } from 'aws-lambda';
 import type { GatewayConfig } from '../core/config/schema';
 import type { Logger, Metrics } from '../core/ports';
 import { runHealthChecks, type HealthCheckResult } from '../core/health/check-providers';
+import { createDynamoClient } from '../adapters/dynamodb/client';
 import { ensureTables } from '../adapters/dynamodb/create-tables';
+import { tableNamesFromEnv } from '../adapters/dynamodb/tables';
 import { sweepLeases } from '../adapters/dynamodb/lease-sweep';
 import { DynamoProviderHealthStore } from '../adapters/dynamodb/provider-health';
 import { EnvSecretSource } from '../adapters/secrets/secret-sources';
@@ -52,14 +54,16 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
   const endpoint = opts.dynamodbEndpoint ?? baseEnv.DYNAMODB_ENDPOINT ?? (embedded = await startEmbeddedDynamo()).endpoint;
   const env = gatewayEnvironment.parse({ ...baseEnv, DYNAMODB_ENDPOINT: endpoint, AWS_REGION: baseEnv.AWS_REGION ?? 'local' });
 
-  const runtime = createRuntime({ env, config: opts.config, secrets: new EnvSecretSource(baseEnv), logger: opts.logger, metrics: opts.metrics });
+  // tables first: the runtime reads breaker state as it starts
+  const dynamo = createDynamoClient({ endpoint, region: env.AWS_REGION });
   try {
-    await ensureTables(runtime.dynamo, runtime.tables);
+    await ensureTables(dynamo, tableNamesFromEnv(env));
   } catch (err) {
-    runtime.close();
+    dynamo.destroy();
     await embedded?.stop();
     throw err;
   }
+  const runtime = createRuntime({ env, config: opts.config, secrets: new EnvSecretSource(baseEnv), dynamo, logger: opts.logger, metrics: opts.metrics });
   const handler = awslambda.streamifyResponse(streamingHandler(runtime.gateway, systemClock, runtime.deps.logger));
   const limit = opts.config.gateway.maxRequestBytes;
 
