@@ -27,7 +27,8 @@ export const HANDLER_BUILD = {
   format: 'esm',
   minify: true,
   mainFields: ['module', 'main'],
-  external: ['@aws-sdk/*'],
+  // cdk.json sets @aws-cdk/aws-lambda-nodejs:sdkV3ExcludeSmithyPackages: the runtime's SDK brings @smithy/*
+  external: ['@aws-sdk/*', '@smithy/*'],
   banner: { js: ESM_REQUIRE_BANNER },
   sourcemap: true,
   sourcesContent: false,

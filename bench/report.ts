@@ -190,7 +190,7 @@ export function formatReport(r: BenchResults): string {
     const b = r.bundle;
     const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
     out.push(
-      `Gateway Lambda bundle (lambdas/handlers/gateway.ts bundled as SwitchboardFunction does: esbuild ESM, minify, node24, @aws-sdk/* external)`,
+      `Gateway Lambda bundle (lambdas/handlers/gateway.ts bundled as SwitchboardFunction does: esbuild ESM, minify, node24, @aws-sdk/* and @smithy/* external)`,
       `  minified ${kib(b.bytes)} (${b.bytes} B), gzip ${kib(b.gzipBytes)}, source map ${kib(b.mapBytes)} beside it; DESIGN: ≤ 250 KiB → ${b.bytes <= TARGETS.bundleBytes ? 'meets target' : 'MISSES target'}`,
       `  contents: ${b.byPackage.slice(0, 6).map((p) => `${p.name} ${kib(p.bytes)}`).join(', ')}`,
       `  imported from the runtime as it loads: ${b.externals.join(', ') || 'nothing'}; on first use only: ${b.lazyExternals.join(', ') || 'nothing'}`,

@@ -12,7 +12,6 @@
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
-  PutItemCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -29,6 +28,7 @@ import type {
   UsageBreakdown,
 } from '../../core/ports';
 import { dayOf } from '../../core/periods';
+import { BatchWriter } from './batch-writer';
 import { num, toItem } from './marshal';
 
 export const DAY_SECONDS = 86_400;
@@ -53,6 +53,8 @@ export class DynamoCostLedger implements CostLedger {
   readonly #client: DynamoDBClient;
   readonly #tableName: string;
   readonly #retentionDays: number;
+  /** per-request entries, group-committed: concurrent requests share a BatchWriteItem */
+  readonly #entries: BatchWriter;
 
   constructor(
     client: DynamoDBClient,
@@ -62,6 +64,7 @@ export class DynamoCostLedger implements CostLedger {
     this.#client = client;
     this.#tableName = tableName;
     this.#retentionDays = retentionDays;
+    this.#entries = new BatchWriter(client, tableName);
   }
 
   async openLease(period: BudgetPeriod, lease: StoredLease, limitNanoUsd: number | undefined): Promise<number | undefined> {
@@ -163,20 +166,17 @@ export class DynamoCostLedger implements CostLedger {
     return result.applied;
   }
 
-  async putEntry(e: LedgerEntry): Promise<void> {
+  putEntry(e: LedgerEntry): Promise<void> {
     const { tokens, ...entry } = e;
-    await this.#client.send(
-      new PutItemCommand({
-        TableName: this.#tableName,
-        Item: toItem({
-          ...ledgerKeys.entry(e.tenantId, dayOf(e.at), e.at, e.requestId),
-          ...entry,
-          inputTokens: tokens.input,
-          outputTokens: tokens.output,
-          cachedInputTokens: tokens.cachedInput,
-          cacheWriteTokens: tokens.cacheWrite,
-          expiresAt: Math.floor(e.at / 1000) + this.#retentionDays * DAY_SECONDS,
-        }),
+    return this.#entries.put(
+      toItem({
+        ...ledgerKeys.entry(e.tenantId, dayOf(e.at), e.at, e.requestId),
+        ...entry,
+        inputTokens: tokens.input,
+        outputTokens: tokens.output,
+        cachedInputTokens: tokens.cachedInput,
+        cacheWriteTokens: tokens.cacheWrite,
+        expiresAt: Math.floor(e.at / 1000) + this.#retentionDays * DAY_SECONDS,
       }),
     );
   }

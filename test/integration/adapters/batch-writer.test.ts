@@ -1,0 +1,62 @@
+// Group commit of ledger entries: concurrent puts share BatchWriteItem calls, nothing is dropped.
+import { BatchWriteItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchWriter } from '../../../lambdas/adapters/dynamodb/batch-writer';
+import { startTestDynamo, type TestDynamo } from '../../helpers/dynalite';
+
+const item = (pk: string, sk: string) => ({ pk: { S: pk }, sk: { S: sk }, n: { N: '1' } });
+
+describe('BatchWriter against dynalite', () => {
+  let db: TestDynamo;
+  beforeAll(async () => {
+    db = await startTestDynamo();
+  });
+  afterAll(async () => {
+    await db?.stop();
+  });
+
+  it('writes every concurrent put, in fewer calls than puts', async () => {
+    let calls = 0;
+    db.client.middlewareStack.add((next) => async (args) => ((calls += 1), next(args)), { step: 'initialize', name: 'countCalls' });
+    const writer = new BatchWriter(db.client, db.tables.costLedger);
+    await Promise.all(Array.from({ length: 60 }, (_, i) => writer.put(item('batch-test', `R#${String(i).padStart(3, '0')}`))));
+    db.client.middlewareStack.remove('countCalls');
+
+    const { Count } = await db.client.send(
+      new QueryCommand({ TableName: db.tables.costLedger, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'batch-test' } } }),
+    );
+    expect(Count).toBe(60);
+    // the first put leaves alone, the other 59 queue behind it: 25 + 25 + 9
+    expect(calls).toBe(4);
+  });
+});
+
+describe('BatchWriter with a throttling table', () => {
+  // mocked only here: the mock replaces send() for every DynamoDBClient, dynalite's too
+  let ddb: ReturnType<typeof mockClient>;
+  beforeAll(() => {
+    ddb = mockClient(DynamoDBClient);
+  });
+  afterAll(() => ddb.restore());
+
+  it('resends what DynamoDB left unprocessed until it is written', async () => {
+    ddb.reset();
+    const first = item('p', 'a');
+    ddb.on(BatchWriteItemCommand).resolvesOnce({ UnprocessedItems: { t: [{ PutRequest: { Item: first } }] } }).resolves({ UnprocessedItems: {} });
+    const writer = new BatchWriter(new DynamoDBClient({}), 't', async () => {});
+    await Promise.all([writer.put(first), writer.put(item('p', 'b'))]);
+    const sent = ddb.commandCalls(BatchWriteItemCommand).map((c) => c.args[0].input.RequestItems!.t!.length);
+    expect(sent).toEqual([1, 1, 1]); // a alone; then b; then a again (left unprocessed the first time)
+  });
+
+  it('never puts two items with one key into one batch, and gives up loudly after its retries', async () => {
+    ddb.reset();
+    ddb.on(BatchWriteItemCommand).callsFake((input: { RequestItems: Record<string, unknown> }) => ({ UnprocessedItems: { t: input.RequestItems.t } }));
+    const writer = new BatchWriter(new DynamoDBClient({}), 't', async () => {});
+    const same = item('p', 'dup');
+    const results = await Promise.allSettled([writer.put(same), writer.put(same), writer.put(same)]);
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect(ddb.commandCalls(BatchWriteItemCommand).every((c) => c.args[0].input.RequestItems!.t!.length === 1)).toBe(true);
+  });
+});
