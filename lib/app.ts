@@ -61,6 +61,7 @@ export function buildApp(app: App = new App()): SwitchboardApp {
       authorizerCacheTtl: Duration.seconds(settings.authorizerCacheTtl),
       gatewayMemoryMb: settings.gatewayMemoryMb,
       rotationFunctionName: env === primary && state.secrets.rotationFunction ? rotationFunctionName(state.stackName) : undefined,
+      sweepLeases: env === primary,
     });
     // the tables and their replicas must exist before any region serves
     service.addStackDependency(state);

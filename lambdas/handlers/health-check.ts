@@ -1,8 +1,10 @@
 // Scheduled (every minute) provider health check: probes each configured provider, records the result in
-// the breaker table and as ProviderHealthy metrics, which the "no healthy provider" alarm watches.
+// the breaker table and as ProviderHealthy metrics, which the "no healthy provider" alarm watches. In the
+// primary region (SWEEP_LEASES) it then releases budget leases that crashed instances left behind.
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { checkProviders } from '../core/health/check-providers';
 import { dynamoClient } from '../adapters/dynamodb/client';
+import { sweepLeases } from '../adapters/dynamodb/lease-sweep';
 import { DynamoProviderHealthStore } from '../adapters/dynamodb/provider-health';
 import { tableNamesFromEnv } from '../adapters/dynamodb/tables';
 import { NodeHttpClient } from '../adapters/http/node-http-client';
@@ -22,9 +24,20 @@ const secrets = new ChainedSecretSource([
   new SecretsManagerSource(new SecretsManagerClient({}), systemClock, env.SECRET_CACHE_TTL_MS),
 ]);
 const providers = createProviders(config.providers, { http: new NodeHttpClient(), secrets, clock: systemClock, logger });
-const store = new DynamoProviderHealthStore(dynamoClient({ region: env.AWS_REGION }), tableNamesFromEnv(env).breakerState);
+const dynamo = dynamoClient({ region: env.AWS_REGION });
+const store = new DynamoProviderHealthStore(dynamo, tableNamesFromEnv(env).breakerState);
 
-export const handler = async (): Promise<{ canServe: boolean }> => {
+const sweep = process.env.SWEEP_LEASES === 'true';
+
+export const handler = async (): Promise<{ canServe: boolean; leasesReleased?: number }> => {
   const { canServe } = await checkProviders({ providers, store, clock: systemClock, logger, metrics, region: env.AWS_REGION });
-  return { canServe };
+  if (!sweep) return { canServe };
+  const { released } = await sweepLeases({
+    client: dynamo,
+    tables: tableNamesFromEnv(env),
+    configTenantIds: config.tenants.map((t) => t.id),
+    logger,
+    now: systemClock.now(),
+  });
+  return { canServe, leasesReleased: released };
 };

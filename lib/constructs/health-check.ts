@@ -1,5 +1,6 @@
 // ProviderHealthCheck: the scheduled (every minute) function that probes every configured provider and
-// records health for the breaker, /health and the "no healthy provider" alarm.
+// records health for the breaker, /health and the "no healthy provider" alarm; in the primary region it also
+// sweeps budget leases left by instances that died, giving their unused room back.
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
@@ -17,6 +18,11 @@ export interface ProviderHealthCheckProps {
   readonly bedrockModels?: readonly BedrockModel[];
   /** @default Duration.minutes(1) */
   readonly interval?: Duration;
+  /**
+   * Sweep expired budget leases (one region only: the release is conditional, but global-table replication
+   * is last-writer-wins, so two regions sweeping at once could race) @default - no sweep
+   */
+  readonly leaseSweep?: { readonly costLedgerTable: ITable; readonly tenantsTable: ITable };
 }
 
 export class ProviderHealthCheck extends Construct {
@@ -37,6 +43,10 @@ export class ProviderHealthCheck extends Construct {
       reservedConcurrentExecutions: 1,
     });
     this.function.bindTable(props.breakerTable, 'breakerState', 'write').allowSecretsRead(props.secretNames);
+    if (props.leaseSweep) {
+      this.function.bindTable(props.leaseSweep.costLedgerTable, 'costLedger', 'readWrite').bindTable(props.leaseSweep.tenantsTable, 'tenants', 'read');
+      this.function.addEnvironment('SWEEP_LEASES', 'true');
+    }
     this.function.allowBedrock(props.bedrockModels ?? []);
 
     this.rule = new Rule(this, 'Schedule', {

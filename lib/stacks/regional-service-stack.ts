@@ -36,6 +36,8 @@ export interface RegionalServiceStackProps extends StackProps {
   readonly gatewayMemoryMb?: number;
   /** the rotation function (primary region's state stack) to alarm on @default - none */
   readonly rotationFunctionName?: string;
+  /** this region's scheduled function sweeps expired budget leases (the primary region) @default false */
+  readonly sweepLeases?: boolean;
 }
 
 export class RegionalServiceStack extends Stack {
@@ -80,6 +82,7 @@ export class RegionalServiceStack extends Stack {
       breakerTable: tables.breakerState,
       secretNames,
       bedrockModels,
+      leaseSweep: props.sweepLeases ? { costLedgerTable: tables.costLedger, tenantsTable: tables.tenants } : undefined,
     });
 
     const watched: Record<string, IFunction> = {

@@ -156,3 +156,16 @@ describe('IAM', () => {
     }
   });
 });
+
+describe('budget lease sweep', () => {
+  const sweepers = (t: Template) =>
+    Object.values(t.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Environment?.Variables?.SWEEP_LEASES === 'true');
+
+  it('runs in the primary region only, with the ledger and tenants tables it reads and writes', () => {
+    expect(sweepers(east)).toHaveLength(1);
+    expect(sweepers(west)).toHaveLength(0);
+    const env = sweepers(east)[0]!.Properties.Environment.Variables;
+    expect(env[TABLES.costLedger.envVar]).toBeDefined();
+    expect(env[TABLES.tenants.envVar]).toBeDefined();
+  });
+});
