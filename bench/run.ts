@@ -2,6 +2,7 @@
 // OpenAI-compatible upstream — (a) direct, (b) through Switchboard (auth, pricing, ledger on), (c) through
 // Portkey — in alternating rounds of one run; then the handler bundle's size and its cold start.
 // See bench/README.md for how to read the output and the knobs.
+import '../lambdas/local/node-version-warning';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -46,8 +47,6 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 
 async function main(): Promise<void> {
   const startedAt = new Date();
-  // the SDK's notice that it will need Node 22 (the Lambda runtime's version) is noise in the output
-  process.env[SDK_NODE_WARNING] ??= 'true';
   const opts = parseOptions(process.argv.slice(2), process.env);
   const loadAvgStart = os.loadavg();
   const tmp = mkdtempSync(join(os.tmpdir(), 'switchboard-bench-'));

@@ -1,5 +1,6 @@
 // `npm run chaos`: run every chaos scenario against a real local gateway and print the results table
 // (markdown, as in docs/resilience.md). `npm run chaos -- primaryDown hang` runs only those.
+import '../../lambdas/local/node-version-warning';
 import { chaosTable, runScenario, SCENARIOS, type ScenarioResult } from './scenarios';
 
 async function main(): Promise<void> {
