@@ -1,7 +1,5 @@
 // The gateway Lambda function: every route, streamed through Lambda response streaming (API Gateway REST
 // with ResponseTransferMode.STREAM). The local server runs this same handler.
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { ChainedSecretSource, EnvSecretSource, SecretsManagerSource } from '../adapters/secrets/secret-sources';
 import { SnsAlertPublisher } from '../adapters/alerts/alert-publishers';
 import { createLogger } from '../adapters/observability/powertools';
@@ -18,10 +16,10 @@ const runtime = createRuntime({
   env,
   config,
   logger,
-  alerts: env.ALERT_TOPIC_ARN ? new SnsAlertPublisher(new SNSClient({}), env.ALERT_TOPIC_ARN, logger) : undefined,
+  alerts: env.ALERT_TOPIC_ARN ? new SnsAlertPublisher(env.ALERT_TOPIC_ARN, logger) : undefined,
   secrets: new ChainedSecretSource([
     new EnvSecretSource(),
-    new SecretsManagerSource(new SecretsManagerClient({}), systemClock, env.SECRET_CACHE_TTL_MS),
+    new SecretsManagerSource(systemClock, env.SECRET_CACHE_TTL_MS),
   ]),
 });
 

@@ -1,7 +1,6 @@
 // Scheduled (every minute) provider health check: probes each configured provider, records the result in
 // the breaker table and as ProviderHealthy metrics, which the "no healthy provider" alarm watches. In the
 // primary region (SWEEP_LEASES) it then releases budget leases that crashed instances left behind.
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { checkProviders } from '../core/health/check-providers';
 import { dynamoClient } from '../adapters/dynamodb/client';
 import { sweepLeases } from '../adapters/dynamodb/lease-sweep';
@@ -21,7 +20,7 @@ const logger = createLogger();
 const metrics = new PowertoolsMetricsAdapter();
 const secrets = new ChainedSecretSource([
   new EnvSecretSource(),
-  new SecretsManagerSource(new SecretsManagerClient({}), systemClock, env.SECRET_CACHE_TTL_MS),
+  new SecretsManagerSource(systemClock, env.SECRET_CACHE_TTL_MS),
 ]);
 const providers = createProviders(config.providers, { http: new NodeHttpClient(), secrets, clock: systemClock, logger });
 const dynamo = dynamoClient({ region: env.AWS_REGION });

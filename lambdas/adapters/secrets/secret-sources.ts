@@ -1,6 +1,6 @@
 // Provider keys: from the environment (local runs) or Secrets Manager (AWS), cached for a short TTL so a
 // rotated key is picked up without a redeploy. Values are never logged.
-import { GetSecretValueCommand, ResourceNotFoundException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Clock, SecretRef, SecretSource } from '../../core/ports';
 
 export class EnvSecretSource implements SecretSource {
@@ -12,13 +12,18 @@ export class EnvSecretSource implements SecretSource {
   }
 }
 
+/**
+ * Secrets Manager, loaded on first use: a gateway whose providers keep their keys elsewhere (Bedrock, env)
+ * never pays for the SDK client at cold start.
+ */
 export class SecretsManagerSource implements SecretSource {
   private readonly cache = new Map<string, { value: Promise<string | undefined>; expiresAt: number }>();
+  private sdk: Promise<typeof import('@aws-sdk/client-secrets-manager')> | undefined;
 
   constructor(
-    private readonly client: SecretsManagerClient,
     private readonly clock: Clock,
     private readonly ttlMs: number,
+    private client?: SecretsManagerClient,
   ) {}
 
   get(ref: SecretRef): Promise<string | undefined> {
@@ -33,11 +38,13 @@ export class SecretsManagerSource implements SecretSource {
   }
 
   private async read(secretId: string): Promise<string | undefined> {
+    const sdk = await (this.sdk ??= import('@aws-sdk/client-secrets-manager'));
+    this.client ??= new sdk.SecretsManagerClient({});
     try {
-      const out = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      const out = await this.client.send(new sdk.GetSecretValueCommand({ SecretId: secretId }));
       return out.SecretString ? secretValue(out.SecretString) : undefined;
     } catch (err) {
-      if (err instanceof ResourceNotFoundException) return undefined;
+      if (err instanceof sdk.ResourceNotFoundException) return undefined;
       throw err;
     }
   }
