@@ -184,6 +184,17 @@ export interface LeaseFlush {
   close?: boolean;
 }
 
+/**
+ * A period's totals in the other regions of a multi-region deployment. Every region writes only its own items
+ * (global tables replicate them everywhere, last writer wins per item), and a period's total is their sum.
+ */
+export interface OtherRegionsPeriod {
+  committedNanoUsd: number;
+  costNanoUsd: number;
+  /** budget alerts (percent of the limit) that some other region sent for this period */
+  alerted: number[];
+}
+
 export type FlushOutcome = { applied: true; costNanoUsd: number } | { applied: false };
 
 export interface CostLedger {
@@ -194,15 +205,21 @@ export interface CostLedger {
   openLease(period: BudgetPeriod, lease: StoredLease, limitNanoUsd: number | undefined): Promise<number | undefined>;
   /**
    * Grow a lease by `delta`: committed += delta and granted += delta, only if the stored lease has had
-   * `topUps - 1` top-ups and committed + delta <= limit. The committed total after, or undefined.
+   * `topUps - 1` top-ups and committed + delta <= limit (no limit: a negative delta giving part of the grant
+   * back). The committed total after, or undefined.
    */
-  growLease(period: BudgetPeriod, leaseId: string, delta: number, topUps: number, limitNanoUsd: number): Promise<number | undefined>;
+  growLease(period: BudgetPeriod, leaseId: string, delta: number, topUps: number, limitNanoUsd: number | undefined): Promise<number | undefined>;
   /** Apply a settlement batch (one conditional UpdateItem); not applied when the stored seq is not `seq - 1`. */
   flush(period: BudgetPeriod, flush: LeaseFlush): Promise<FlushOutcome>;
   /** the lease as stored now (strongly consistent), to learn whether an uncertain write was applied */
   readLease(period: BudgetPeriod, leaseId: string): Promise<StoredLease | undefined>;
   /** mark that a threshold alert went out for this period; false when another instance marked it first */
   markAlert(period: BudgetPeriod, percent: number): Promise<boolean>;
+  /**
+   * What the other regions of a multi-region deployment hold in this period: their items as this region's
+   * replica has them now (a replication lag behind). undefined, with no round trip, when there is one region.
+   */
+  otherRegions(period: BudgetPeriod): Promise<OtherRegionsPeriod | undefined>;
   /** the per-request entry, kept for the retention period */
   putEntry(entry: LedgerEntry): Promise<void>;
   usage(tenantId: string, day: string, month: string): Promise<{ day: PeriodUsage; month: PeriodUsage }>;
@@ -227,10 +244,15 @@ export interface CounterKey {
 }
 
 export interface RateCounterStore {
-  /** add `units` if the count stays within `limit` (one conditional UpdateItem): the new count, or undefined */
+  /** add `units` if this region's count stays within `limit` (one conditional UpdateItem): the new count, or undefined */
   take(key: CounterKey, units: number, limit: number): Promise<number | undefined>;
   /** add `units` whatever the limit: usage found larger than its estimate after the call */
   charge(key: CounterKey, units: number): Promise<void>;
+  /**
+   * The other regions' counts of this window in a multi-region deployment, as this region's replica has them
+   * now; undefined, with no round trip, when there is one region. (`take` and `charge` count this region's.)
+   */
+  otherRegions(key: CounterKey): Promise<number | undefined>;
 }
 
 /** Something an operator should hear about (breaker opened, budget threshold crossed). */

@@ -1,6 +1,6 @@
 // Scheduled (every minute) provider health check: probes each configured provider, records the result in
-// the breaker table and as ProviderHealthy metrics, which the "no healthy provider" alarm watches. In the
-// primary region (SWEEP_LEASES) it then releases budget leases that crashed instances left behind.
+// the breaker table and as ProviderHealthy metrics, which the "no healthy provider" alarm watches. With
+// SWEEP_LEASES (every region) it then releases the budget leases that this region's crashed instances left.
 import { checkProviders } from '../core/health/check-providers';
 import { dynamoClient } from '../adapters/dynamodb/client';
 import { sweepLeases } from '../adapters/dynamodb/lease-sweep';
@@ -11,7 +11,7 @@ import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observabilit
 import { ChainedSecretSource, EnvSecretSource, SecretsManagerSource } from '../adapters/secrets/secret-sources';
 import { createProviders } from '../providers';
 import { bundledConfig } from './bundled-config';
-import { gatewayEnvironment } from './environment';
+import { gatewayEnvironment, regionScopeOf } from './environment';
 import { systemClock } from './runtime';
 
 const env = gatewayEnvironment.parse(process.env);
@@ -34,6 +34,7 @@ export const handler = async (): Promise<{ canServe: boolean; leasesReleased?: n
   const { released } = await sweepLeases({
     client: dynamo,
     tables: tableNamesFromEnv(env),
+    regions: regionScopeOf(env),
     configTenantIds: config.tenants.map((t) => t.id),
     logger,
     now: systemClock.now(),

@@ -11,13 +11,14 @@ import { DynamoBreakerStore } from '../adapters/dynamodb/breaker-store';
 import { DynamoCostLedger } from '../adapters/dynamodb/cost-ledger';
 import { DynamoRateCounters } from '../adapters/dynamodb/rate-counters';
 import { DynamoTenantStore } from '../adapters/dynamodb/tenant-store';
+import type { RegionScope } from '../adapters/dynamodb/regions';
 import { tableNamesFromEnv, type TableNames } from '../adapters/dynamodb/tables';
 import { NodeHttpClient } from '../adapters/http/node-http-client';
 import { LogAlertPublisher } from '../adapters/alerts/alert-publishers';
 import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
 import { Resilience } from '../core/resilience/resilience';
 import { createProviders } from '../providers';
-import type { GatewayEnvironment } from './environment';
+import { regionScopeOf, type GatewayEnvironment } from './environment';
 
 export interface RuntimeOptions {
   env: GatewayEnvironment;
@@ -38,6 +39,7 @@ export interface Runtime {
   gateway: Gateway;
   deps: GatewayDeps;
   tables: TableNames;
+  regions: RegionScope;
   dynamo: DynamoDBClient;
 
   close(): void;
@@ -54,14 +56,15 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const dynamo = opts.dynamo ?? createDynamoClient({ endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION });
   const tables = tableNamesFromEnv(env);
   const alerts = opts.alerts ?? new LogAlertPublisher(logger);
+  const regions = regionScopeOf(env);
   const breakerStore = new DynamoBreakerStore(dynamo, tables.breakerState, env.AWS_REGION);
-  const ledger = new DynamoCostLedger(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays);
+  const ledger = new DynamoCostLedger(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays, regions);
 
   const deps: GatewayDeps = {
     config,
     providers: createProviders(config.providers, { http, secrets: opts.secrets, clock, logger }),
     tenants: new TenantDirectory(config, new DynamoTenantStore(dynamo, tables.tenants), clock),
-    admission: createAdmissionControl(config, { rateCounters: new DynamoRateCounters(dynamo, tables.rateCounters), ledger, clock, logger, metrics, alerts }),
+    admission: createAdmissionControl(config, { rateCounters: new DynamoRateCounters(dynamo, tables.rateCounters, regions), ledger, clock, logger, metrics, alerts }),
     ledger,
     clock,
     logger,
@@ -76,6 +79,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     gateway: createGateway(deps),
     deps,
     tables,
+    regions,
     dynamo,
     close() {
       if (http instanceof NodeHttpClient) http.close();

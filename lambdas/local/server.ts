@@ -121,8 +121,8 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
 
 async function sweep(runtime: Runtime, config: GatewayConfig): Promise<void> {
   try {
-    const { dynamo: client, tables, deps } = runtime;
-    await sweepLeases({ client, tables, configTenantIds: config.tenants.map((t) => t.id), logger: deps.logger, now: deps.clock.now() });
+    const { dynamo: client, tables, regions, deps } = runtime;
+    await sweepLeases({ client, tables, regions, configTenantIds: config.tenants.map((t) => t.id), logger: deps.logger, now: deps.clock.now() });
   } catch (err) {
     runtime.deps.logger.warn('the budget lease sweep failed; it runs again later', { error: (err as Error).message });
   }

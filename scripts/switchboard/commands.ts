@@ -10,6 +10,7 @@ import { DynamoCostLedger, ledgerKeys } from '../../lambdas/adapters/dynamodb/co
 import { storedTenantIds, sweepLeases } from '../../lambdas/adapters/dynamodb/lease-sweep';
 import { queryItems } from '../../lambdas/adapters/dynamodb/query';
 import { fromItem } from '../../lambdas/adapters/dynamodb/marshal';
+import type { RegionScope } from '../../lambdas/adapters/dynamodb/regions';
 import { LOCAL_TABLE_NAMES, type TableNames } from '../../lambdas/adapters/dynamodb/tables';
 import { AdminError, DynamoTenantAdmin } from '../../lambdas/adapters/dynamodb/tenant-admin';
 import { DynamoTenantStore } from '../../lambdas/adapters/dynamodb/tenant-store';
@@ -40,6 +41,8 @@ export const HELP = `switchboard — operate a Switchboard gateway's tenants, ke
 target (one of them, or $DYNAMODB_ENDPOINT / $AWS_REGION):
   --endpoint URL          a DynamoDB-compatible endpoint (the dynalite of a running npm start prints it)
   --region REGION         a deployed gateway's region (its tables are switchboard-tenants and switchboard-cost-ledger)
+  --regions LIST          (or REGIONS) a multi-region deployment's regions, the primary first; the sweep releases
+                          the leases of --region's items only (default: --region alone)
   --table-prefix PREFIX   the deploy's table name prefix, if it set one
   --tenants-table NAME    (or TENANTS_TABLE)      --ledger-table NAME   (or LEDGER_TABLE): other table names
   --config PATH           the gateway config, for its tenants and tiers (default $GATEWAY_CONFIG or ./gateway.config.json)
@@ -60,12 +63,13 @@ commands:
   keys revoke --tenant ID --key-id KEY_ID
   usage --tenant ID [--day YYYY-MM-DD] [--month YYYY-MM] [--csv FILE|-]
   audit --tenant ID
-  reservations sweep                                         release budget leases of crashed instances
+  reservations sweep                                         release budget leases of crashed instances (this region's)
 `;
 
 const OPTIONS = {
   endpoint: { type: 'string' },
   region: { type: 'string' },
+  regions: { type: 'string' },
   'table-prefix': { type: 'string' },
   'tenants-table': { type: 'string' },
   'ledger-table': { type: 'string' },
@@ -145,6 +149,7 @@ export async function runCli(argv: string[], io: CliIo, cli: CliEnv): Promise<nu
 
 interface Context {
   flags: Flags;
+  env: CliEnv['env'];
   io: CliIo;
   now: number;
   dynamo: DynamoDBClient;
@@ -165,6 +170,7 @@ function context(flags: Flags, io: CliIo, cli: CliEnv, dynamo: DynamoDBClient): 
   if (flags.config && !config) throw new UsageError(`no config file at ${flags.config}`);
   return {
     flags,
+    env: cli.env,
     io,
     now: cli.now(),
     dynamo,
@@ -292,7 +298,7 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
   },
 
   'reservations sweep': async (ctx) => {
-    const result = await sweepLeases({ client: ctx.dynamo, tables: ctx.tables, configTenantIds: ctx.config?.tenants.map((t) => t.id) ?? [], logger: consoleLogger(ctx.io), now: ctx.now });
+    const result = await sweepLeases({ client: ctx.dynamo, tables: ctx.tables, regions: regionsFlag(ctx), configTenantIds: ctx.config?.tenants.map((t) => t.id) ?? [], logger: consoleLogger(ctx.io), now: ctx.now });
     ctx.io.out(`released ${result.released} expired budget lease(s), $${formatUsd(result.returnedNanoUsd)} back to their budgets`);
   },
 };
@@ -323,7 +329,7 @@ function printPeriod(io: CliIo, p: PeriodUsage): void {
   io.out('');
 }
 
-const CSV_COLUMNS = ['at', 'requestId', 'tenantId', 'route', 'alias', 'provider', 'model', 'inputTokens', 'cachedInputTokens', 'outputTokens', 'costUsd', 'latencyMs', 'status', 'attempts', 'stream'] as const;
+const CSV_COLUMNS = ['at', 'requestId', 'tenantId', 'route', 'alias', 'provider', 'model', 'inputTokens', 'cachedInputTokens', 'outputTokens', 'costUsd', 'latencyMs', 'status', 'attempts', 'stream', 'region'] as const;
 
 async function exportCsv(ctx: Context, tenantId: string, days: string[]): Promise<void> {
   const lines = [CSV_COLUMNS.join(',')];
@@ -384,6 +390,14 @@ async function existingTenant(ctx: Context, flag: 'id' | 'tenant'): Promise<stri
     throw new UsageError(`unknown tenant "${id}" (create it with: tenants create --id ${id})`);
   }
   return id;
+}
+
+/** the region whose items this run writes, among the deployment's (--regions, the primary first) */
+function regionsFlag(ctx: Context): RegionScope {
+  const own = ctx.flags.region ?? ctx.env.AWS_REGION ?? 'local';
+  const all = (ctx.flags.regions ?? ctx.env.REGIONS ?? own).split(',').map((r) => r.trim()).filter(Boolean);
+  if (!all.includes(own)) throw new UsageError(`--regions: ${all.join(',')} does not include this region, ${own} (name it with --region)`);
+  return { own, all };
 }
 
 function tierFlag(ctx: Context): string {

@@ -1,20 +1,22 @@
-// The cost ledger in DynamoDB. Per request an entry (kept for the retention period); per tenant a day and a
-// month item that hold the spend (settled), the committed total budgets are checked against, the totals by
-// model and provider, the budget leases instances hold, and which alerts went out.
-//   T#<tenant>#D#<day> / R#<iso time>#<request id>  → the entry
-//   T#<tenant>         / D#<day> and M#<month>      → costNanoUsd, committedNanoUsd, requests, inputTokens, …
-//                                                     M|<provider/model>|<total>, P|<provider>|<total>
-//                                                     L|<lease id> → {g: granted, u: used, s: seq, t: top-ups,
-//                                                                     e: expires ms}
-//                                                     A|<percent>  → when that budget alert went out
-// Every change to a period item is one conditional UpdateItem; a lease's seq makes its settlement batches
-// apply exactly once.
+// The cost ledger in DynamoDB. Per request an entry (kept for the retention period); per tenant, day or month
+// and region an item that holds the spend (settled), the committed total budgets are checked against, the
+// totals by model and provider, the budget leases that region's instances hold, and which alerts it sent.
+//   T#<tenant>#D#<day> / R#<iso time>#<request id>[#R#<region>]  → the entry
+//   T#<tenant>         / D#<day>[#R#<region>], M#<month>[#R#<region>]
+//                        → costNanoUsd, committedNanoUsd, requests, inputTokens, …
+//                          M|<provider/model>|<total>, P|<provider>|<total>
+//                          L|<lease id> → {g: granted, u: used, s: seq, t: top-ups, e: expires ms}
+//                          A|<percent>  → when this region sent that budget alert
+// (no suffix: the primary region's items; see regions.ts). Every change to a period item is one conditional
+// UpdateItem by the region that owns it; a lease's seq makes its settlement batches apply exactly once. A
+// period's totals are the sum of its items across regions.
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
+  type QueryCommandInput,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type {
@@ -23,13 +25,17 @@ import type {
   FlushOutcome,
   LeaseFlush,
   LedgerEntry,
+  OtherRegionsPeriod,
   PeriodUsage,
   StoredLease,
   UsageBreakdown,
 } from '../../core/ports';
+import { ALERT_PERCENTS } from '../../core/admission/budgets';
 import { dayOf } from '../../core/periods';
 import { BatchWriter } from './batch-writer';
 import { num, toItem } from './marshal';
+import { queryItems } from './query';
+import { isMultiRegion, regionSuffix, singleRegion, splitRegion, type RegionScope } from './regions';
 
 export const DAY_SECONDS = 86_400;
 /** aggregates outlive entries: a year and a bit of monthly history */
@@ -40,19 +46,25 @@ const BREAKDOWN_TOTALS = ['costNanoUsd', 'requests', 'inputTokens', 'outputToken
 /** the budget has room for :max more (the limit less what the write adds) */
 const HAS_ROOM = '(attribute_not_exists(committedNanoUsd) OR committedNanoUsd <= :max)';
 
+/** `suffix`: the owning region's (regions.ts) */
 export const ledgerKeys = {
-  entry: (tenantId: string, day: string, at: number, requestId: string) => ({
+  entry: (tenantId: string, day: string, at: number, requestId: string, suffix = '') => ({
     pk: `T#${tenantId}#D#${day}`,
-    sk: `R#${new Date(at).toISOString()}#${requestId}`,
+    sk: `R#${new Date(at).toISOString()}#${requestId}${suffix}`,
   }),
   entries: (tenantId: string, day: string) => `T#${tenantId}#D#${day}`,
-  period: (p: BudgetPeriod): Record<string, AttributeValue> => ({ pk: { S: `T#${p.tenantId}` }, sk: { S: `${p.kind === 'day' ? 'D' : 'M'}#${p.name}` } }),
+  /** the sort key of a period in every region's item, before the region suffix */
+  periodBase: (p: BudgetPeriod) => `${p.kind === 'day' ? 'D' : 'M'}#${p.name}`,
+  period: (p: BudgetPeriod, suffix = ''): Record<string, AttributeValue> => ({ pk: { S: `T#${p.tenantId}` }, sk: { S: ledgerKeys.periodBase(p) + suffix } }),
 };
 
 export class DynamoCostLedger implements CostLedger {
   readonly #client: DynamoDBClient;
   readonly #tableName: string;
   readonly #retentionDays: number;
+  readonly #regions: RegionScope;
+  /** appended to the sort keys of the items this region writes */
+  readonly #suffix: string;
   /** per-request entries, group-committed: concurrent requests share a BatchWriteItem */
   readonly #entries: BatchWriter;
 
@@ -60,10 +72,13 @@ export class DynamoCostLedger implements CostLedger {
     client: DynamoDBClient,
     tableName: string,
     retentionDays: number,
+    regions: RegionScope = singleRegion(),
   ) {
     this.#client = client;
     this.#tableName = tableName;
     this.#retentionDays = retentionDays;
+    this.#regions = regions;
+    this.#suffix = regionSuffix(regions);
     this.#entries = new BatchWriter(client, tableName);
   }
 
@@ -86,17 +101,17 @@ export class DynamoCostLedger implements CostLedger {
     return result.retried && (await this.readLease(period, lease.id)) ? this.#committed(period) : undefined;
   }
 
-  async growLease(period: BudgetPeriod, leaseId: string, delta: number, topUps: number, limitNanoUsd: number): Promise<number | undefined> {
-    if (delta > limitNanoUsd) return undefined;
+  async growLease(period: BudgetPeriod, leaseId: string, delta: number, topUps: number, limitNanoUsd: number | undefined): Promise<number | undefined> {
+    if (limitNanoUsd !== undefined && delta > limitNanoUsd) return undefined;
     const result = await this.#update(period, {
       UpdateExpression: 'ADD committedNanoUsd :d SET #L.g = #L.g + :d, #L.t = :t',
-      ConditionExpression: `#L.t = :prev AND ${HAS_ROOM}`,
+      ConditionExpression: `#L.t = :prev${limitNanoUsd === undefined ? '' : ` AND ${HAS_ROOM}`}`,
       ExpressionAttributeNames: { '#L': LEASE_PREFIX + leaseId },
       ExpressionAttributeValues: {
         ':d': { N: String(delta) },
         ':t': { N: String(topUps) },
         ':prev': { N: String(topUps - 1) },
-        ':max': { N: String(limitNanoUsd - delta) },
+        ...(limitNanoUsd === undefined ? {} : { ':max': { N: String(limitNanoUsd - delta) } }),
       },
     });
     if (result.applied) return num(result.attributes, 'committedNanoUsd');
@@ -160,18 +175,33 @@ export class DynamoCostLedger implements CostLedger {
     const result = await this.#update(period, {
       UpdateExpression: 'SET #A = :at',
       ConditionExpression: 'attribute_not_exists(#A)',
-      ExpressionAttributeNames: { '#A': `A|${percent}` },
+      ExpressionAttributeNames: { '#A': alertMark(percent) },
       ExpressionAttributeValues: { ':at': { N: String(Date.now()) } },
     });
     return result.applied;
+  }
+
+  async otherRegions(period: BudgetPeriod): Promise<OtherRegionsPeriod | undefined> {
+    if (!isMultiRegion(this.#regions)) return undefined;
+    const names: Record<string, string> = { '#sk': 'sk', '#c': 'committedNanoUsd', '#s': 'costNanoUsd' };
+    for (const percent of ALERT_PERCENTS) names[`#a${percent}`] = alertMark(percent);
+    const others: OtherRegionsPeriod = { committedNanoUsd: 0, costNanoUsd: 0, alerted: [] };
+    for (const item of await this.#periodItems(period, { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names })) {
+      if (splitRegion(item.sk?.S ?? '', this.#regions).region === this.#regions.own) continue;
+      others.committedNanoUsd += num(item, 'committedNanoUsd');
+      others.costNanoUsd += num(item, 'costNanoUsd');
+      for (const percent of ALERT_PERCENTS) if (item[alertMark(percent)] && !others.alerted.includes(percent)) others.alerted.push(percent);
+    }
+    return others;
   }
 
   putEntry(e: LedgerEntry): Promise<void> {
     const { tokens, ...entry } = e;
     return this.#entries.put(
       toItem({
-        ...ledgerKeys.entry(e.tenantId, dayOf(e.at), e.at, e.requestId),
+        ...ledgerKeys.entry(e.tenantId, dayOf(e.at), e.at, e.requestId, this.#suffix),
         ...entry,
+        region: this.#regions.own,
         inputTokens: tokens.input,
         outputTokens: tokens.output,
         cachedInputTokens: tokens.cachedInput,
@@ -181,9 +211,26 @@ export class DynamoCostLedger implements CostLedger {
     );
   }
 
+  /** every region's totals, summed */
   async usage(tenantId: string, day: string, month: string): Promise<{ day: PeriodUsage; month: PeriodUsage }> {
-    const [d, m] = await Promise.all([this.#item({ tenantId, kind: 'day', name: day }), this.#item({ tenantId, kind: 'month', name: month })]);
-    return { day: periodUsage(day, d.Item), month: periodUsage(month, m.Item) };
+    const [d, m] = await Promise.all([this.#periodItems({ tenantId, kind: 'day', name: day }), this.#periodItems({ tenantId, kind: 'month', name: month })]);
+    return { day: periodUsage(day, d), month: periodUsage(month, m) };
+  }
+
+  /** the period's item of every region (this replica's latest versions), in one Query on the key prefix */
+  async #periodItems(period: BudgetPeriod, projection: Pick<QueryCommandInput, 'ProjectionExpression' | 'ExpressionAttributeNames'> = {}): Promise<Array<Record<string, AttributeValue>>> {
+    const items: Array<Record<string, AttributeValue>> = [];
+    const { pk } = ledgerKeys.period(period);
+    for await (const item of queryItems(this.#client, {
+      TableName: this.#tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+      ExpressionAttributeValues: { ':pk': pk!, ':sk': { S: ledgerKeys.periodBase(period) } },
+      ConsistentRead: true,
+      ...projection,
+    })) {
+      items.push(item);
+    }
+    return items;
   }
 
   /**
@@ -196,7 +243,7 @@ export class DynamoCostLedger implements CostLedger {
   ): Promise<{ applied: true; attributes: Record<string, AttributeValue> | undefined } | { applied: false; retried: boolean }> {
     try {
       const { Attributes } = await this.#client.send(
-        new UpdateItemCommand({ TableName: this.#tableName, Key: ledgerKeys.period(period), ReturnValues: 'UPDATED_NEW', ...input }),
+        new UpdateItemCommand({ TableName: this.#tableName, Key: ledgerKeys.period(period, this.#suffix), ReturnValues: 'UPDATED_NEW', ...input }),
       );
       return { applied: true, attributes: Attributes };
     } catch (err) {
@@ -210,34 +257,33 @@ export class DynamoCostLedger implements CostLedger {
   }
 
   #item(period: BudgetPeriod) {
-    return this.#client.send(new GetItemCommand({ TableName: this.#tableName, Key: ledgerKeys.period(period), ConsistentRead: true }));
+    return this.#client.send(new GetItemCommand({ TableName: this.#tableName, Key: ledgerKeys.period(period, this.#suffix), ConsistentRead: true }));
   }
 }
 
-export function periodUsage(name: string, item: Record<string, AttributeValue> | undefined): PeriodUsage {
-  const byModel: Record<string, UsageBreakdown> = {};
-  const byProvider: Record<string, UsageBreakdown> = {};
-  for (const [attribute, value] of Object.entries(item ?? {})) {
-    const parts = attribute.split('|');
-    const total = parts.pop() as (typeof BREAKDOWN_TOTALS)[number];
-    const kind = parts.shift();
-    if ((kind !== 'M' && kind !== 'P') || !BREAKDOWN_TOTALS.includes(total) || value.N === undefined) continue;
-    const map = kind === 'M' ? byModel : byProvider;
-    const b = (map[parts.join('|')] ??= { costNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0 });
-    b[total] = Number(value.N);
+/** A period's totals: the sum of its items (one per region that served the tenant in it). */
+export function periodUsage(name: string, items: ReadonlyArray<Record<string, AttributeValue>>): PeriodUsage {
+  const usage: PeriodUsage = { period: name, costNanoUsd: 0, reservedNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, byModel: {}, byProvider: {} };
+  for (const item of items) {
+    for (const [attribute, value] of Object.entries(item)) {
+      const parts = attribute.split('|');
+      const total = parts.pop() as (typeof BREAKDOWN_TOTALS)[number];
+      const kind = parts.shift();
+      if ((kind !== 'M' && kind !== 'P') || !BREAKDOWN_TOTALS.includes(total) || value.N === undefined) continue;
+      const map = kind === 'M' ? usage.byModel : usage.byProvider;
+      const b = (map[parts.join('|')] ??= { costNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0 });
+      b[total] += Number(value.N);
+    }
+    const cost = num(item, 'costNanoUsd');
+    usage.costNanoUsd += cost;
+    usage.reservedNanoUsd += Math.max(0, num(item, 'committedNanoUsd') - cost);
+    for (const total of ['requests', 'inputTokens', 'outputTokens', 'cachedInputTokens'] as const) usage[total] += num(item, total);
   }
-  const cost = num(item, 'costNanoUsd');
-  return {
-    period: name,
-    costNanoUsd: cost,
-    reservedNanoUsd: Math.max(0, num(item, 'committedNanoUsd') - cost),
-    requests: num(item, 'requests'),
-    inputTokens: num(item, 'inputTokens'),
-    outputTokens: num(item, 'outputTokens'),
-    cachedInputTokens: num(item, 'cachedInputTokens'),
-    byModel,
-    byProvider,
-  };
+  return usage;
+}
+
+function alertMark(percent: number): string {
+  return `A|${percent}`;
 }
 
 function leaseValue(l: StoredLease): AttributeValue {

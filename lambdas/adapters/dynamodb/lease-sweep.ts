@@ -1,12 +1,14 @@
 // The sweep's side of the cost ledger: find budget leases that expired with their instance and release each
 // once. Kept apart from the gateway's ledger adapter: only the scheduled sweep, the local server and the CLI
-// run it.
+// run it. Each region sweeps the leases of its own period items only: a release is a conditional update, and
+// an update another region made to the same item at the same moment could be lost to replication.
 import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { sweepExpiredLeases, type SweepResult } from '../../core/admission/reconcile';
 import { dayOf } from '../../core/periods';
 import type { BudgetPeriod, LeaseSweepStore, Logger, StoredLease } from '../../core/ports';
 import { DAY_SECONDS, LEASE_PREFIX, ledgerKeys, parseLease } from './cost-ledger';
 import { queryItems } from './query';
+import { regionSuffix, singleRegion, splitRegion, type RegionScope } from './regions';
 import type { TableNames } from './tables';
 
 /** the sweep looks for leases in this many recent days (it runs every minute or so) */
@@ -16,6 +18,7 @@ export class DynamoLeaseSweep implements LeaseSweepStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    private readonly regions: RegionScope = singleRegion(),
   ) {}
 
   async expiredLeases(tenantId: string, before: number): Promise<Array<{ period: BudgetPeriod; lease: StoredLease }>> {
@@ -27,8 +30,9 @@ export class DynamoLeaseSweep implements LeaseSweepStore {
       ConsistentRead: true,
     });
     for await (const item of items) {
-      const sk = item.sk?.S ?? '';
-      const period: BudgetPeriod = { tenantId, kind: sk.startsWith('D#') ? 'day' : 'month', name: sk.slice(2) };
+      const { base, region } = splitRegion(item.sk?.S ?? '', this.regions);
+      if (region !== this.regions.own) continue;
+      const period: BudgetPeriod = { tenantId, kind: base.startsWith('D#') ? 'day' : 'month', name: base.slice(2) };
       for (const [attribute, value] of Object.entries(item)) {
         if (!attribute.startsWith(LEASE_PREFIX)) continue;
         const lease = parseLease(attribute.slice(LEASE_PREFIX.length), value);
@@ -43,7 +47,7 @@ export class DynamoLeaseSweep implements LeaseSweepStore {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: ledgerKeys.period(period),
+          Key: ledgerKeys.period(period, regionSuffix(this.regions)),
           UpdateExpression: 'ADD committedNanoUsd :unused REMOVE #L',
           ConditionExpression: '#L.s = :s AND #L.t = :t',
           ExpressionAttributeNames: { '#L': LEASE_PREFIX + lease.id },
@@ -63,10 +67,17 @@ export class DynamoLeaseSweep implements LeaseSweepStore {
   }
 }
 
-/** Sweep every tenant of this deployment: those of the config file and those created at run time. */
-export async function sweepLeases(opts: { client: DynamoDBClient; tables: Pick<TableNames, 'tenants' | 'costLedger'>; configTenantIds: string[]; logger: Logger; now: number }): Promise<SweepResult> {
+/** Sweep every tenant of this deployment (those of the config file and those created at run time), in this region. */
+export async function sweepLeases(opts: {
+  client: DynamoDBClient;
+  tables: Pick<TableNames, 'tenants' | 'costLedger'>;
+  regions: RegionScope;
+  configTenantIds: string[];
+  logger: Logger;
+  now: number;
+}): Promise<SweepResult> {
   const stored = await storedTenantIds(opts.client, opts.tables.tenants);
-  return sweepExpiredLeases(new DynamoLeaseSweep(opts.client, opts.tables.costLedger), [...opts.configTenantIds, ...stored], opts.now, opts.logger);
+  return sweepExpiredLeases(new DynamoLeaseSweep(opts.client, opts.tables.costLedger, opts.regions), [...opts.configTenantIds, ...stored], opts.now, opts.logger);
 }
 
 /** every tenant created at run time (TENANTS / <id>, written by the tenant admin) */

@@ -16,9 +16,25 @@
 // same sequence number. Far from the limit a lease covers about a horizon of this instance's worst cases, so
 // most calls reserve with no round trip; near it leases shrink to one call's worst case (a per-request
 // reservation), and a refusal comes from a failed ask for exactly that worst case.
+//
+// Several regions (global tables, last writer wins per item): each region has its own period item and writes
+// only that one, so replication never drops an ADD; the period's totals are the sum over regions. A grant (open
+// or top-up) is conditioned on `committed here <= limit − g − E`, E being the other regions' committed totals as
+// this instance last read them, and reads them again in the same round trip (a Query on this region's replica,
+// in parallel with the write). If the fresh E shows the regions together past the limit, the grant is given back
+// at once (a close, or a negative top-up) and the calls go on to exact asks; a refusal against an E the fresh
+// reading shows has since gone down is asked once more. So, with R the other regions' grants that had not yet
+// replicated here when this region's last grant was checked,
+//     Σ over regions of committed <= limit + R (+ overdrafts):
+// a region never passes the limit by what it can see, and what it cannot see is what the others granted within
+// the replication lag (typically under a second). Far from the limit the room exceeds R and nothing is passed;
+// near it every grant is one call's worst case, so the overshoot is at most the worst cases of the calls other
+// regions admitted within one lag of this region's last grant — none while only one region serves (failover),
+// a few calls while a failover switches or two busy regions both reach the limit. With one region E is 0 and
+// nothing is read: behaviour and round trips are as above.
 import { randomBytes } from 'node:crypto';
 import { METRICS } from '../observability';
-import type { AlertPublisher, BudgetPeriod, Clock, CostLedger, LeaseFlush, Logger, Metrics, UsageTotals } from '../ports';
+import type { AlertPublisher, BudgetPeriod, Clock, CostLedger, LeaseFlush, Logger, Metrics, OtherRegionsPeriod, UsageTotals } from '../ports';
 import { formatUsd } from '../pricing';
 import { Demand, type LeaseTuning } from './quota-lease';
 
@@ -40,7 +56,7 @@ export interface Settlement {
   model: string;
 }
 
-const ALERT_PERCENTS = [80, 90, 100] as const;
+export const ALERT_PERCENTS = [80, 90, 100] as const;
 /** an uncertain write (timeout, conflict) is resolved by reading the lease and tried again at most this often */
 const WRITE_TRIES = 3;
 
@@ -88,7 +104,10 @@ class PeriodState {
   readonly waiters: Waiter[] = [];
   opening = false;
   limit: number | undefined;
+  /** this region's committed total after the last grant */
   knownCommitted: number | undefined;
+  /** the other regions' totals as last read (refreshed with every grant); undefined with one region */
+  elsewhere: OtherRegionsPeriod | undefined;
   readonly alerted = new Set<number>();
 
   constructor(
@@ -295,16 +314,20 @@ export class Budgets {
 
   #extra(state: PeriodState, need: number): number {
     if (state.knownCommitted === undefined || state.limit === undefined) return 0;
-    return state.demand.ahead(state.limit - state.knownCommitted - need, this.#deps.clock.now());
+    return state.demand.ahead(state.limit - state.knownCommitted - elsewhere(state) - need, this.#deps.clock.now());
   }
 
   async #open(state: PeriodState, granted: number): Promise<Lease | undefined> {
     const lease = this.#newLease(granted, true);
-    const committed = await this.#deps.ledger.openLease(
-      state.period,
-      { id: lease.id, granted, used: 0, seq: 0, topUps: 0, expiresAt: lease.expiresAt },
-      state.limit,
-    );
+    const stored = { id: lease.id, granted, used: 0, seq: 0, topUps: 0, expiresAt: lease.expiresAt };
+    const committed = await this.#grant(state, (limitHere) => this.#deps.ledger.openLease(state.period, stored, limitHere));
+    if (committed === 'over') {
+      // the other regions had committed more than this instance knew: the grant goes straight back
+      lease.admitUntil = 0;
+      state.open.add(lease);
+      await this.#flush(state, lease);
+      return undefined;
+    }
     if (committed === undefined) return undefined;
     state.knownCommitted = committed;
     return lease;
@@ -313,12 +336,50 @@ export class Budgets {
   /** grow a held lease; in its write queue, so settlement batches see the grant they were computed with */
   async #grow(state: PeriodState, lease: Lease, delta: number): Promise<boolean> {
     if (lease.closed || state.limit === undefined) return false;
-    const committed = await this.#deps.ledger.growLease(state.period, lease.id, delta, lease.topUps + 1, state.limit);
+    const committed = await this.#grant(state, (limitHere) => this.#deps.ledger.growLease(state.period, lease.id, delta, lease.topUps + 1, limitHere));
     if (committed === undefined) return false;
     lease.topUps += 1;
     lease.granted += delta;
+    if (committed === 'over') {
+      await this.#shrink(state, lease, delta);
+      return false;
+    }
     state.knownCommitted = committed;
     return true;
+  }
+
+  /**
+   * One grant on this region's period item: the conditional write against the limit less what the other regions
+   * held when last read, and (several regions) a fresh read of theirs in the same round trip. The committed
+   * total here after; undefined: no room; 'over': written, but the regions together are past the limit by the
+   * fresh reading (the caller gives the grant back). A refusal against a reading that has gone down since (a
+   * lease closed elsewhere) is asked once more, so a refusal always rests on the latest reading.
+   */
+  async #grant(state: PeriodState, write: (limitHere: number) => Promise<number | undefined>): Promise<number | undefined | 'over'> {
+    const limit = state.limit!;
+    const before = elsewhere(state);
+    const [committed, others] = await Promise.all([write(limit - before), this.#deps.ledger.otherRegions(state.period)]);
+    if (!others) return committed;
+    state.elsewhere = others;
+    const now = others.committedNanoUsd;
+    if (committed === undefined) return now < before ? write(limit - now) : undefined;
+    return committed + now <= limit ? committed : 'over';
+  }
+
+  /** give back a top-up the other regions turned out to leave no room for (a negative top-up, exactly once) */
+  async #shrink(state: PeriodState, lease: Lease, delta: number): Promise<void> {
+    // counted off first: should the write's outcome stay unknown, the lease's close gives back too little, never too much
+    lease.granted -= delta;
+    try {
+      if ((await this.#deps.ledger.growLease(state.period, lease.id, -delta, lease.topUps + 1, undefined)) !== undefined) {
+        lease.topUps += 1;
+        return;
+      }
+    } catch (err) {
+      this.#deps.logger.warn('giving back a budget top-up failed; the lease stops admitting', { tenant: state.period.tenantId, lease: lease.id, error: (err as Error).message });
+    }
+    // its top-up count is uncertain now: it admits no more and is never grown again
+    this.#retire(state, lease);
   }
 
   #closeIfDone(state: PeriodState, lease: Lease): Promise<void> {
@@ -453,14 +514,23 @@ export class Budgets {
     throw lastError ?? new Error(`settlement batch ${flush.seq} of lease ${flush.leaseId} could not be written`);
   }
 
-  async #alertIfCrossed(state: PeriodState, settled: number): Promise<void> {
+  /**
+   * Alerts go by the tenant's whole spend (this region's and the others' as last read). Each is marked on this
+   * region's item, once, and sent unless another region's item shows that region sent it already: two regions
+   * both send only when they cross the same threshold within the replication lag of each other.
+   */
+  async #alertIfCrossed(state: PeriodState, settledHere: number): Promise<void> {
     const limit = state.limit;
     if (!limit) return;
     const { period } = state;
+    const settled = settledHere + (state.elsewhere?.costNanoUsd ?? 0);
+    let sentElsewhere: Promise<number[] | undefined> | undefined;
     for (const percent of ALERT_PERCENTS) {
       if (settled * 100 < limit * percent || state.alerted.has(percent)) continue;
       state.alerted.add(percent);
       if (!(await this.#deps.ledger.markAlert(period, percent))) continue;
+      sentElsewhere ??= this.#deps.ledger.otherRegions(period).then((others) => others?.alerted);
+      if ((await sentElsewhere)?.includes(percent)) continue;
       this.#deps.metrics.add(METRICS.budgetThreshold, 1, 'Count', { Tenant: period.tenantId, Threshold: String(percent) });
       await this.#deps.alerts.publish({
         kind: 'budget_threshold',
@@ -470,6 +540,11 @@ export class Budgets {
       });
     }
   }
+}
+
+/** the other regions' committed total as last read */
+function elsewhere(state: PeriodState): number {
+  return state.elsewhere?.committedNanoUsd ?? 0;
 }
 
 export function sumSettlements(batch: Settlement[]): UsageTotals {

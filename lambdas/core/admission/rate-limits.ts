@@ -1,5 +1,11 @@
 // Rate limits of a scope (a tenant, a provider, a tenant's expensive calls): one quota lease per limited
 // dimension and current window. A request takes from every dimension of a scope in parallel, all or nothing.
+//
+// Across regions a limit holds for the sum of every region's count of the window. A region grows only its own
+// count (global tables would lose an ADD two regions make to one item), conditioned on the limit less the other
+// regions' counts as it last read them, and reads them again in the same round trip. A take that the fresh
+// counts show past the limit is refused and its units stay counted: fewer admissions, never more. What can
+// pass the limit is only what other regions took within the replication lag, unseen (see quota-lease.ts).
 import type { RateLimits } from '../config/schema';
 import type { Clock, CounterKey, RateCounterStore } from '../ports';
 import { QuotaLease, type LeaseTuning } from './quota-lease';
@@ -114,6 +120,8 @@ interface Held {
   window: Window;
   limit: number;
   lease: QuotaLease;
+  /** the other regions' counts of the window as last read (always 0 with one region) */
+  elsewhere: number;
 }
 
 export class RateLimiter {
@@ -171,9 +179,22 @@ export class RateLimiter {
     if (held && held.window.end > now && held.limit === limit) return held;
     const window = windowAt(DIMENSIONS[dimension].window, now);
     const key: CounterKey = { scope, dimension, windowStart: window.start, windowEnd: window.end };
-    const lease = new QuotaLease(limit, (n) => this.#store.take(key, n, limit), this.#tuning, this.#clock);
-    const fresh = { window, limit, lease };
+    const fresh: Held = { window, limit, elsewhere: 0, lease: new QuotaLease(limit, (n) => this.#takeShared(fresh, key, n), this.#tuning, this.#clock) };
     this.#leases.set(id, fresh);
     return fresh;
+  }
+
+  /**
+   * Add units to this region's count within what the other regions leave (as last read), reading their counts
+   * alongside: the deployment's count after, or undefined. Counts only grow within a window, so a refusal
+   * against an older reading stands.
+   */
+  async #takeShared(held: Held, key: CounterKey, units: number): Promise<number | undefined> {
+    const [count, elsewhere] = await Promise.all([this.#store.take(key, units, held.limit - held.elsewhere), this.#store.otherRegions(key)]);
+    if (elsewhere === undefined) return count;
+    held.elsewhere = Math.max(held.elsewhere, elsewhere);
+    if (count === undefined) return undefined;
+    const total = count + held.elsewhere;
+    return total <= held.limit ? total : undefined;
   }
 }

@@ -16,6 +16,9 @@ class MemoryCounters implements RateCounterStore {
   async charge(key: CounterKey, units: number) {
     this.counts.set(this.id(key), (this.counts.get(this.id(key)) ?? 0) + units);
   }
+  async otherRegions() {
+    return undefined;
+  }
 }
 
 const tuning = { horizonMs: 2_000, shareDivisor: 4 };
