@@ -61,7 +61,7 @@ export function buildApp(app: App = new App()): SwitchboardApp {
       authorizerCacheTtl: Duration.seconds(settings.authorizerCacheTtl),
       gatewayMemoryMb: settings.gatewayMemoryMb,
       rotationFunctionName: env === primary && state.secrets.rotationFunction ? rotationFunctionName(state.stackName) : undefined,
-      sweepLeases: env === primary,
+      regions: envs.flatMap((e) => (e.region ? [e.region] : [])),
     });
     // the tables and their replicas must exist before any region serves
     service.addStackDependency(state);

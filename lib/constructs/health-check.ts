@@ -1,6 +1,6 @@
 // ProviderHealthCheck: the scheduled (every minute) function that probes every configured provider and
-// records health for the breaker, /health and the "no healthy provider" alarm; in the primary region it also
-// sweeps budget leases left by instances that died, giving their unused room back.
+// records health for the breaker, /health and the "no healthy provider" alarm; it also sweeps the budget leases
+// that this region's instances left when they died, giving their unused room back.
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
@@ -19,8 +19,9 @@ export interface ProviderHealthCheckProps {
   /** @default Duration.minutes(1) */
   readonly interval?: Duration;
   /**
-   * Sweep expired budget leases (one region only: the release is conditional, but global-table replication
-   * is last-writer-wins, so two regions sweeping at once could race) @default - no sweep
+   * Sweep expired budget leases of this region's own ledger items (each region sweeps its own: global-table
+   * replication is last-writer-wins per item, so a release written to another region's item could race with
+   * that region's own writes) @default - no sweep
    */
   readonly leaseSweep?: { readonly costLedgerTable: ITable; readonly tenantsTable: ITable };
 }

@@ -36,8 +36,12 @@ export interface RegionalServiceStackProps extends StackProps {
   readonly gatewayMemoryMb?: number;
   /** the rotation function (primary region's state stack) to alarm on @default - none */
   readonly rotationFunctionName?: string;
-  /** this region's scheduled function sweeps expired budget leases (the primary region) @default false */
-  readonly sweepLeases?: boolean;
+  /**
+   * The deployment's regions, the primary first. With two or more, the functions learn them (REGIONS) so that
+   * each writes only its own region's items of the global tables and sums every region's where totals count.
+   * @default [] (one region)
+   */
+  readonly regions?: readonly string[];
 }
 
 export class RegionalServiceStack extends Stack {
@@ -82,8 +86,11 @@ export class RegionalServiceStack extends Stack {
       breakerTable: tables.breakerState,
       secretNames,
       bedrockModels,
-      leaseSweep: props.sweepLeases ? { costLedgerTable: tables.costLedger, tenantsTable: tables.tenants } : undefined,
+      // every region sweeps the leases its own instances left
+      leaseSweep: { costLedgerTable: tables.costLedger, tenantsTable: tables.tenants },
     });
+    const regions = props.regions ?? [];
+    if (regions.length > 1) for (const fn of [this.gatewayFunction, healthCheck.function]) fn.addEnvironment('REGIONS', regions.join(','));
 
     const watched: Record<string, IFunction> = {
       Authorizer: this.gatewayApi.authorizerFunction,

@@ -53,8 +53,12 @@ describe('global tables', () => {
       (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>,
     );
     const ledgerWrites = statements.filter((s) => [s.Action].flat().includes('dynamodb:UpdateItem') && JSON.stringify(s.Resource).includes('switchboard-cost-ledger'));
-    expect(ledgerWrites).toHaveLength(1);
-    expect(JSON.stringify(ledgerWrites[0]!.Resource)).toMatch(/:dynamodb:eu-west-1:.*:table\/switchboard-cost-ledger/);
+    // the gateway and the lease sweep
+    expect(ledgerWrites).toHaveLength(2);
+    for (const w of ledgerWrites) {
+      expect(JSON.stringify(w.Resource)).toMatch(/:dynamodb:eu-west-1:.*:table\/switchboard-cost-ledger/);
+      expect(JSON.stringify(w.Resource)).not.toContain('us-east-1');
+    }
     for (const tpl of [east, west, state]) expect(JSON.stringify(tpl.toJSON())).not.toContain('Fn::ImportValue');
   });
 });
@@ -157,15 +161,24 @@ describe('IAM', () => {
   });
 });
 
-describe('budget lease sweep', () => {
-  const sweepers = (t: Template) =>
-    Object.values(t.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Environment?.Variables?.SWEEP_LEASES === 'true');
+describe('region-owned items', () => {
+  const functions = (t: Template) => Object.values(t.findResources('AWS::Lambda::Function'));
+  const sweepers = (t: Template) => functions(t).filter((f) => f.Properties.Environment?.Variables?.SWEEP_LEASES === 'true');
+  const gateway = (t: Template) => functions(t).find((f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'switchboard-gateway')!;
 
-  it('runs in the primary region only, with the ledger and tenants tables it reads and writes', () => {
-    expect(sweepers(east)).toHaveLength(1);
-    expect(sweepers(west)).toHaveLength(0);
-    const env = sweepers(east)[0]!.Properties.Environment.Variables;
-    expect(env[TABLES.costLedger.envVar]).toBeDefined();
-    expect(env[TABLES.tenants.envVar]).toBeDefined();
+  it('sweeps budget leases in every region, each with the ledger and tenants tables it reads and writes', () => {
+    for (const tpl of [east, west]) {
+      expect(sweepers(tpl)).toHaveLength(1);
+      const env = sweepers(tpl)[0]!.Properties.Environment.Variables;
+      expect(env[TABLES.costLedger.envVar]).toBeDefined();
+      expect(env[TABLES.tenants.envVar]).toBeDefined();
+    }
+  });
+
+  it("tells the gateway and the sweep of each region the deployment's regions, the primary first", () => {
+    for (const tpl of [east, west]) {
+      expect(gateway(tpl).Properties.Environment.Variables.REGIONS).toBe('us-east-1,eu-west-1');
+      expect(sweepers(tpl)[0]!.Properties.Environment.Variables.REGIONS).toBe('us-east-1,eu-west-1');
+    }
   });
 });

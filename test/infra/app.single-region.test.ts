@@ -230,6 +230,12 @@ describe('health check', () => {
     });
     service.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('health check'), ReservedConcurrentExecutions: 1 });
   });
+
+  it('sweeps expired budget leases, and names no REGIONS: the one region owns every item', () => {
+    const functions = Object.values(service.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment?.Variables ?? {});
+    expect(functions.filter((env) => env.SWEEP_LEASES === 'true')).toHaveLength(1);
+    for (const env of functions) expect(env.REGIONS).toBeUndefined();
+  });
 });
 
 describe('alerting', () => {
