@@ -67,6 +67,97 @@ describe('RateLimiter', () => {
   });
 });
 
+/**
+ * A global table of window counts in memory: each region adds to its own count only, and sees the other regions'
+ * counts as last replicated to it (`replicate()`), or as they are now when replication is instant.
+ */
+class RegionalCounters {
+  readonly counts = new Map<string, number>();
+  /** region → window → the other regions' counts as replicated there */
+  readonly replicated = new Map<string, Map<string, number>>();
+  constructor(
+    readonly regions: string[],
+    readonly instant: boolean,
+  ) {}
+
+  private window = (k: CounterKey) => `${k.scope}|${k.dimension}|${k.windowStart}`;
+  private others = (region: string, window: string) =>
+    this.regions.filter((r) => r !== region).reduce((sum, r) => sum + (this.counts.get(`${r}|${window}`) ?? 0), 0);
+
+  replicate(): void {
+    for (const region of this.regions) {
+      const seen = new Map<string, number>();
+      for (const id of this.counts.keys()) {
+        const window = id.slice(id.indexOf('|') + 1);
+        seen.set(window, this.others(region, window));
+      }
+      this.replicated.set(region, seen);
+    }
+  }
+
+  /** what `region` has counted in all */
+  total(region: string): number {
+    return [...this.counts].filter(([id]) => id.startsWith(`${region}|`)).reduce((sum, [, n]) => sum + n, 0);
+  }
+
+  store(region: string): RateCounterStore {
+    const add = (key: CounterKey, units: number) => {
+      const id = `${region}|${this.window(key)}`;
+      const count = (this.counts.get(id) ?? 0) + units;
+      this.counts.set(id, count);
+      return count;
+    };
+    return {
+      take: async (key, units, limit) => ((this.counts.get(`${region}|${this.window(key)}`) ?? 0) + units > limit ? undefined : add(key, units)),
+      charge: async (key, units) => void add(key, units),
+      otherRegions: async (key) => (this.instant ? this.others(region, this.window(key)) : (this.replicated.get(region)?.get(this.window(key)) ?? 0)),
+    };
+  }
+}
+
+describe('RateLimiter across regions', () => {
+  const clock = { now: () => NOON };
+  const admittedOf = async (limiter: RateLimiter, n: number, limit: number) => {
+    let admitted = 0;
+    for (let i = 0; i < n; i++) if ((await limiter.take('T#r', { rpm: limit }, { requests: 1, tokens: 0 })) instanceof RateTicket) admitted++;
+    return admitted;
+  };
+
+  it("holds the limit over the sum of the regions' counts: a region admits what the others left", async () => {
+    const table = new RegionalCounters(['us-east-1', 'eu-west-1'], true);
+    const [east, west] = table.regions.map((r) => new RateLimiter(table.store(r), clock, tuning));
+    expect(await admittedOf(east!, 7, 10)).toBe(7);
+    const westAdmitted = await admittedOf(west!, 10, 10);
+    expect(westAdmitted).toBe(10 - table.total('us-east-1'));
+    // what is left is what us-east-1 leased ahead and holds: it admits that, eu-west-1 nothing more
+    const more = (await admittedOf(east!, 5, 10)) + (await admittedOf(west!, 5, 10));
+    expect(7 + westAdmitted + more).toBe(10);
+  });
+
+  it('refuses a take that the fresh counts of the other regions show past the limit, though its own count allowed it', async () => {
+    const table = new RegionalCounters(['us-east-1', 'eu-west-1'], true);
+    const [east, west] = table.regions.map((r) => new RateLimiter(table.store(r), clock, tuning));
+    expect(await admittedOf(west!, 10, 10)).toBe(10);
+    // east has never read west's count: its own item alone would admit
+    expect(await admittedOf(east!, 3, 10)).toBe(0);
+  });
+
+  it('passes the limit, while replication lags, by no more than what the other region took unseen, and stops once it is seen', async () => {
+    const table = new RegionalCounters(['us-east-1', 'eu-west-1'], false);
+    const [east, west] = table.regions.map((r) => new RateLimiter(table.store(r), clock, tuning));
+    expect(await admittedOf(east!, 4, 10)).toBe(4);
+    table.replicate();
+    const eastSeen = table.total('us-east-1');
+    const unseen = await admittedOf(east!, 3, 10); // not yet replicated to eu-west-1
+    const westAdmitted = await admittedOf(west!, 10, 10);
+    expect(westAdmitted).toBe(10 - eastSeen);
+    expect(4 + unseen + westAdmitted - 10).toBeLessThanOrEqual(table.total('us-east-1') - eastSeen);
+    table.replicate();
+    expect(await admittedOf(east!, 3, 10)).toBe(0);
+    expect(await admittedOf(west!, 3, 10)).toBe(0);
+  });
+});
+
 describe('windows', () => {
   it('aligns minute, hour and day windows to UTC', () => {
     expect(windowAt('minute', NOON)).toEqual({ kind: 'minute', start: Date.UTC(2026, 10, 22, 12, 0), end: Date.UTC(2026, 10, 22, 12, 1) });
