@@ -1,5 +1,5 @@
 // The DynamoDB adapters against dynalite: the same API calls they make in AWS.
-import { DescribeTableCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, GetItemCommand, ListTablesCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoClient } from '../../../lambdas/adapters/dynamodb/client';
 import { DynamoCostLedger } from '../../../lambdas/adapters/dynamodb/cost-ledger';
@@ -9,6 +9,7 @@ import { LOCAL_TABLE_NAMES, TABLES } from '../../../lambdas/adapters/dynamodb/ta
 import { DynamoTenantStore, tenantKeys } from '../../../lambdas/adapters/dynamodb/tenant-store';
 import { DynamoLeaseSweep } from '../../../lambdas/adapters/dynamodb/lease-sweep';
 import { DynamoRateCounters } from '../../../lambdas/adapters/dynamodb/rate-counters';
+import type { RegionScope } from '../../../lambdas/adapters/dynamodb/regions';
 import type { BudgetPeriod, CounterKey, StoredLease, UsageTotals } from '../../../lambdas/core/ports';
 import { startTestDynamo, type TestDynamo } from '../../helpers/dynalite';
 
@@ -19,6 +20,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.stop();
 });
+
+/** two regions of one deployment on one table, as global tables are once replicated: us-east-1 is the primary */
+const EAST: RegionScope = { own: 'us-east-1', all: ['us-east-1', 'eu-west-1'] };
+const WEST: RegionScope = { own: 'eu-west-1', all: ['us-east-1', 'eu-west-1'] };
+
+/** a client that counts the calls it sends */
+function countingClient(): { client: DynamoDBClient; sent: () => number } {
+  const client = createDynamoClient({ endpoint: db.endpoint });
+  let sent = 0;
+  client.middlewareStack.add((next) => (args) => {
+    sent++;
+    return next(args);
+  });
+  return { client, sent: () => sent };
+}
 
 describe('ensureTables', () => {
   it('creates every table with pk/sk keys, and several processes may race to do it', async () => {
@@ -107,6 +123,71 @@ describe('DynamoCostLedger', () => {
   });
 });
 
+describe('DynamoCostLedger in several regions', () => {
+  const period = (tenantId: string): BudgetPeriod => ({ tenantId, kind: 'day', name: '2026-11-22' });
+  const channel = (id: string, cost: number, model: string) => ({
+    leaseId: id,
+    seq: 1,
+    usedAfter: cost,
+    committedDelta: cost,
+    totals: { costNanoUsd: cost, requests: 1, inputTokens: 10, outputTokens: 5, cachedInputTokens: 0, byModel: { [model]: { costNanoUsd: cost, requests: 1, inputTokens: 10, outputTokens: 5 } }, byProvider: {} },
+    open: { granted: 0, expiresAt: Date.now() + 60_000 },
+  });
+
+  it("keeps each region's period item apart — the primary's under the single-region key — and sums them in usage", async () => {
+    const east = new DynamoCostLedger(db.client, db.tables.costLedger, 30, EAST);
+    const west = new DynamoCostLedger(db.client, db.tables.costLedger, 30, WEST);
+    const p = period('regional');
+    await Promise.all([east.flush(p, channel('e1', 700, 'mock/echo')), west.flush(p, channel('w1', 300, 'mock/echo')), west.flush(p, channel('w2', 50, 'other/m'))]);
+    const cost = async (sk: string) => (await db.client.send(new GetItemCommand({ TableName: db.tables.costLedger, Key: { pk: { S: 'T#regional' }, sk: { S: sk } } }))).Item?.costNanoUsd?.N;
+    expect([await cost('D#2026-11-22'), await cost('D#2026-11-22#R#eu-west-1')]).toEqual(['700', '350']);
+    for (const ledger of [east, west, new DynamoCostLedger(db.client, db.tables.costLedger, 30)]) {
+      const { day } = await ledger.usage('regional', '2026-11-22', '2026-11');
+      expect(day).toMatchObject({ costNanoUsd: 1_050, requests: 3, inputTokens: 30, reservedNanoUsd: 0 });
+      expect(day.byModel).toEqual({ 'mock/echo': { costNanoUsd: 1_000, requests: 2, inputTokens: 20, outputTokens: 10 }, 'other/m': { costNanoUsd: 50, requests: 1, inputTokens: 10, outputTokens: 5 } });
+    }
+  });
+
+  it("reads the other regions' committed and settled totals and alert marks, never its own", async () => {
+    const east = new DynamoCostLedger(db.client, db.tables.costLedger, 30, EAST);
+    const west = new DynamoCostLedger(db.client, db.tables.costLedger, 30, WEST);
+    const p = period('elsewhere');
+    await east.openLease(p, { id: 'e', granted: 5_000, used: 0, seq: 0, topUps: 0, expiresAt: Date.now() + 60_000 }, 10_000);
+    await west.flush(p, channel('w', 700, 'mock/echo'));
+    await east.markAlert(p, 80);
+    expect(await west.otherRegions(p)).toEqual({ committedNanoUsd: 5_000, costNanoUsd: 0, alerted: [80] });
+    expect(await east.otherRegions(p)).toEqual({ committedNanoUsd: 700, costNanoUsd: 700, alerted: [] });
+    // each region's condition is on its own item: the other region's 5 000 is for the caller to subtract
+    expect(await west.openLease(p, { id: 'w2', granted: 9_000, used: 0, seq: 0, topUps: 0, expiresAt: Date.now() + 60_000 }, 10_000)).toBe(9_700);
+  });
+
+  it('in one region, reads no other region: no round trip', async () => {
+    const { client, sent } = countingClient();
+    const ledger = new DynamoCostLedger(client, db.tables.costLedger, 30);
+    expect(await ledger.otherRegions(period('alone'))).toBeUndefined();
+    expect(sent()).toBe(0);
+    client.destroy();
+  });
+
+  it('gives part of a grant back with a negative top-up, once', async () => {
+    const ledger = new DynamoCostLedger(db.client, db.tables.costLedger, 30, WEST);
+    const p = period('shrunk');
+    await ledger.openLease(p, { id: 's', granted: 2_000, used: 0, seq: 0, topUps: 0, expiresAt: Date.now() + 60_000 }, 10_000);
+    expect(await ledger.growLease(p, 's', 3_000, 1, 10_000)).toBe(5_000);
+    const back = await Promise.all([ledger.growLease(p, 's', -3_000, 2, undefined), ledger.growLease(p, 's', -3_000, 2, undefined)]);
+    expect(back.filter((c) => c !== undefined)).toEqual([2_000]);
+    expect(await ledger.readLease(p, 's')).toMatchObject({ granted: 2_000, topUps: 2 });
+  });
+
+  it('writes the entries of two regions apart even for the same request id at the same moment', async () => {
+    const at = Date.UTC(2026, 10, 22, 12, 0, 0);
+    const entry = { requestId: 'req_same', tenantId: 'entries', at, route: 'chat' as const, alias: 'echo', provider: 'mock', model: 'echo', tokens: { input: 1, output: 1, cachedInput: 0, cacheWrite: 0 }, costNanoUsd: 5, latencyMs: 1, status: 200, attempts: 1, stream: false };
+    await Promise.all([EAST, WEST].map((r) => new DynamoCostLedger(db.client, db.tables.costLedger, 30, r).putEntry(entry)));
+    const { Items } = await db.client.send(new QueryCommand({ TableName: db.tables.costLedger, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'T#entries#D#2026-11-22' } } }));
+    expect(Items?.map((i) => i.region?.S).sort()).toEqual(['eu-west-1', 'us-east-1']);
+  });
+});
+
 describe('DynamoLeaseSweep', () => {
   const lease = (id: string, granted: number, expiresAt: number): StoredLease => ({ id, granted, used: 0, seq: 0, topUps: 0, expiresAt });
 
@@ -123,6 +204,22 @@ describe('DynamoLeaseSweep', () => {
     expect((await ledger.usage('crashed', p.name, p.name.slice(0, 7))).day.reservedNanoUsd).toBe(4_000);
   });
 
+});
+
+describe('DynamoLeaseSweep in several regions', () => {
+  it("sweeps only the leases of its own region's items", async () => {
+    const p: BudgetPeriod = { tenantId: 'crashed-both', kind: 'day', name: new Date().toISOString().slice(0, 10) };
+    const dead = (id: string): StoredLease => ({ id, granted: 1_000, used: 0, seq: 0, topUps: 0, expiresAt: Date.now() - 1_000 });
+    await new DynamoCostLedger(db.client, db.tables.costLedger, 30, EAST).openLease(p, dead('east'), undefined);
+    await new DynamoCostLedger(db.client, db.tables.costLedger, 30, WEST).openLease(p, dead('west'), undefined);
+    for (const [scope, id] of [[EAST, 'east'], [WEST, 'west']] as const) {
+      const sweep = new DynamoLeaseSweep(db.client, db.tables.costLedger, scope);
+      const expired = await sweep.expiredLeases('crashed-both', Date.now());
+      expect(expired.map((e) => [e.period, e.lease.id])).toEqual([[p, id]]);
+      expect(await sweep.releaseLease(p, expired[0]!.lease)).toBe(true);
+    }
+    expect((await new DynamoCostLedger(db.client, db.tables.costLedger, 30, EAST).usage('crashed-both', p.name, '')).day.reservedNanoUsd).toBe(0);
+  });
 });
 
 describe('DynamoRateCounters', () => {
@@ -142,6 +239,28 @@ describe('DynamoRateCounters', () => {
     expect(await counters.take(key('tpm'), 20, 100)).toBe(100);
     await counters.charge(key('tpm'), 7);
     expect(await counters.take(key('tpm'), 1, 100)).toBeUndefined();
+  });
+
+  it("counts each region's takes in its own item and reads the other regions' counts of the window", async () => {
+    const east = new DynamoRateCounters(db.client, db.tables.rateCounters, EAST);
+    const west = new DynamoRateCounters(db.client, db.tables.rateCounters, WEST);
+    const window = (dimension: string): CounterKey => ({ ...key(dimension), scope: 'T#regional' });
+    expect(await Promise.all([east.take(window('rpm'), 5, 10), west.take(window('rpm'), 3, 10), west.charge(window('rpm'), 1)])).toEqual([5, 3, undefined]);
+    expect(await east.otherRegions(window('rpm'))).toBe(4);
+    expect(await west.otherRegions(window('rpm'))).toBe(5);
+    expect(await west.otherRegions(window('rph'))).toBe(0);
+    const { Items } = await db.client.send(new QueryCommand({ TableName: db.tables.rateCounters, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'RL#T#regional' } } }));
+    expect(Items?.map((i) => [i.sk?.S, i.used?.N])).toEqual([
+      ['rpm#2026-11-22T12:00:00.000Z', '5'],
+      ['rpm#2026-11-22T12:00:00.000Z#R#eu-west-1', '4'],
+    ]);
+  });
+
+  it('in one region, reads no other region: no round trip', async () => {
+    const { client, sent } = countingClient();
+    expect(await new DynamoRateCounters(client, db.tables.rateCounters).otherRegions(key('rpm'))).toBeUndefined();
+    expect(sent()).toBe(0);
+    client.destroy();
   });
 });
 
