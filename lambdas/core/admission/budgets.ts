@@ -22,16 +22,18 @@
 // or top-up) is conditioned on `committed here <= limit − g − E`, E being the other regions' committed totals as
 // this instance last read them, and reads them again in the same round trip (a Query on this region's replica,
 // in parallel with the write). If the fresh E shows the regions together past the limit, the grant is given back
-// at once (a close, or a negative top-up) and the calls go on to exact asks; a refusal against an E the fresh
-// reading shows has since gone down is asked once more. So, with R the other regions' grants that had not yet
-// replicated here when this region's last grant was checked,
+// at once (a close, or a negative top-up) and the calls go on to exact asks, made against the fresh E (so a
+// refusal never rests on an E older than one round trip). After its last grant a region's committed total only
+// falls (closes, sweeps) or grows by overdrafts, so, taking the region that granted last, with R the other
+// regions' grants that had not reached its replica when that grant read E,
 //     Σ over regions of committed <= limit + R (+ overdrafts):
-// a region never passes the limit by what it can see, and what it cannot see is what the others granted within
-// the replication lag (typically under a second). Far from the limit the room exceeds R and nothing is passed;
-// near it every grant is one call's worst case, so the overshoot is at most the worst cases of the calls other
-// regions admitted within one lag of this region's last grant — none while only one region serves (failover),
-// a few calls while a failover switches or two busy regions both reach the limit. With one region E is 0 and
-// nothing is read: behaviour and round trips are as above.
+// no region passes the limit by what it can see, and what it cannot see is what the others granted within the
+// replication lag and the round trip (typically under a second). Far from the limit the room exceeds R and
+// nothing is passed; near it every grant is one call's worst case, so the overshoot is at most the worst cases
+// of the calls other regions admitted within that lag — none while one region serves at a time (failover), a
+// few calls while a failover switches or two busy regions reach the limit in the same second; in the worst
+// burst each other region's view of the room. With one region E is 0 and nothing is read: behaviour and round
+// trips are as above.
 import { randomBytes } from 'node:crypto';
 import { METRICS } from '../observability';
 import type { AlertPublisher, BudgetPeriod, Clock, CostLedger, LeaseFlush, Logger, Metrics, OtherRegionsPeriod, UsageTotals } from '../ports';
@@ -352,18 +354,15 @@ export class Budgets {
    * One grant on this region's period item: the conditional write against the limit less what the other regions
    * held when last read, and (several regions) a fresh read of theirs in the same round trip. The committed
    * total here after; undefined: no room; 'over': written, but the regions together are past the limit by the
-   * fresh reading (the caller gives the grant back). A refusal against a reading that has gone down since (a
-   * lease closed elsewhere) is asked once more, so a refusal always rests on the latest reading.
+   * fresh reading (the caller gives the grant back). Either way the reading is kept, so the exact asks that
+   * follow a failed grant are made against it: a refusal rests on a reading one round trip old at most.
    */
   async #grant(state: PeriodState, write: (limitHere: number) => Promise<number | undefined>): Promise<number | undefined | 'over'> {
     const limit = state.limit!;
-    const before = elsewhere(state);
-    const [committed, others] = await Promise.all([write(limit - before), this.#deps.ledger.otherRegions(state.period)]);
+    const [committed, others] = await Promise.all([write(limit - elsewhere(state)), this.#deps.ledger.otherRegions(state.period)]);
     if (!others) return committed;
     state.elsewhere = others;
-    const now = others.committedNanoUsd;
-    if (committed === undefined) return now < before ? write(limit - now) : undefined;
-    return committed + now <= limit ? committed : 'over';
+    return committed === undefined || committed + others.committedNanoUsd <= limit ? committed : 'over';
   }
 
   /** give back a top-up the other regions turned out to leave no room for (a negative top-up, exactly once) */

@@ -4,7 +4,7 @@ import { DynamoCostLedger } from '../../../lambdas/adapters/dynamodb/cost-ledger
 import { DynamoLeaseSweep } from '../../../lambdas/adapters/dynamodb/lease-sweep';
 import { Budgets, type Settlement } from '../../../lambdas/core/admission/budgets';
 import { sweepExpiredLeases } from '../../../lambdas/core/admission/reconcile';
-import type { Alert, BudgetPeriod, CostLedger } from '../../../lambdas/core/ports';
+import type { Alert, BudgetPeriod, CostLedger, OtherRegionsPeriod } from '../../../lambdas/core/ports';
 import { startTestDynamo, type TestDynamo } from '../../helpers/dynalite';
 import { MemoryLogger } from '../../helpers/logs';
 
@@ -183,5 +183,115 @@ describe('Budgets', () => {
     }
     expect(alerts.map((a) => a.attributes.threshold).sort()).toEqual(['100', '80', '90']);
     expect(alerts[0]).toMatchObject({ kind: 'budget_threshold', attributes: { tenant: period.tenantId, period: period.name } });
+  });
+});
+
+describe('Budgets across regions', () => {
+  /** two regions of one deployment on one table, as global tables are once replicated: us-east-1 is the primary */
+  const regions = ['us-east-1', 'eu-west-1'];
+  const ledgerIn = (own: string) => new DynamoCostLedger(db.client, db.tables.costLedger, 30, { own, all: regions });
+  const LIMIT = 100_000_000;
+  const CALL = 10_000_000;
+
+  /** a region whose replica has the other regions' items as they were at its last `replicate()` */
+  class LaggingReplica {
+    readonly real: DynamoCostLedger;
+    #seen: OtherRegionsPeriod = { committedNanoUsd: 0, costNanoUsd: 0, alerted: [] };
+    constructor(own: string) {
+      this.real = ledgerIn(own);
+    }
+    async replicate(period: BudgetPeriod): Promise<void> {
+      this.#seen = (await this.real.otherRegions(period))!;
+    }
+    get ledger(): CostLedger {
+      return overriding(this.real, { otherRegions: async () => this.#seen });
+    }
+  }
+
+  const committed = async (ledger: DynamoCostLedger, period: BudgetPeriod) => {
+    const { day } = await ledger.usage(period.tenantId, period.name, '');
+    return day.costNanoUsd + day.reservedNanoUsd;
+  };
+
+  it('admits in one region exactly what the others left, when regions take turns (a failover)', async () => {
+    const period = freshPeriod();
+    const clock = new TestClock();
+    const [east, west] = regions.map((r) => budgetsOn(ledgerIn(r), clock));
+    const first = await Promise.all(Array.from({ length: 3 }, () => call(east!, period, 5 * CALL, CALL, CALL)));
+    expect(first.filter((c) => c !== undefined)).toHaveLength(3);
+    await east!.closeAll(); // its lease ahead goes back
+    const second = await Promise.all(Array.from({ length: 10 }, () => call(west!, period, 5 * CALL, CALL, CALL)));
+    expect(second.filter((c) => c !== undefined)).toHaveLength(2);
+    await west!.closeAll();
+    expect((await ledgerIn('eu-west-1').usage(period.tenantId, period.name, '')).day).toMatchObject({ costNanoUsd: 5 * CALL, requests: 5, reservedNanoUsd: 0 });
+  });
+
+  it("gives a grant back at once when the other region's total, read alongside, leaves no room; then asks exactly", async () => {
+    const period = freshPeriod();
+    const clock = new TestClock();
+    const [east, west] = regions.map((r) => budgetsOn(ledgerIn(r), clock));
+    expect(await call(east!, period, 5 * CALL, CALL, CALL)).toBe(CALL); // east last read eu-west-1 at 0
+    await east!.closeAll();
+    for (let i = 0; i < 3; i++) expect(await call(west!, period, 5 * CALL, CALL, CALL)).toBe(CALL);
+    await west!.closeAll();
+    // east's own item alone has room for 2 calls' worst case; the fresh reading says only 1 is left
+    expect(await east!.reserve(period, 5 * CALL, 2 * CALL)).toBeUndefined();
+    expect(await committed(ledgerIn('us-east-1'), period)).toBe(4 * CALL);
+    expect(await call(east!, period, 5 * CALL, CALL, CALL)).toBe(CALL);
+    await east!.closeAll();
+    expect(await committed(ledgerIn('us-east-1'), period)).toBe(5 * CALL);
+  });
+
+  it("admits again once another region's hold is given back: a refusal rests on the latest reading", async () => {
+    const period = freshPeriod();
+    const clock = new TestClock();
+    const [east, west] = regions.map((r) => budgetsOn(ledgerIn(r), clock));
+    const held = await west!.reserve(period, 5 * CALL, 4 * CALL);
+    expect(held).toBeDefined();
+    expect(await east!.reserve(period, 5 * CALL, 2 * CALL)).toBeUndefined(); // eu-west-1 holds 4 of 5
+    await west!.release(held!);
+    await west!.closeAll();
+    // east last read eu-west-1 at 4 calls: its first ask fails against that, the exact one against the reading alongside (0)
+    expect(await call(east!, period, 5 * CALL, 2 * CALL, 2 * CALL)).toBe(2 * CALL);
+  });
+
+  it('passes the limit while replication lags by no more than what the other region granted unseen, and stops once it is seen', async () => {
+    const period = freshPeriod();
+    const clock = new TestClock();
+    const [eastReplica, westReplica] = regions.map((r) => new LaggingReplica(r));
+    const [east, west] = [eastReplica!, westReplica!].map((r) => budgetsOn(r.ledger, clock));
+    for (let i = 0; i < 4; i++) expect(await call(east!, period, LIMIT, CALL, CALL)).toBe(CALL);
+    await east!.closeAll();
+    await Promise.all([eastReplica!.replicate(period), westReplica!.replicate(period)]);
+    const seenByWest = await committed(eastReplica!.real, period);
+
+    // us-east-1 goes on; none of it has reached eu-west-1's replica yet
+    for (let i = 0; i < 2; i++) expect(await call(east!, period, LIMIT, CALL, CALL)).toBe(CALL);
+    await east!.closeAll();
+    const unseen = (await committed(eastReplica!.real, period)) - seenByWest;
+    let westAdmitted = 0;
+    for (let i = 0; i < 10; i++) if ((await call(west!, period, LIMIT, CALL, CALL)) !== undefined) westAdmitted++;
+    await west!.closeAll();
+    expect(westAdmitted).toBe((LIMIT - seenByWest) / CALL);
+    const spent = (await ledgerIn('us-east-1').usage(period.tenantId, period.name, '')).day.costNanoUsd;
+    expect(spent - LIMIT).toBeLessThanOrEqual(unseen);
+
+    await Promise.all([eastReplica!.replicate(period), westReplica!.replicate(period)]);
+    expect(await east!.reserve(period, LIMIT, CALL)).toBeUndefined();
+    expect(await west!.reserve(period, LIMIT, CALL)).toBeUndefined();
+  });
+
+  it('sends each threshold alert once in all, whichever region crosses it', async () => {
+    const period = freshPeriod();
+    const alerts: Alert[] = [];
+    const clock = new TestClock();
+    const [east, west] = regions.map((r) => budgetsOn(ledgerIn(r), clock, alerts));
+    for (let i = 0; i < 12; i++) {
+      const b = i % 2 ? west! : east!;
+      await call(b, period, 10 * CALL, CALL, CALL);
+      await b.closeAll();
+    }
+    expect(alerts.map((a) => a.attributes.threshold).sort()).toEqual(['100', '80', '90']);
+    expect(alerts.find((a) => a.attributes.threshold === '100')!.message).toContain('$0.1 of its $0.1 budget');
   });
 });
