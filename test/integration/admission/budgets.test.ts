@@ -242,6 +242,22 @@ describe('Budgets across regions', () => {
     expect(await committed(ledgerIn('us-east-1'), period)).toBe(5 * CALL);
   });
 
+  it("takes back a top-up of a held lease that the other region's total, read alongside, leaves no room for", async () => {
+    const period = freshPeriod();
+    const clock = new TestClock();
+    const [east, west] = regions.map((r) => budgetsOn(ledgerIn(r), clock));
+    const first = await east!.reserve(period, 5 * CALL, CALL); // east's lease: 1 call, read eu-west-1 at 0
+    await east!.settle(first!, settlement(CALL / 5));
+    for (let i = 0; i < 3; i++) expect(await call(west!, period, 5 * CALL, CALL, CALL)).toBe(CALL);
+    await west!.closeAll();
+    // east's lease holds 0.8 calls; growing it for 2 calls fits its own item, not the three calls eu-west-1 spent
+    expect(await east!.reserve(period, 5 * CALL, 2 * CALL)).toBeUndefined();
+    expect(await committed(ledgerIn('us-east-1'), period)).toBe(4 * CALL);
+    expect(await call(east!, period, 5 * CALL, 1.8 * CALL, 1.8 * CALL)).toBe(1.8 * CALL);
+    await east!.closeAll();
+    expect((await ledgerIn('eu-west-1').usage(period.tenantId, period.name, '')).day).toMatchObject({ costNanoUsd: 5 * CALL, reservedNanoUsd: 0, requests: 5 });
+  });
+
   it("admits again once another region's hold is given back: a refusal rests on the latest reading", async () => {
     const period = freshPeriod();
     const clock = new TestClock();
