@@ -14,6 +14,7 @@ import { openaiCompletion, sendJson, startFakeUpstream, type FakeUpstream } from
 import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
 import { MemoryLogger } from '../helpers/logs';
 import { spawnGateway, type GatewayProcess } from '../helpers/processes';
+import { awayFromMinuteEnd, eventually, until } from '../helpers/wait';
 
 const KEYS = { limited: 'sk-test-limited-000001', budgeted: 'sk-test-budgeted-00001', crashy: 'sk-test-crashy-0000001' };
 const UPSTREAM_KEY = 'sk-upstream-fixed-usage-42';
@@ -157,22 +158,3 @@ describe('three gateway processes sharing one dynalite', () => {
     for (const key of [...Object.values(KEYS), UPSTREAM_KEY]) expect(all).not.toContain(key);
   });
 });
-
-/** fixed windows: keep a burst inside one minute so "exactly 20 per minute" is one window's count */
-async function awayFromMinuteEnd(): Promise<void> {
-  const intoMinute = Date.now() % 60_000;
-  if (intoMinute > 45_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 50));
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  await eventually(async () => condition());
-}
-
-/** poll (bounded) until the condition holds: for state written after an answer was sent */
-async function eventually(condition: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('condition not met in time');
-}
