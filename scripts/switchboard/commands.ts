@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoCostLedger, ledgerKeys } from '../../lambdas/adapters/dynamodb/cost-ledger';
 import { storedTenantIds, sweepLeases } from '../../lambdas/adapters/dynamodb/lease-sweep';
 import { queryItems } from '../../lambdas/adapters/dynamodb/query';
@@ -41,8 +41,8 @@ export const HELP = `switchboard — operate a Switchboard gateway's tenants, ke
 target (one of them, or $DYNAMODB_ENDPOINT / $AWS_REGION):
   --endpoint URL          a DynamoDB-compatible endpoint (the dynalite of a running npm start prints it)
   --region REGION         a deployed gateway's region (its tables are switchboard-tenants and switchboard-cost-ledger)
-  --regions LIST          (or REGIONS) a multi-region deployment's regions, the primary first; the sweep releases
-                          the leases of --region's items only (default: --region alone)
+  --regions LIST          (or REGIONS) a multi-region deployment's regions, the primary first: the sweep releases
+                          the leases of --region's own items only (needed when the tables are global tables)
   --table-prefix PREFIX   the deploy's table name prefix, if it set one
   --tenants-table NAME    (or TENANTS_TABLE)      --ledger-table NAME   (or LEDGER_TABLE): other table names
   --config PATH           the gateway config, for its tenants and tiers (default $GATEWAY_CONFIG or ./gateway.config.json)
@@ -298,7 +298,7 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
   },
 
   'reservations sweep': async (ctx) => {
-    const result = await sweepLeases({ client: ctx.dynamo, tables: ctx.tables, regions: regionsFlag(ctx), configTenantIds: ctx.config?.tenants.map((t) => t.id) ?? [], logger: consoleLogger(ctx.io), now: ctx.now });
+    const result = await sweepLeases({ client: ctx.dynamo, tables: ctx.tables, regions: await regionsFlag(ctx), configTenantIds: ctx.config?.tenants.map((t) => t.id) ?? [], logger: consoleLogger(ctx.io), now: ctx.now });
     ctx.io.out(`released ${result.released} expired budget lease(s), $${formatUsd(result.returnedNanoUsd)} back to their budgets`);
   },
 };
@@ -392,10 +392,20 @@ async function existingTenant(ctx: Context, flag: 'id' | 'tenant'): Promise<stri
   return id;
 }
 
-/** the region whose items this run writes, among the deployment's (--regions, the primary first) */
-function regionsFlag(ctx: Context): RegionScope {
+/**
+ * The region whose items this run writes, among the deployment's (--regions, the primary first). Without
+ * --regions the one region is taken for the primary, which a replicated (global) table refuses: written through
+ * a secondary's replica, the primary's items would race with the primary's own writes.
+ */
+async function regionsFlag(ctx: Context): Promise<RegionScope> {
   const own = ctx.flags.region ?? ctx.env.AWS_REGION ?? 'local';
-  const all = (ctx.flags.regions ?? ctx.env.REGIONS ?? own).split(',').map((r) => r.trim()).filter(Boolean);
+  const given = ctx.flags.regions ?? ctx.env.REGIONS;
+  if (given === undefined) {
+    const { Table } = await ctx.dynamo.send(new DescribeTableCommand({ TableName: ctx.tables.costLedger }));
+    const replicas = (Table?.Replicas ?? []).map((r) => r.RegionName);
+    if (replicas.length > 0) throw new UsageError(`${ctx.tables.costLedger} is a global table (${replicas.join(', ')}): name the deployment's regions with --regions, the primary first`);
+  }
+  const all = (given ?? own).split(',').map((r) => r.trim()).filter(Boolean);
   if (!all.includes(own)) throw new UsageError(`--regions: ${all.join(',')} does not include this region, ${own} (name it with --region)`);
   return { own, all };
 }

@@ -2,9 +2,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoClient } from '../../../lambdas/adapters/dynamodb/client';
+import { DynamoCostLedger } from '../../../lambdas/adapters/dynamodb/cost-ledger';
 import { DynamoTenantStore } from '../../../lambdas/adapters/dynamodb/tenant-store';
 import { runCli } from '../../../scripts/switchboard/commands';
 import { startTestDynamo, type TestDynamo } from '../../helpers/dynalite';
@@ -193,6 +195,40 @@ describe('switchboard CLI', () => {
     expect((await cli('tenants', 'set-tier', '--id', 'cli-tier', '--tier', 'gold')).code).toBe(2);
     expect((await cli('tenants', 'set-tier', '--id', 'cli-tier', '--tier', 'low')).code).toBe(0);
     expect([await chatWith(key), await chatWith(key)]).toEqual([200, 429]);
+  });
+
+  it("sums every region's items in usage, and sweeps only the expired leases of the region it is told", async () => {
+    await cli('tenants', 'create', '--id', 'cli-regions');
+    const period = { tenantId: 'cli-regions', kind: 'day' as const, name: new Date().toISOString().slice(0, 10) };
+    const all = ['us-east-1', 'eu-west-1'];
+    for (const [own, cost] of [['us-east-1', 7_000_000], ['eu-west-1', 3_000_000]] as const) {
+      const ledger = new DynamoCostLedger(db.client, db.tables.costLedger, 30, { own, all });
+      const totals = { costNanoUsd: cost, requests: 1, inputTokens: 10, outputTokens: 5, cachedInputTokens: 0, byModel: { 'mock/echo': { costNanoUsd: cost, requests: 1, inputTokens: 10, outputTokens: 5 } }, byProvider: {} };
+      await ledger.flush(period, { leaseId: `paid-${own}`, seq: 1, usedAfter: cost, committedDelta: cost, totals, open: { granted: 0, expiresAt: Date.now() + 60_000 } });
+      await ledger.openLease(period, { id: `dead-${own}`, granted: 5_000_000, used: 0, seq: 0, topUps: 0, expiresAt: Date.now() - 300_000 }, undefined);
+    }
+    expect((await cli('usage', '--tenant', 'cli-regions')).out).toMatch(/: \$0\.01 spent, \$0\.01 reserved, 2 requests[\s\S]*model\s+mock\/echo\s+2/);
+
+    const regions = ['--regions', all.join(',')];
+    expect((await cli('reservations', 'sweep', '--region', 'eu-west-1', ...regions)).out).toContain('released 1 expired budget lease(s), $0.005 back');
+    expect((await cli('usage', '--tenant', 'cli-regions')).out).toContain('$0.01 spent, $0.005 reserved');
+    expect((await cli('reservations', 'sweep', '--region', 'us-east-1', ...regions)).out).toContain('released 1 expired budget lease(s), $0.005 back');
+    expect((await cli('usage', '--tenant', 'cli-regions')).out).toContain('$0.01 spent, $0 reserved');
+    const stray = await cli('reservations', 'sweep', '--region', 'ap-south-1', ...regions);
+    expect(stray.code).toBe(2);
+    expect(stray.err).toContain('does not include this region, ap-south-1');
+  });
+
+  it('will not sweep a global table without being told its regions', async () => {
+    const client = createDynamoClient({ endpoint: db.endpoint });
+    const replicated = mockClient(client);
+    replicated.on(DescribeTableCommand).resolves({ Table: { TableName: 'switchboard-cost-ledger', Replicas: [{ RegionName: 'us-east-1' }, { RegionName: 'eu-west-1' }] } });
+    const err: string[] = [];
+    const code = await runCli(['--region', 'eu-west-1', 'reservations', 'sweep'], { out: () => {}, err: (l) => err.push(l) }, { dynamo: () => client, env: {}, now: () => Date.now() });
+    expect(code).toBe(2);
+    expect(err.join('\n')).toContain('is a global table (us-east-1, eu-west-1): name the deployment\'s regions with --regions');
+    expect(replicated.commandCalls(UpdateItemCommand)).toHaveLength(0);
+    expect(replicated.commandCalls(QueryCommand)).toHaveLength(0);
   });
 
   it('lists tenants from the config and the store, and sweeps with nothing to release', async () => {
