@@ -208,67 +208,70 @@ describe('Budgets across regions', () => {
     }
   }
 
-  const committed = async (ledger: DynamoCostLedger, period: BudgetPeriod) => {
-    const { day } = await ledger.usage(period.tenantId, period.name, '');
+  /** what every region has committed (spent or held) in the period */
+  const totalCommitted = async (period: BudgetPeriod) => {
+    const { day } = await ledgerIn('us-east-1').usage(period.tenantId, period.name, '');
     return day.costNanoUsd + day.reservedNanoUsd;
   };
 
-  it('admits in one region exactly what the others left, when regions take turns (a failover)', async () => {
-    const period = freshPeriod();
+  /** a fresh period and an instance in each region */
+  const twoRegions = (alerts?: Alert[]) => {
     const clock = new TestClock();
-    const [east, west] = regions.map((r) => budgetsOn(ledgerIn(r), clock));
-    const first = await Promise.all(Array.from({ length: 3 }, () => call(east!, period, 5 * CALL, CALL, CALL)));
+    const [east, west] = regions.map((r) => budgetsOn(ledgerIn(r), clock, alerts));
+    return { period: freshPeriod(), east: east!, west: west! };
+  };
+
+  /** `n` calls of one CALL each, one after another, all admitted; then the instance gives its lease back */
+  const spend = async (b: Budgets, period: BudgetPeriod, n: number, limit = 5 * CALL) => {
+    for (let i = 0; i < n; i++) expect(await call(b, period, limit, CALL, CALL)).toBe(CALL);
+    await b.closeAll();
+  };
+
+  it('admits in one region exactly what the others left, when regions take turns (a failover)', async () => {
+    const { period, east, west } = twoRegions();
+    const first = await Promise.all(Array.from({ length: 3 }, () => call(east, period, 5 * CALL, CALL, CALL)));
     expect(first.filter((c) => c !== undefined)).toHaveLength(3);
-    await east!.closeAll(); // its lease ahead goes back
-    const second = await Promise.all(Array.from({ length: 10 }, () => call(west!, period, 5 * CALL, CALL, CALL)));
+    await east.closeAll(); // its lease ahead goes back
+    const second = await Promise.all(Array.from({ length: 10 }, () => call(west, period, 5 * CALL, CALL, CALL)));
     expect(second.filter((c) => c !== undefined)).toHaveLength(2);
-    await west!.closeAll();
+    await west.closeAll();
     expect((await ledgerIn('eu-west-1').usage(period.tenantId, period.name, '')).day).toMatchObject({ costNanoUsd: 5 * CALL, requests: 5, reservedNanoUsd: 0 });
   });
 
   it("gives a grant back at once when the other region's total, read alongside, leaves no room; then asks exactly", async () => {
-    const period = freshPeriod();
-    const clock = new TestClock();
-    const [east, west] = regions.map((r) => budgetsOn(ledgerIn(r), clock));
-    expect(await call(east!, period, 5 * CALL, CALL, CALL)).toBe(CALL); // east last read eu-west-1 at 0
-    await east!.closeAll();
-    for (let i = 0; i < 3; i++) expect(await call(west!, period, 5 * CALL, CALL, CALL)).toBe(CALL);
-    await west!.closeAll();
+    const { period, east, west } = twoRegions();
+    await spend(east, period, 1); // east last read eu-west-1 at 0
+    await spend(west, period, 3);
     // east's own item alone has room for 2 calls' worst case; the fresh reading says only 1 is left
-    expect(await east!.reserve(period, 5 * CALL, 2 * CALL)).toBeUndefined();
-    expect(await committed(ledgerIn('us-east-1'), period)).toBe(4 * CALL);
-    expect(await call(east!, period, 5 * CALL, CALL, CALL)).toBe(CALL);
-    await east!.closeAll();
-    expect(await committed(ledgerIn('us-east-1'), period)).toBe(5 * CALL);
+    expect(await east.reserve(period, 5 * CALL, 2 * CALL)).toBeUndefined();
+    expect(await totalCommitted(period)).toBe(4 * CALL);
+    expect(await call(east, period, 5 * CALL, CALL, CALL)).toBe(CALL);
+    await east.closeAll();
+    expect(await totalCommitted(period)).toBe(5 * CALL);
   });
 
   it("takes back a top-up of a held lease that the other region's total, read alongside, leaves no room for", async () => {
-    const period = freshPeriod();
-    const clock = new TestClock();
-    const [east, west] = regions.map((r) => budgetsOn(ledgerIn(r), clock));
-    const first = await east!.reserve(period, 5 * CALL, CALL); // east's lease: 1 call, read eu-west-1 at 0
-    await east!.settle(first!, settlement(CALL / 5));
-    for (let i = 0; i < 3; i++) expect(await call(west!, period, 5 * CALL, CALL, CALL)).toBe(CALL);
-    await west!.closeAll();
+    const { period, east, west } = twoRegions();
+    const first = await east.reserve(period, 5 * CALL, CALL); // east's lease: 1 call, read eu-west-1 at 0
+    await east.settle(first!, settlement(CALL / 5));
+    await spend(west, period, 3);
     // east's lease holds 0.8 calls; growing it for 2 calls fits its own item, not the three calls eu-west-1 spent
-    expect(await east!.reserve(period, 5 * CALL, 2 * CALL)).toBeUndefined();
-    expect(await committed(ledgerIn('us-east-1'), period)).toBe(4 * CALL);
-    expect(await call(east!, period, 5 * CALL, 1.8 * CALL, 1.8 * CALL)).toBe(1.8 * CALL);
-    await east!.closeAll();
+    expect(await east.reserve(period, 5 * CALL, 2 * CALL)).toBeUndefined();
+    expect(await totalCommitted(period)).toBe(4 * CALL);
+    expect(await call(east, period, 5 * CALL, 1.8 * CALL, 1.8 * CALL)).toBe(1.8 * CALL);
+    await east.closeAll();
     expect((await ledgerIn('eu-west-1').usage(period.tenantId, period.name, '')).day).toMatchObject({ costNanoUsd: 5 * CALL, reservedNanoUsd: 0, requests: 5 });
   });
 
   it("admits again once another region's hold is given back: a refusal rests on the latest reading", async () => {
-    const period = freshPeriod();
-    const clock = new TestClock();
-    const [east, west] = regions.map((r) => budgetsOn(ledgerIn(r), clock));
-    const held = await west!.reserve(period, 5 * CALL, 4 * CALL);
+    const { period, east, west } = twoRegions();
+    const held = await west.reserve(period, 5 * CALL, 4 * CALL);
     expect(held).toBeDefined();
-    expect(await east!.reserve(period, 5 * CALL, 2 * CALL)).toBeUndefined(); // eu-west-1 holds 4 of 5
-    await west!.release(held!);
-    await west!.closeAll();
+    expect(await east.reserve(period, 5 * CALL, 2 * CALL)).toBeUndefined(); // eu-west-1 holds 4 of 5
+    await west.release(held!);
+    await west.closeAll();
     // east last read eu-west-1 at 4 calls: its first ask fails against that, the exact one against the reading alongside (0)
-    expect(await call(east!, period, 5 * CALL, 2 * CALL, 2 * CALL)).toBe(2 * CALL);
+    expect(await call(east, period, 5 * CALL, 2 * CALL, 2 * CALL)).toBe(2 * CALL);
   });
 
   it('passes the limit while replication lags by no more than what the other region granted unseen, and stops once it is seen', async () => {
@@ -276,15 +279,13 @@ describe('Budgets across regions', () => {
     const clock = new TestClock();
     const [eastReplica, westReplica] = regions.map((r) => new LaggingReplica(r));
     const [east, west] = [eastReplica!, westReplica!].map((r) => budgetsOn(r.ledger, clock));
-    for (let i = 0; i < 4; i++) expect(await call(east!, period, LIMIT, CALL, CALL)).toBe(CALL);
-    await east!.closeAll();
+    await spend(east!, period, 4, LIMIT);
     await Promise.all([eastReplica!.replicate(period), westReplica!.replicate(period)]);
-    const seenByWest = await committed(eastReplica!.real, period);
+    const seenByWest = await totalCommitted(period); // all of it us-east-1's
 
     // us-east-1 goes on; none of it has reached eu-west-1's replica yet
-    for (let i = 0; i < 2; i++) expect(await call(east!, period, LIMIT, CALL, CALL)).toBe(CALL);
-    await east!.closeAll();
-    const unseen = (await committed(eastReplica!.real, period)) - seenByWest;
+    await spend(east!, period, 2, LIMIT);
+    const unseen = (await totalCommitted(period)) - seenByWest;
     let westAdmitted = 0;
     for (let i = 0; i < 10; i++) if ((await call(west!, period, LIMIT, CALL, CALL)) !== undefined) westAdmitted++;
     await west!.closeAll();
@@ -298,12 +299,10 @@ describe('Budgets across regions', () => {
   });
 
   it('sends each threshold alert once in all, whichever region crosses it', async () => {
-    const period = freshPeriod();
     const alerts: Alert[] = [];
-    const clock = new TestClock();
-    const [east, west] = regions.map((r) => budgetsOn(ledgerIn(r), clock, alerts));
+    const { period, east, west } = twoRegions(alerts);
     for (let i = 0; i < 12; i++) {
-      const b = i % 2 ? west! : east!;
+      const b = i % 2 ? west : east;
       await call(b, period, 10 * CALL, CALL, CALL);
       await b.closeAll();
     }
