@@ -403,7 +403,7 @@ async function regionsFlag(ctx: Context): Promise<RegionScope> {
   if (given === undefined) {
     const { Table } = await ctx.dynamo.send(new DescribeTableCommand({ TableName: ctx.tables.costLedger }));
     const replicas = (Table?.Replicas ?? []).map((r) => r.RegionName);
-    if (replicas.length > 0) throw new UsageError(`${ctx.tables.costLedger} is a global table (${replicas.join(', ')}): name the deployment's regions with --regions, the primary first`);
+    if (replicas.some((r) => r !== own)) throw new UsageError(`${ctx.tables.costLedger} is a global table (${replicas.join(', ')}): name the deployment's regions with --regions, the primary first`);
   }
   const all = (given ?? own).split(',').map((r) => r.trim()).filter(Boolean);
   if (!all.includes(own)) throw new UsageError(`--regions: ${all.join(',')} does not include this region, ${own} (name it with --region)`);

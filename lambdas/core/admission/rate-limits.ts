@@ -5,7 +5,8 @@
 // count (global tables would lose an ADD two regions make to one item), conditioned on the limit less the other
 // regions' counts as it last read them, and reads them again in the same round trip. A take that the fresh
 // counts show past the limit is refused and its units stay counted: fewer admissions, never more. What can
-// pass the limit is only what other regions took within the replication lag, unseen (see quota-lease.ts).
+// pass the limit is only what other regions took within the replication lag, unseen. With one region nothing
+// else is read, and the quota lease's invariants (quota-lease.ts) hold as they are.
 import type { RateLimits } from '../config/schema';
 import type { Clock, CounterKey, RateCounterStore } from '../ports';
 import { QuotaLease, type LeaseTuning } from './quota-lease';
