@@ -2,7 +2,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseConfig, startTestGateway, TEST_KEY, type TestGateway } from '../helpers/gateway';
-import { openaiCompletion, sendJson, startFakeUpstream, type FakeUpstream } from '../fakes/upstream';
+import { sendJson, startFakeUpstream, type FakeUpstream } from '../fakes/upstream';
 
 const UPSTREAM_KEY = 'sk-upstream-secret-9f8e7d6c5b4a';
 

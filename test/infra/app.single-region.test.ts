@@ -175,10 +175,13 @@ describe('API', () => {
       Throttle: { RateLimit: 100, BurstLimit: 200 },
       ApiStages: [Match.objectLike({ Stage: { Ref: Match.stringLikeRegexp('DeploymentStage') } })],
     });
-    const key = Object.values(service.findResources('AWS::ApiGateway::ApiKey'))[0]!;
+    // the default gateway.config.json defines the tiers low, standard and premium: a plan each, plus default
+    const keys = Object.values(service.findResources('AWS::ApiGateway::ApiKey')).map((k) => k.Properties.Value as string).sort();
     const authorizer = Object.values(service.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment.Variables.USAGE_PLAN_KEYS)!;
-    expect(JSON.parse(authorizer.Properties.Environment.Variables.USAGE_PLAN_KEYS as string)).toEqual({ default: key.Properties.Value, tiers: {} });
-    service.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
+    const planKeys = JSON.parse(authorizer.Properties.Environment.Variables.USAGE_PLAN_KEYS as string) as { default: string; tiers: Record<string, string> };
+    expect(Object.keys(planKeys.tiers).sort()).toEqual(['low', 'premium', 'standard']);
+    expect([planKeys.default, ...Object.values(planKeys.tiers)].sort()).toEqual(keys);
+    service.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 4);
   });
 
   it('validates chat and embeddings bodies against minimal models', () => {

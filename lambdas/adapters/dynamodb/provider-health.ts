@@ -1,14 +1,8 @@
 // Provider health as the scheduled check records it, in the breaker table (one item per provider and
-// region), so the breaker and GET /health can read the last probe without calling the provider
-// (`latest`, one BatchGetItem: a failure also tells /health that the state store is unreachable):
+// region), so the breaker and GET /health can read the last probe without calling the provider (the
+// breaker store reads these items beside the breakers, in the same BatchGetItem):
 //   HEALTH#<providerId> / REGION#<region> → healthy, configured, latencyMs, checkedAt, error, expiresAt
-import {
-  BatchGetItemCommand,
-  BatchWriteItemCommand,
-  type AttributeValue,
-  type BatchGetItemCommandOutput,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ProviderHealth, ProviderHealthStore } from '../../core/health/check-providers';
 import { num, str, toItem } from './marshal';
 
@@ -46,26 +40,6 @@ export class DynamoProviderHealthStore implements ProviderHealthStore {
         pending = out.UnprocessedItems?.[this.tableName] as typeof requests | undefined;
       }
     }
-  }
-
-  /** The last recorded probe of each provider in `region` (absent: never probed or expired). */
-  async latest(region: string, providerIds: readonly string[]): Promise<Map<string, ProviderHealth>> {
-    const found = new Map<string, ProviderHealth>();
-    for (let i = 0; i < providerIds.length; i += 100) {
-      let keys: Array<Record<string, AttributeValue>> | undefined = providerIds.slice(i, i + 100).map((id) => {
-        const key = providerHealthKey(id, region);
-        return { pk: { S: key.pk }, sk: { S: key.sk } };
-      });
-      for (let attempt = 0; keys?.length && attempt < 3; attempt++) {
-        const out: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: false } } }));
-        for (const item of out.Responses?.[this.tableName] ?? []) {
-          const health = healthFromItem(item);
-          found.set(health.providerId, health);
-        }
-        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
-    }
-    return found;
   }
 }
 

@@ -1,4 +1,4 @@
-import { BatchGetItemCommand, BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoProviderHealthStore } from '../../../../lambdas/adapters/dynamodb/provider-health';
@@ -41,26 +41,5 @@ describe('provider health in the breaker table', () => {
     await new DynamoProviderHealthStore(new DynamoDBClient({ region: 'us-east-1' }), 'breaker').record('r', results);
     const sizes = ddb.commandCalls(BatchWriteItemCommand).map((c) => c.args[0].input.RequestItems!.breaker!.length);
     expect(sizes).toEqual([25, 1, 5]);
-  });
-
-  it('reads back the last probe per provider of a region, in one batch', async () => {
-    ddb.on(BatchGetItemCommand).resolves({
-      Responses: {
-        breaker: [
-          { pk: { S: 'HEALTH#openai' }, sk: { S: 'REGION#eu-west-1' }, healthy: { BOOL: true }, configured: { BOOL: true }, latencyMs: { N: '80' }, checkedAt: { N: '5' } },
-        ],
-      },
-    });
-    const latest = await new DynamoProviderHealthStore(new DynamoDBClient({ region: 'eu-west-1' }), 'breaker').latest('eu-west-1', ['openai', 'mock']);
-    expect(ddb.commandCalls(BatchGetItemCommand)[0]!.args[0].input.RequestItems!.breaker!.Keys).toEqual([
-      { pk: { S: 'HEALTH#openai' }, sk: { S: 'REGION#eu-west-1' } },
-      { pk: { S: 'HEALTH#mock' }, sk: { S: 'REGION#eu-west-1' } },
-    ]);
-    expect([...latest.values()]).toEqual([{ providerId: 'openai', configured: true, healthy: true, latencyMs: 80, checkedAt: 5 }]);
-  });
-
-  it('fails when the table cannot be read, so /health can report the state store down', async () => {
-    ddb.on(BatchGetItemCommand).rejects(new Error('connect ETIMEDOUT'));
-    await expect(new DynamoProviderHealthStore(new DynamoDBClient({ region: 'eu-west-1' }), 'breaker').latest('eu-west-1', ['x'])).rejects.toThrow(/ETIMEDOUT/);
   });
 });
