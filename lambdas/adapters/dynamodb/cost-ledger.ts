@@ -28,7 +28,6 @@ import type {
   OtherRegionsPeriod,
   PeriodUsage,
   StoredLease,
-  UsageBreakdown,
 } from '../../core/ports';
 import { ALERT_PERCENTS } from '../../core/admission/budgets';
 import { dayOf } from '../../core/periods';
