@@ -2,6 +2,7 @@
 // flight leave together in the next BatchWriteItem (up to 25). One request alone (a Lambda invocation) costs one
 // call as before; many at once (a busy local server) cost a fraction of a call each.
 import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { backoffDelay } from '../../core/resilience/backoff';
 
 /** DynamoDB's limit per BatchWriteItem */
 const MAX_BATCH = 25;
@@ -72,7 +73,7 @@ export class BatchWriter {
       if (left.length === 0) return;
       if (attempt >= MAX_TRIES) throw new Error(`${left.length} of ${items.length} items were not written to ${this.tableName} after ${attempt} tries`);
       requests = left as typeof requests;
-      await this.sleep(Math.min(1_000, 25 * 2 ** attempt) * Math.random());
+      await this.sleep(backoffDelay(attempt, { baseMs: 50, maxMs: 1_000 }, Math.random));
     }
   }
 }
