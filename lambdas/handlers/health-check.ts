@@ -1,7 +1,7 @@
 // Scheduled (every minute) provider health check: probes each configured provider, records the result in
 // the breaker table and as ProviderHealthy metrics, which the "no healthy provider" alarm watches. With
 // SWEEP_LEASES (every region) it then releases the budget leases that this region's crashed instances left.
-import { checkProviders } from '../core/health/check-providers';
+import { runHealthChecks } from '../core/health/check-providers';
 import { dynamoClient } from '../adapters/dynamodb/client';
 import { sweepLeases } from '../adapters/dynamodb/lease-sweep';
 import { DynamoProviderHealthStore } from '../adapters/dynamodb/provider-health';
@@ -24,16 +24,17 @@ const secrets = new ChainedSecretSource([
 ]);
 const providers = createProviders(config.providers, { http: new NodeHttpClient(), secrets, clock: systemClock, logger });
 const dynamo = dynamoClient({ region: env.AWS_REGION });
-const store = new DynamoProviderHealthStore(dynamo, tableNamesFromEnv(env).breakerState);
+const tables = tableNamesFromEnv(env);
+const store = new DynamoProviderHealthStore(dynamo, tables.breakerState);
 
 const sweep = process.env.SWEEP_LEASES === 'true';
 
 export const handler = async (): Promise<{ canServe: boolean; leasesReleased?: number }> => {
-  const { canServe } = await checkProviders({ providers, store, clock: systemClock, logger, metrics, region: env.AWS_REGION });
+  const { canServe } = await runHealthChecks({ providers, store, clock: systemClock, logger, metrics, region: env.AWS_REGION });
   if (!sweep) return { canServe };
   const { released } = await sweepLeases({
     client: dynamo,
-    tables: tableNamesFromEnv(env),
+    tables,
     regions: regionScopeOf(env),
     configTenantIds: config.tenants.map((t) => t.id),
     logger,

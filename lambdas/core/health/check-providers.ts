@@ -53,8 +53,6 @@ export async function runHealthChecks(deps: HealthCheckDeps): Promise<HealthChec
   return { providers: results, canServe };
 }
 
-/** the name the scheduled handler and its tests use */
-export const checkProviders = runHealthChecks;
 
 async function probeOne(provider: Provider, deps: HealthCheckDeps, timeoutMs: number): Promise<ProviderHealth> {
   const checkedAt = deps.clock.now();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { providerConfig } from '../../../../lambdas/core/config/schema';
-import { checkProviders, type ProviderHealth } from '../../../../lambdas/core/health/check-providers';
+import { runHealthChecks, type ProviderHealth } from '../../../../lambdas/core/health/check-providers';
 import type { Logger, Metrics } from '../../../../lambdas/core/ports';
 import { ProviderError, type Provider } from '../../../../lambdas/providers/types';
 
@@ -40,7 +40,7 @@ function harness(providers: Provider[]) {
     points,
     flushed: () => flushed,
     run: (timeoutMs?: number) =>
-      checkProviders({
+      runHealthChecks({
         providers: new Map(providers.map((p) => [p.id, p])),
         store: { record: async (region, results) => void recorded.push({ region, results }) },
         clock: { now: () => (t += 7) },
