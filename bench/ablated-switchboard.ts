@@ -2,6 +2,8 @@
 // no-ops, so a bench run shows what each part costs (npm run bench -- --ablate=ledger,logs). It is not the
 // product: its numbers are never to be quoted against the DESIGN targets.
 //   ledger  the per-request ledger entry (one PutItem after each response) is skipped; budget settlement stays
+//   settle  the budget settlement writes (day and month, one UpdateItem each after each response) are skipped,
+//           as if they applied; reservations still come from leases
 //   logs    the per-request log lines are not written
 import { readFileSync } from 'node:fs';
 import { parseGatewayConfig } from '../lambdas/core/config/load';
@@ -18,6 +20,7 @@ async function main(): Promise<void> {
   const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
   // the ledger adapter is bound into admission as the gateway starts: skip its entry writes at the class
   if (parts.has('ledger')) DynamoCostLedger.prototype.putEntry = async () => {};
+  if (parts.has('settle')) DynamoCostLedger.prototype.flush = async () => ({ applied: true, costNanoUsd: 0 });
   const gateway = await startLocalGateway({ config, port: Number(process.env.PORT ?? 8080), logger: parts.has('logs') ? silent : undefined });
   console.log(`ablated Switchboard on ${gateway.url}, without: ${[...parts].join(', ') || 'nothing'}`);
   const stop = () => void gateway.close().then(() => process.exit(0));

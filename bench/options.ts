@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 
 /** parts bench/ablated-switchboard.ts can replace with no-ops */
-export const ABLATABLE: readonly string[] = ['ledger', 'logs'];
+export const ABLATABLE: readonly string[] = ['ledger', 'settle', 'logs'];
 
 export const TARGET_NAMES = ['direct', 'switchboard', 'portkey'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
@@ -59,7 +59,7 @@ export const USAGE = `npm run bench -- [options]        (each option also reads 
   --targets=a,b       subset of direct,switchboard,portkey         BENCH_TARGETS       (all; direct is always added)
   --switchboard=MODE  tsx (npm start's path) | bundle (esbuild)    BENCH_SWITCHBOARD   (tsx)
   --profile           CPU-profile both gateways and summarize      BENCH_PROFILE=1
-  --ablate=ledger,logs  diagnostic: Switchboard without these parts  BENCH_ABLATE        (none; numbers not for quoting)
+  --ablate=ledger,settle,logs  diagnostic: Switchboard without these parts  BENCH_ABLATE  (none; numbers not for quoting)
   --out=FILE          results JSON                                 BENCH_OUT           (bench/results/latest.json)
   --keep              keep the temp dir (config, process logs)     BENCH_KEEP=1
                       Switchboard's DynamoDB endpoint instead of    BENCH_DYNAMODB_ENDPOINT

@@ -36,6 +36,19 @@ function countingClient(): { client: DynamoDBClient; sent: () => number } {
   return { client, sent: () => sent };
 }
 
+describe('createDynamoClient', () => {
+  it('drops the SDK logger middleware and caches each command class its middleware chain, yet every send carries its own input', async () => {
+    const client = createDynamoClient({ endpoint: db.endpoint });
+    expect(client.middlewareStack.identify().join(' ')).not.toMatch(/loggerMiddleware/);
+    expect(client.config.cacheMiddleware).toBe(true);
+    const keys = ['a', 'b', 'c'].map((k) => ({ pk: { S: `client-test#${k}` }, sk: { S: k } }));
+    await Promise.all(keys.map((Key) => client.send(new PutItemCommand({ TableName: db.tables.costLedger, Item: { ...Key, v: { S: Key.sk.S } } }))));
+    const read = await Promise.all(keys.map((Key) => client.send(new GetItemCommand({ TableName: db.tables.costLedger, Key }))));
+    expect(read.map((r) => r.Item?.v?.S)).toEqual(['a', 'b', 'c']);
+    client.destroy();
+  });
+});
+
 describe('ensureTables', () => {
   it('creates every table with pk/sk keys, and several processes may race to do it', async () => {
     const others = [createDynamoClient({ endpoint: db.endpoint }), createDynamoClient({ endpoint: db.endpoint })];
