@@ -87,3 +87,21 @@ export function asWire(value: unknown): unknown {
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asWire(v)]));
   return value;
 }
+
+/**
+ * A conversation with prompt-cache breakpoints (`cache_control`) on a system part, a user text part, an image
+ * part and a tool result, as a caller asks Anthropic-style caching through the OpenAI shape.
+ */
+export const CACHE_MARKED_MESSAGES = [
+  { role: 'system', content: [{ type: 'text', text: 'You answer from the manual.', cache_control: { type: 'ephemeral', ttl: '1h' } }] },
+  {
+    role: 'user',
+    content: [
+      { type: 'text', text: 'The manual: …', cache_control: { type: 'ephemeral' } },
+      { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' }, cache_control: { type: 'ephemeral' } },
+      { type: 'text', text: 'Which page covers resets?' },
+    ],
+  },
+  { role: 'assistant', tool_calls: [{ id: 't1', type: 'function', function: { name: 'search', arguments: '{"q":"reset"}' } }] },
+  { role: 'tool', tool_call_id: 't1', content: [{ type: 'text', text: 'page 12', cache_control: { type: 'ephemeral' } }] },
+];

@@ -6,18 +6,30 @@ import * as z from 'zod/mini';
 const nonEmpty = () => z.string().check(z.minLength(1));
 const int = (...checks: Parameters<ReturnType<typeof z.int>['check']>) => z.int().check(...checks);
 
-const textPart = z.object({ type: z.literal('text'), text: z.string() });
+/**
+ * A prompt-cache breakpoint, Anthropic's form (also what OpenRouter and LiteLLM accept on OpenAI-shaped parts):
+ * the prompt up to and including this part may be cached. Providers with breakpoints (Anthropic, Bedrock)
+ * get it in their own form; the others cache by themselves or not at all, and never see it.
+ */
+const cacheControl = z.object({ type: z.literal('ephemeral'), ttl: z.optional(z.enum(['5m', '1h'])) });
+export type CacheControl = z.infer<typeof cacheControl>;
+const cache_control = z.optional(cacheControl);
+
+const textPart = z.object({ type: z.literal('text'), text: z.string(), cache_control });
 const imagePart = z.object({
   type: z.literal('image_url'),
   image_url: z.object({ url: nonEmpty(), detail: z.optional(z.enum(['auto', 'low', 'high'])) }),
+  cache_control,
 });
 const audioPart = z.object({
   type: z.literal('input_audio'),
   input_audio: z.object({ data: z.string(), format: z.enum(['wav', 'mp3']) }),
+  cache_control,
 });
 const filePart = z.object({
   type: z.literal('file'),
   file: z.looseObject({ file_data: z.optional(z.string()), file_id: z.optional(z.string()), filename: z.optional(z.string()) }),
+  cache_control,
 });
 const refusalPart = z.object({ type: z.literal('refusal'), refusal: z.string() });
 

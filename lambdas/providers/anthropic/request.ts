@@ -1,19 +1,23 @@
 // OpenAI chat request → Anthropic Messages request: system messages to `system`, turns joined so roles
 // alternate (tool results first in their user turn), images and PDFs as content blocks, tools and tool_choice
 // in Anthropic's form, and max_tokens always set.
-import { maxOutputTokens, type ChatMessage, type ChatRequest, type UserContentPart } from '../../core/openai/chat-request';
+import { maxOutputTokens, type CacheControl, type ChatMessage, type ChatRequest, type UserContentPart } from '../../core/openai/chat-request';
 import type { ProviderConfig } from '../../core/config/schema';
 import { unsupported } from '../shared/errors';
-import { instructionTexts, jsonToolFor, parseDataUrl, resultsFirst, toolArguments, toTurns, type BlockWriters } from '../shared/messages';
+import { instructionBlocks, jsonToolFor, parseDataUrl, resultsFirst, toolArguments, toTurns, type BlockWriters } from '../shared/messages';
 import { applyParams, stopList, type ParamRule } from '../shared/params';
 
-export type AnthropicTextBlock = { type: 'text'; text: string };
-export type AnthropicBlock =
+/** any block may end a cacheable prefix */
+type Cacheable = { cache_control?: CacheControl };
+export type AnthropicTextBlock = { type: 'text'; text: string } & Cacheable;
+export type AnthropicBlock = (
   | AnthropicTextBlock
   | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string } }
   | { type: 'document'; source: { type: 'base64'; media_type: string; data: string } | { type: 'text'; media_type: 'text/plain'; data: string } }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
-  | { type: 'tool_result'; tool_use_id: string; content: string };
+  | { type: 'tool_result'; tool_use_id: string; content: string }
+) &
+  Cacheable;
 
 export interface AnthropicTool {
   name: string;
@@ -70,7 +74,7 @@ export interface AnthropicCall {
 }
 
 export function toAnthropicRequest(req: ChatRequest, model: string, config: ProviderConfig, stream: boolean): AnthropicCall {
-  const system = instructionTexts(req.messages).map((text): AnthropicTextBlock => ({ type: 'text', text }));
+  const system = instructionBlocks(req.messages).map(({ text, cache }): AnthropicTextBlock => ({ type: 'text', text, ...(cache ? { cache_control: cache } : {}) }));
   const body: AnthropicRequest = {
     model,
     max_tokens: maxOutputTokens(req) ?? config.defaultMaxTokens ?? defaultMaxTokens(model),
@@ -113,6 +117,7 @@ const ANTHROPIC_BLOCKS: BlockWriters<AnthropicBlock> = {
   part: userPart,
   toolCall: (call) => ({ type: 'tool_use', id: call.id, name: call.function.name, input: toolArguments(call) }),
   toolResult: (toolCallId, text) => ({ type: 'tool_result', tool_use_id: toolCallId, content: text }),
+  cache: (blocks, mark) => blocks.map((b, i) => (i === blocks.length - 1 ? { ...b, cache_control: mark } : b)),
 };
 
 function userPart(part: Exclude<UserContentPart, { type: 'text' }>): AnthropicBlock[] {

@@ -5,7 +5,7 @@ import type { ContentBlock, ConverseCommandInput, Tool, ToolChoice } from '@aws-
 import { maxOutputTokens, type ChatMessage, type ChatRequest, type EmbeddingsRequest, type UserContentPart } from '../../core/openai/chat-request';
 import type { ProviderConfig } from '../../core/config/schema';
 import { unsupported } from '../shared/errors';
-import { instructionTexts, jsonToolFor, parseDataUrl, resultsFirst, toolArguments, toTurns, type BlockWriters } from '../shared/messages';
+import { instructionBlocks, jsonToolFor, parseDataUrl, resultsFirst, toolArguments, toTurns, type BlockWriters } from '../shared/messages';
 import { applyParams, stopList, type ParamRule } from '../shared/params';
 
 export const BEDROCK_PARAMS: readonly ParamRule[] = [
@@ -24,8 +24,8 @@ export interface ConverseCall {
 
 export function toConverseInput(req: ChatRequest, model: string, config: ProviderConfig): ConverseCall {
   const input: ConverseCommandInput = { modelId: model, messages: toConverseMessages(req.messages) };
-  const system = instructionTexts(req.messages);
-  if (system.length) input.system = system.map((text) => ({ text }));
+  const system = instructionBlocks(req.messages);
+  if (system.length) input.system = system.flatMap(({ text, cache }) => (cache ? [{ text }, CACHE_POINT] : [{ text }]));
   const inference = applyParams(req, BEDROCK_PARAMS, {} as Record<string, unknown>);
   if (inference.maxTokens === undefined && config.defaultMaxTokens) inference.maxTokens = config.defaultMaxTokens;
   if (Object.keys(inference).length) input.inferenceConfig = inference;
@@ -61,12 +61,16 @@ export function toConverseMessages(messages: readonly ChatMessage[]): NonNullabl
   return toTurns('bedrock', messages, CONVERSE_BLOCKS).map((t) => ({ role: t.role, content: t.role === 'user' ? resultsFirst(t.blocks, (b) => b.toolResult !== undefined) : t.blocks }));
 }
 
+/** Converse marks a prompt-cache breakpoint with a block of its own after the cached ones (no TTL choice). */
+const CACHE_POINT = { cachePoint: { type: 'default' as const } };
+
 /** Bedrock refuses blank text blocks: toTurns never writes empty ones. */
 const CONVERSE_BLOCKS: BlockWriters<ContentBlock> = {
   text: (text) => ({ text }),
   part: userPart,
   toolCall: (call) => ({ toolUse: { toolUseId: call.id, name: call.function.name, input: toolArguments(call) as never } }),
   toolResult: (toolCallId, text) => ({ toolResult: { toolUseId: toolCallId, content: [{ text }] } }),
+  cache: (blocks) => [...blocks, CACHE_POINT],
 };
 
 const IMAGE_FORMATS: Readonly<Record<string, 'png' | 'jpeg' | 'gif' | 'webp'>> = {

@@ -84,7 +84,7 @@ function toCohereMessage(m: ChatMessage): CohereMessage {
 function userPart(part: UserContentPart): CohereUserPart {
   switch (part.type) {
     case 'text':
-      return part;
+      return { type: 'text', text: part.text }; // no cache breakpoints at Cohere
     case 'image_url':
       return { type: 'image_url', image_url: part.image_url };
     case 'input_audio':

@@ -19,6 +19,8 @@ export interface OpenAIPreset {
   drop?: readonly string[];
   /** the service refuses `name` on messages */
   dropMessageNames?: boolean;
+  /** the service takes `cache_control` breakpoints on content parts (others never see them) */
+  cacheControl?: boolean;
   /** list prices per million tokens as published on PRICING_HINTS_AS_OF; copy them into `pricing` to use them */
   pricingHints?: Readonly<Record<string, ModelPrice>>;
 }
@@ -69,6 +71,8 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAIPresetId, OpenAIPreset>> = {
     apiKeyEnv: 'OPENROUTER_API_KEY',
     // OpenRouter's app attribution; set HTTP-Referer in the entry's headers to name your site
     headers: { 'X-Title': 'Switchboard' },
+    // passed on to the Anthropic and Gemini models it routes to
+    cacheControl: true,
   },
   together: {
     name: 'Together AI',

@@ -1,7 +1,7 @@
 // OpenAI-shaped requests go upstream nearly as they came: the target model replaces the alias, gateway-only
 // fields are dropped, streams always ask for usage so every call can be priced, and a preset renames or drops
 // the fields its service knows differently.
-import type { ChatRequest, EmbeddingsRequest } from '../../core/openai/chat-request';
+import type { ChatMessage, ChatRequest, EmbeddingsRequest } from '../../core/openai/chat-request';
 import type { OpenAIPreset } from './presets';
 
 /** fields the gateway consumes itself and never forwards */
@@ -18,7 +18,17 @@ export function toOpenAIChatBody(req: ChatRequest, model: string, stream: boolea
     delete body.stream_options;
   }
   if (preset) adjustForPreset(body, preset);
+  if (!preset?.cacheControl) body.messages = withoutCacheMarks(body.messages as ChatRequest['messages']);
   return body;
+}
+
+/** The messages with no `cache_control` on their parts; the same array when none has one (the usual case). */
+function withoutCacheMarks(messages: ChatRequest['messages']): ChatRequest['messages'] {
+  const marked = (m: ChatMessage) => Array.isArray(m.content) && m.content.some((p) => 'cache_control' in p && p.cache_control !== undefined);
+  if (!messages.some(marked)) return messages;
+  return messages.map((m) =>
+    marked(m) ? ({ ...m, content: (m.content as Array<Record<string, unknown>>).map(({ cache_control: _mark, ...part }) => part) } as ChatMessage) : m,
+  );
 }
 
 function adjustForPreset(body: Record<string, unknown>, preset: OpenAIPreset): void {

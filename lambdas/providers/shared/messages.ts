@@ -1,7 +1,7 @@
 // What every non-OpenAI adapter needs from an OpenAI conversation: the system text taken apart, data URLs
 // opened, tool-call arguments parsed, and consecutive turns of one role joined (native APIs want turns to
 // alternate: several tool results, or a tool result followed by a user message, become one user turn).
-import { messageText, type ChatMessage, type ChatRequest, type ToolCall, type UserContentPart } from '../../core/openai/chat-request';
+import { messageText, type CacheControl, type ChatMessage, type ChatRequest, type ToolCall, type UserContentPart } from '../../core/openai/chat-request';
 import { ProviderError } from '../types';
 import { unsupported } from './errors';
 
@@ -9,6 +9,31 @@ export type InstructionMessage = Extract<ChatMessage, { role: 'system' | 'develo
 
 export function isInstruction(m: ChatMessage): m is InstructionMessage {
   return m.role === 'system' || m.role === 'developer';
+}
+
+/** The prompt-cache breakpoint a message carries on any of its parts (the last one wins): it marks the message's end. */
+export function cacheMark(content: ChatMessage['content']): CacheControl | undefined {
+  if (content == null || typeof content === 'string') return undefined;
+  let mark: CacheControl | undefined;
+  for (const part of content) if ('cache_control' in part && part.cache_control) mark = part.cache_control;
+  return mark;
+}
+
+export interface InstructionBlock {
+  text: string;
+  cache?: CacheControl;
+}
+
+/** instructionTexts with each message's cache breakpoint, for the providers that take breakpoints. */
+export function instructionBlocks(messages: readonly ChatMessage[]): InstructionBlock[] {
+  const blocks: InstructionBlock[] = [];
+  for (const m of messages) {
+    if (!isInstruction(m)) continue;
+    const text = messageText(m.content);
+    const cache = cacheMark(m.content);
+    if (text) blocks.push(cache ? { text, cache } : { text });
+  }
+  return blocks;
 }
 
 /** The text of every system and developer message, in order, wherever it stands in the conversation. */
@@ -43,6 +68,11 @@ export interface BlockWriters<B> {
   part(part: Exclude<UserContentPart, { type: 'text' }>): B[];
   toolCall(call: ToolCall): B;
   toolResult(toolCallId: string, text: string): B;
+  /**
+   * Marks the end of these blocks (one part or message) as a prompt-cache breakpoint. Providers without
+   * breakpoints leave it out, and the mark is dropped.
+   */
+  cache?(blocks: B[], mark: CacheControl): B[];
 }
 
 /**
@@ -53,20 +83,25 @@ export interface BlockWriters<B> {
 export function toTurns<B>(provider: string, messages: readonly ChatMessage[], write: BlockWriters<B>): Array<Turn<'user' | 'assistant', B>> {
   const turns: Array<Turn<'user' | 'assistant', B>> = [];
   const text = (value: string): B[] => (value ? [write.text(value)] : []);
+  const marked = (blocks: B[], mark: CacheControl | undefined): B[] => (mark && write.cache && blocks.length ? write.cache(blocks, mark) : blocks);
   for (const m of messages) {
     switch (m.role) {
       case 'system':
       case 'developer':
         break; // every native API takes these apart
       case 'user':
-        pushTurn(turns, 'user', typeof m.content === 'string' ? text(m.content) : m.content.flatMap((p) => (p.type === 'text' ? text(p.text) : write.part(p))));
+        pushTurn(
+          turns,
+          'user',
+          typeof m.content === 'string' ? text(m.content) : m.content.flatMap((p) => marked(p.type === 'text' ? text(p.text) : write.part(p), p.cache_control)),
+        );
         break;
       case 'assistant':
         if (m.function_call) throw unsupported(provider, 'legacy function_call messages (send tools and tool_calls)');
-        pushTurn(turns, 'assistant', [...text(messageText(m.content)), ...(m.tool_calls ?? []).map(write.toolCall)]);
+        pushTurn(turns, 'assistant', marked([...text(messageText(m.content)), ...(m.tool_calls ?? []).map(write.toolCall)], cacheMark(m.content)));
         break;
       case 'tool':
-        pushTurn(turns, 'user', [write.toolResult(m.tool_call_id, messageText(m.content))]);
+        pushTurn(turns, 'user', marked([write.toolResult(m.tool_call_id, messageText(m.content))], cacheMark(m.content)));
         break;
       case 'function':
         throw unsupported(provider, 'legacy function messages (send tools and tool messages)');

@@ -72,6 +72,23 @@ describe('anthropic provider through the gateway', () => {
     expect(response.headers.get('x-gateway-cost-usd')).toBe('0.0021');
   });
 
+  it('passes cache_control breakpoints on to Anthropic, and prices the cache reads and writes it reports', async () => {
+    claude.reply((_req, res) => sendJson(res, 200, anthropicMessage(MODEL, [{ type: 'text', text: 'Page 12.' }], 'end_turn', USAGE)));
+    const from = claude.received.length;
+    const manual = { type: 'text', text: 'The whole manual…', cache_control: { type: 'ephemeral', ttl: '1h' } };
+    const messages = [
+      { role: 'system', content: [manual] },
+      { role: 'user', content: [{ type: 'text', text: 'Where are resets?', cache_control: { type: 'ephemeral' } }] },
+    ] as unknown as OpenAI.ChatCompletionMessageParam[]; // the OpenAI SDK's types do not name cache_control
+    const { response } = await client.chat.completions.create({ model: 'smart', messages }).withResponse();
+    const [sent] = claude.received.slice(from);
+    expect(sent!.body).toMatchObject({
+      system: [{ type: 'text', text: 'The whole manual…', cache_control: { type: 'ephemeral', ttl: '1h' } }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Where are resets?', cache_control: { type: 'ephemeral' } }] }],
+    });
+    expect(response.headers.get('x-gateway-cost-usd')).toBe('0.0021');
+  });
+
   it('streams text deltas and ends with usage', async () => {
     claude.reply((_req, res) => sendSse(res, anthropicTextEvents(MODEL, ['Un', ' deux', ' trois'], USAGE)));
     const from = claude.received.length;

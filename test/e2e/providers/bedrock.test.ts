@@ -102,6 +102,21 @@ describe('bedrock provider through the gateway', () => {
     expect(response.headers.get('x-gateway-cost-usd')).toBe('0.002025');
   });
 
+  it('sends cache_control breakpoints as cachePoint blocks, as Converse receives them', async () => {
+    bedrock.reply((_req, res) => sendConverse(res, converseAnswer([{ text: 'Seite 12.' }], 'end_turn')));
+    const from = bedrock.received.length;
+    const messages = [
+      { role: 'system', content: [{ type: 'text', text: 'The whole manual…', cache_control: { type: 'ephemeral' } }] },
+      { role: 'user', content: 'Where are resets?' },
+    ] as unknown as OpenAI.ChatCompletionMessageParam[]; // the OpenAI SDK's types do not name cache_control
+    await client.chat.completions.create({ model: 'sonnet', messages });
+    const [sent] = bedrock.received.slice(from);
+    expect(sent!.body).toMatchObject({
+      system: [{ text: 'The whole manual…' }, { cachePoint: { type: 'default' } }],
+      messages: [{ role: 'user', content: [{ text: 'Where are resets?' }] }],
+    });
+  });
+
   it('streams through ConverseStream (event-stream frames) and ends with usage', async () => {
     bedrock.reply((_req, res) => sendEventStream(res, textStreamFrames(['Eins', ' zwei', ' drei'])));
     const from = bedrock.received.length;

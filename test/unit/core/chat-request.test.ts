@@ -42,6 +42,12 @@ describe('chat request schema', () => {
     expect((req as Record<string, unknown>).logprobs).toBe(true); // unknown OpenAI fields pass through
   });
 
+  it('keeps cache_control breakpoints on content parts for the providers that take them', () => {
+    const mark = { type: 'ephemeral', ttl: '1h' };
+    const req = parse({ model: 'm', messages: [{ role: 'system', content: [{ type: 'text', text: 'manual', cache_control: mark }] }] });
+    expect(req.messages[0]).toEqual({ role: 'system', content: [{ type: 'text', text: 'manual', cache_control: mark }] });
+  });
+
   it.each([
     [{ messages: [{ role: 'user', content: 'x' }] }, 'model'],
     [{ model: 'm', messages: [] }, 'messages'],
@@ -51,6 +57,7 @@ describe('chat request schema', () => {
     [{ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }] }, 'messages[0].content[0].image_url.url'],
     [{ model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function', function: { name: 'bad name!' } }] }, 'tools[0].function.name'],
     [{ model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: -1 }, 'max_tokens'],
+    [{ model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: { type: 'forever' } }] }] }, 'messages[0].content[0].cache_control.type'],
   ])('rejects %j naming %s', (body, param) => {
     expect(() => parse(body)).toThrow(expect.objectContaining({ status: 400, code: 'invalid_request', options: expect.objectContaining({ param }) }));
   });

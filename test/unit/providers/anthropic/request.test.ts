@@ -1,12 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { defaultMaxTokens, toAnthropicRequest } from '../../../../lambdas/providers/anthropic/request';
 import { ProviderError } from '../../../../lambdas/providers/types';
-import { fixture, openaiRequest, request, testConfig } from '../../../helpers/provider-fixtures';
+import { CACHE_MARKED_MESSAGES, fixture, openaiRequest, request, testConfig } from '../../../helpers/provider-fixtures';
 
 const config = testConfig('anthropic');
 const WEATHER = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } };
 
 describe('anthropic request mapping', () => {
+  it('puts cache_control breakpoints on the blocks they marked: system, text, image and tool result, TTL kept', () => {
+    const { body } = toAnthropicRequest(request(CACHE_MARKED_MESSAGES), 'claude-sonnet-4-5', config, false);
+    expect(body.system).toEqual([{ type: 'text', text: 'You answer from the manual.', cache_control: { type: 'ephemeral', ttl: '1h' } }]);
+    expect(body.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'The manual: …', cache_control: { type: 'ephemeral' } },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' }, cache_control: { type: 'ephemeral' } },
+          { type: 'text', text: 'Which page covers resets?' },
+        ],
+      },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'search', input: { q: 'reset' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'page 12', cache_control: { type: 'ephemeral' } }] },
+    ]);
+  });
+
   it('maps the golden OpenAI conversation to the Messages API request', () => {
     const { body, jsonTool } = toAnthropicRequest(openaiRequest(), 'claude-sonnet-4-5', config, false);
     expect(body).toEqual(fixture('anthropic/chat-request.json'));

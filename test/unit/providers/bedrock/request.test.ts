@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cohereEmbedBody, embeddingFamily, titanEmbedBody, toConverseInput } from '../../../../lambdas/providers/bedrock/request';
 import { embeddingsRequest } from '../../../../lambdas/core/openai/chat-request';
-import { asWire, fixture, openaiRequest, request, testConfig } from '../../../helpers/provider-fixtures';
+import { asWire, CACHE_MARKED_MESSAGES, fixture, openaiRequest, request, testConfig } from '../../../helpers/provider-fixtures';
 
 const config = testConfig('bedrock', { region: 'eu-west-1' });
 const MODEL = 'anthropic.claude-3-5-sonnet-20241022-v2:0';
@@ -13,6 +13,20 @@ const CALLED = [
 ];
 
 describe('bedrock Converse request mapping', () => {
+  it('writes each cache_control breakpoint as a cachePoint block after what it marked', () => {
+    const { input } = toConverseInput(request(CACHE_MARKED_MESSAGES), MODEL, config);
+    const cachePoint = { cachePoint: { type: 'default' } };
+    expect(input.system).toEqual([{ text: 'You answer from the manual.' }, cachePoint]);
+    expect(asWire(input.messages)).toEqual([
+      {
+        role: 'user',
+        content: [{ text: 'The manual: …' }, cachePoint, { image: { format: 'png', source: { bytes: 'iVBORw0KGgo=' } } }, cachePoint, { text: 'Which page covers resets?' }],
+      },
+      { role: 'assistant', content: [{ toolUse: { toolUseId: 't1', name: 'search', input: { q: 'reset' } } }] },
+      { role: 'user', content: [{ toolResult: { toolUseId: 't1', content: [{ text: 'page 12' }] } }, cachePoint] },
+    ]);
+  });
+
   it('maps the golden OpenAI conversation to Converse input (image bytes as the SDK sends them)', () => {
     expect(asWire(toConverseInput(openaiRequest(), MODEL, config).input)).toEqual(fixture('bedrock/converse-request.json'));
   });

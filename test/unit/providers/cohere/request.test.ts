@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { toCohereEmbedRequest, toCohereRequest } from '../../../../lambdas/providers/cohere/request';
 import { embeddingsRequest } from '../../../../lambdas/core/openai/chat-request';
-import { fixture, openaiRequest, request, testConfig } from '../../../helpers/provider-fixtures';
+import { CACHE_MARKED_MESSAGES, fixture, openaiRequest, request, testConfig } from '../../../helpers/provider-fixtures';
 
 const config = testConfig('cohere');
 const tool = (name: string, strict?: boolean) => ({ type: 'function', function: { name, parameters: { type: 'object', properties: {} }, ...(strict === undefined ? {} : { strict }) } });
 
 describe('cohere request mapping', () => {
+  it('leaves cache_control breakpoints out and keeps what they marked', () => {
+    const body = JSON.stringify(toCohereRequest(request(CACHE_MARKED_MESSAGES), 'c', config, false));
+    expect(body).not.toMatch(/cache_control|ephemeral/);
+    expect(body).toContain('The manual: …');
+    expect(body).toContain('page 12');
+  });
+
   it('maps the golden OpenAI conversation to a v2 chat request (text beside tool calls is the tool plan)', () => {
     expect(toCohereRequest(openaiRequest(), 'command-a-03-2025', config, false)).toEqual(fixture('cohere/chat-request.json'));
   });

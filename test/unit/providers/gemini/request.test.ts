@@ -2,12 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { toGeminiEmbedRequest, toGeminiRequest, toolResponse } from '../../../../lambdas/providers/gemini/request';
 import { signatureOf, toolCallId } from '../../../../lambdas/providers/gemini/tool-ids';
 import { geminiUrl } from '../../../../lambdas/providers/gemini/endpoint';
-import { fixture, openaiRequest, request, testConfig } from '../../../helpers/provider-fixtures';
+import { CACHE_MARKED_MESSAGES, fixture, openaiRequest, request, testConfig } from '../../../helpers/provider-fixtures';
 
 const config = testConfig('gemini');
 const WEATHER = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } };
 
 describe('gemini request mapping', () => {
+  it('leaves cache_control breakpoints out (Gemini caches implicitly) and keeps what they marked', () => {
+    const body = JSON.stringify(toGeminiRequest(request(CACHE_MARKED_MESSAGES), config));
+    expect(body).not.toMatch(/cache_control|ephemeral/);
+    expect(body).toContain('The manual: …');
+    expect(body).toContain('page 12');
+  });
+
   it('maps the golden OpenAI conversation to a generateContent request', () => {
     expect(toGeminiRequest(openaiRequest(), config)).toEqual(fixture('gemini/chat-request.json'));
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gatewayConfig } from '../../../../lambdas/core/config/schema';
 import { applyPreset, OPENAI_PRESET_IDS, OPENAI_PRESETS } from '../../../../lambdas/providers/openai/presets';
 import { toOpenAIChatBody } from '../../../../lambdas/providers/openai/request';
-import { request, testConfig } from '../../../helpers/provider-fixtures';
+import { CACHE_MARKED_MESSAGES, request, testConfig } from '../../../helpers/provider-fixtures';
 
 describe('OpenAI-compatible presets', () => {
   it('has one entry per preset id, remote services on https with their key variable, local servers keyless', () => {
@@ -34,6 +34,20 @@ describe('OpenAI-compatible presets', () => {
     });
     expect(toOpenAIChatBody(req, 'llama', false, OPENAI_PRESETS.groq)).toEqual({ model: 'llama', messages: [{ role: 'user', content: 'x' }], max_completion_tokens: 5, seed: 1, user: 'u' });
     expect(toOpenAIChatBody(req, 'gpt', true, undefined)).toMatchObject({ stream_options: { include_usage: true }, max_completion_tokens: 5, logprobs: true });
+  });
+
+  it('passes cache_control breakpoints only to services that take them (OpenRouter), without touching the request', () => {
+    const req = request(CACHE_MARKED_MESSAGES);
+    const marks = (body: Record<string, unknown>) => JSON.stringify(body.messages).match(/cache_control/g)?.length ?? 0;
+    expect(marks(toOpenAIChatBody(req, 'anthropic/claude-sonnet-4.5', false, OPENAI_PRESETS.openrouter))).toBe(4);
+    for (const preset of [OPENAI_PRESETS.openai, OPENAI_PRESETS.groq, undefined]) {
+      const body = toOpenAIChatBody(req, 'm', false, preset);
+      expect(marks(body)).toBe(0);
+      expect(JSON.stringify(body.messages)).toContain('The manual: …');
+    }
+    expect(marks({ messages: req.messages })).toBe(4); // a fallback to another provider still sees them
+    const plain = request([{ role: 'user', content: [{ type: 'text', text: 'x' }] }]);
+    expect(toOpenAIChatBody(plain, 'm', false).messages).toBe(plain.messages);
   });
 
   it('is validated by the config schema: a known id, on an openai entry', () => {
