@@ -33,6 +33,11 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** uniform in [0, 1): jitter, weights, shadow sampling */
   random?: () => number;
+  /**
+   * Ledger entries and budget settlements wait this long for those of other calls, to share their writes.
+   * 0 (the default) for Lambda, whose instance serves one call at a time; the local server sets it.
+   */
+  groupCommitMs?: number;
 }
 
 export interface Runtime {
@@ -58,13 +63,17 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const alerts = opts.alerts ?? new LogAlertPublisher(logger);
   const regions = regionScopeOf(env);
   const breakerStore = new DynamoBreakerStore(dynamo, tables.breakerState, env.AWS_REGION);
-  const ledger = new DynamoCostLedger(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays, regions);
+  const ledger = new DynamoCostLedger(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays, regions, opts.groupCommitMs);
 
   const deps: GatewayDeps = {
     config,
     providers: createProviders(config.providers, { http, secrets: opts.secrets, clock, logger }),
     tenants: new TenantDirectory(config, new DynamoTenantStore(dynamo, tables.tenants), clock),
-    admission: createAdmissionControl(config, { rateCounters: new DynamoRateCounters(dynamo, tables.rateCounters, regions), ledger, clock, logger, metrics, alerts }),
+    admission: createAdmissionControl(
+      config,
+      { rateCounters: new DynamoRateCounters(dynamo, tables.rateCounters, regions), ledger, clock, logger, metrics, alerts },
+      opts.groupCommitMs,
+    ),
     ledger,
     clock,
     logger,

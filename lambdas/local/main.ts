@@ -24,7 +24,12 @@ async function main(): Promise<void> {
 
   const healthCheckIntervalMs = Number(process.env.HEALTH_CHECK_INTERVAL_MS ?? 60_000);
   const sweepIntervalMs = Number(process.env.SWEEP_INTERVAL_MS ?? 60_000);
-  const gateway = await startLocalGateway({ config, port, healthCheckIntervalMs, sweepIntervalMs });
+  const groupCommitMs = process.env.GROUP_COMMIT_MS === undefined ? undefined : Number(process.env.GROUP_COMMIT_MS);
+  if (groupCommitMs !== undefined && !(Number.isInteger(groupCommitMs) && groupCommitMs >= 0 && groupCommitMs <= 1_000)) {
+    console.error(`GROUP_COMMIT_MS must be a whole number of milliseconds from 0 to 1000, not "${process.env.GROUP_COMMIT_MS}"`);
+    process.exit(1);
+  }
+  const gateway = await startLocalGateway({ config, port, healthCheckIntervalMs, sweepIntervalMs, groupCommitMs });
   // the first probe now, so /health reports provider health from the start
   if (healthCheckIntervalMs > 0) void gateway.checkHealth().catch(() => undefined);
   const keyed = await Promise.all([...gateway.runtime.deps.providers.values()].map(async (p) => `${p.id}${(await p.isConfigured()) ? '' : ' (no key: skipped)'}`));

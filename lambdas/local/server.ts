@@ -35,7 +35,15 @@ export interface LocalGatewayOptions {
   healthCheckIntervalMs?: number;
   /** release budget leases of crashed processes this often (the scheduled function's job in AWS); 0: never @default 60000 */
   sweepIntervalMs?: number;
+  /**
+   * Ledger entries and budget settlements wait this long after a response for those of other requests, to
+   * share one write (RuntimeOptions.groupCommitMs; Lambda uses 0). Only after the response: no caller waits.
+   * @default 20
+   */
+  groupCommitMs?: number;
 }
+
+export const LOCAL_GROUP_COMMIT_MS = 20;
 
 export interface LocalGateway {
   url: string;
@@ -63,19 +71,33 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     await embedded?.stop();
     throw err;
   }
-  const runtime = createRuntime({ env, config: opts.config, secrets: new EnvSecretSource(baseEnv), dynamo, logger: opts.logger, metrics: opts.metrics });
+  const runtime = createRuntime({
+    env,
+    config: opts.config,
+    secrets: new EnvSecretSource(baseEnv),
+    dynamo,
+    logger: opts.logger,
+    metrics: opts.metrics,
+    groupCommitMs: opts.groupCommitMs ?? LOCAL_GROUP_COMMIT_MS,
+  });
   const handler = awslambda.streamifyResponse(streamingHandler(runtime.gateway, systemClock, runtime.deps.logger));
   const limit = opts.config.gateway.maxRequestBytes;
+  // invocations still at work after their response (ledger, settlement): close() waits for them
+  const invocations = new Set<Promise<void>>();
 
-  const server = http.createServer(async (req, res) => {
-    try {
-      const body = await readBody(req, limit);
-      await handler(toProxyEvent(req, body), new LocalResponseStream(res), localContext());
-    } catch (err) {
-      runtime.deps.logger.error('local server failed a request', { error: (err as Error).message });
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end();
-    }
+  const server = http.createServer((req, res) => {
+    const invocation = (async () => {
+      try {
+        const body = await readBody(req, limit);
+        await handler(toProxyEvent(req, body), new LocalResponseStream(res), localContext());
+      } catch (err) {
+        runtime.deps.logger.error('local server failed a request', { error: (err as Error).message });
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end();
+      }
+    })();
+    invocations.add(invocation);
+    void invocation.finally(() => invocations.delete(invocation));
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -111,6 +133,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 2_000).unref();
       });
+      await Promise.all([...invocations]);
       // give unused budget leases back while the table is still reachable
       await runtime.deps.admission.close().catch((err) => runtime.deps.logger.warn('returning budget leases failed', { error: (err as Error).message }));
       runtime.close();

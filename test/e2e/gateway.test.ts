@@ -3,6 +3,9 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseConfig, startTestGateway, TEST_KEY, type TestGateway } from '../helpers/gateway';
 import { sendJson, startFakeUpstream, type FakeUpstream } from '../fakes/upstream';
+import { startTestDynamo } from '../helpers/dynalite';
+import { DynamoCostLedger, ledgerKeys } from '../../lambdas/adapters/dynamodb/cost-ledger';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 
 const UPSTREAM_KEY = 'sk-upstream-secret-9f8e7d6c5b4a';
 
@@ -201,6 +204,28 @@ describe('local gateway, called with the OpenAI SDK', () => {
     for (const line of gw.logger.lines) {
       expect(line).not.toContain(TEST_KEY);
       expect(line).not.toContain(UPSTREAM_KEY);
+    }
+  });
+});
+
+describe('local gateway shutdown', () => {
+  it('writes what answered requests owe (ledger entry, settlement) before close() returns, group commit or not', async () => {
+    const db = await startTestDynamo();
+    try {
+      // the writes are still waiting for company when close() is called: it must wait for them, not drop them
+      const gw = await startTestGateway(baseConfig(), { dynamodbEndpoint: db.endpoint, groupCommitMs: 1_000 });
+      const answered = await gw.client().chat.completions.create({ model: 'echo', messages: [{ role: 'user', content: 'count me' }] });
+      expect(answered.choices[0]?.message.content).toBe('count me');
+      await gw.close();
+      const today = new Date().toISOString().slice(0, 10);
+      const { day } = await new DynamoCostLedger(db.client, db.tables.costLedger, 30).usage('test', today, today.slice(0, 7));
+      expect(day).toMatchObject({ requests: 1, reservedNanoUsd: 0 });
+      const { Count } = await db.client.send(
+        new QueryCommand({ TableName: db.tables.costLedger, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: ledgerKeys.entries('test', today) } } }),
+      );
+      expect(Count).toBe(1);
+    } finally {
+      await db.stop();
     }
   });
 });

@@ -31,7 +31,7 @@ export function baseConfig(overrides: Record<string, unknown> = {}): Record<stri
 
 export async function startTestGateway(
   rawConfig: Record<string, unknown> = baseConfig(),
-  opts: { env?: Record<string, string | undefined>; dynamodbEndpoint?: string } = {},
+  opts: { env?: Record<string, string | undefined>; dynamodbEndpoint?: string; groupCommitMs?: number } = {},
 ): Promise<TestGateway> {
   const logger = new MemoryLogger();
   const gateway = await startLocalGateway({
@@ -39,6 +39,7 @@ export async function startTestGateway(
     port: 0,
     env: opts.env ?? {},
     dynamodbEndpoint: opts.dynamodbEndpoint,
+    groupCommitMs: opts.groupCommitMs,
     logger,
     metrics: silentMetrics,
   });

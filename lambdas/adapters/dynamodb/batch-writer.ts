@@ -1,6 +1,6 @@
-// Puts items with group commit: the first put goes out at once, and the puts that queue up while a write is in
-// flight leave together in the next BatchWriteItem (up to 25). One request alone (a Lambda invocation) costs one
-// call as before; many at once (a busy local server) cost a fraction of a call each.
+// Puts items with group commit: the first put goes out after `lingerMs` (0: at once), and the puts that queue up
+// meanwhile or while a write is in flight leave together in the next BatchWriteItem (up to 25). One request alone
+// (a Lambda invocation) costs one call as before; many at once (a busy local server) cost a fraction of a call each.
 import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { backoffDelay } from '../../core/resilience/backoff';
 
@@ -23,6 +23,7 @@ export class BatchWriter {
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly lingerMs = 0,
   ) {}
 
   /** resolves once the item is written; rejects when DynamoDB would not take it after retries */
@@ -35,6 +36,7 @@ export class BatchWriter {
 
   async #drain(): Promise<void> {
     this.#draining = true;
+    if (this.lingerMs > 0) await this.sleep(this.lingerMs);
     while (this.#queue.length > 0) {
       const batch = this.#take();
       try {

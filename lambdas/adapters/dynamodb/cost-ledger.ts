@@ -72,13 +72,15 @@ export class DynamoCostLedger implements CostLedger {
     tableName: string,
     retentionDays: number,
     regions: RegionScope = singleRegion(),
+    /** entries wait this long for others to share their BatchWriteItem (BudgetTuning.groupCommitMs) */
+    groupCommitMs = 0,
   ) {
     this.#client = client;
     this.#tableName = tableName;
     this.#retentionDays = retentionDays;
     this.#regions = regions;
     this.#suffix = regionSuffix(regions);
-    this.#entries = new BatchWriter(client, tableName);
+    this.#entries = new BatchWriter(client, tableName, undefined, groupCommitMs);
   }
 
   async openLease(period: BudgetPeriod, lease: StoredLease, limitNanoUsd: number | undefined): Promise<number | undefined> {

@@ -233,8 +233,10 @@ const SETTLE_MARGIN_MS = 60_000;
 export function createAdmissionControl(
   config: GatewayConfig,
   deps: { rateCounters: RateCounterStore; ledger: CostLedger; clock: Clock; logger: Logger; metrics: Metrics; alerts: AlertPublisher },
+  /** see BudgetTuning.groupCommitMs */
+  groupCommitMs = 0,
 ): AdmissionControl {
   const rates = new RateLimiter(deps.rateCounters, deps.clock, RATE_TUNING);
-  const budgets = new Budgets(deps, { ...BUDGET_TUNING, settleMs: config.gateway.requestTimeoutMs + SETTLE_MARGIN_MS });
+  const budgets = new Budgets(deps, { ...BUDGET_TUNING, settleMs: config.gateway.requestTimeoutMs + SETTLE_MARGIN_MS, groupCommitMs });
   return new AdmissionControl(config, rates, budgets, deps.ledger, deps.clock);
 }

@@ -45,6 +45,12 @@ export interface BudgetTuning extends LeaseTuning {
   admitMs: number;
   /** …and is written to until this much later (the request timeout and a margin), then it is the sweep's */
   settleMs: number;
+  /**
+   * A settlement waits this long before its lease writes, so the settlements of calls that end soon after
+   * share that write (group commit). 0 in Lambda, where an instance serves one call at a time; a few ms in a
+   * process that serves many (the local server).
+   */
+  groupCommitMs?: number;
 }
 
 /** What one settled call adds to its periods. */
@@ -390,12 +396,20 @@ export class Budgets {
     return !lease.closed && lease.admitUntil <= this.#deps.clock.now() && lease.holds === 0 && lease.pending.length === 0;
   }
 
-  /** Write what is pending under the lease, one batch at a time, in order. */
+  /** Write what is pending under the lease, one batch at a time, in order; what settles meanwhile joins the batch. */
   #flush(state: PeriodState, lease: Lease): Promise<void> {
-    lease.next ??= this.#enqueue(lease, () => {
-      lease.next = undefined;
-      return this.#write(state, lease, lease.pending.splice(0));
-    });
+    if (lease.next) return lease.next;
+    // Group commit waits before taking a place in the lease's queue, so a top-up (which a waiting call needs)
+    // is never held up behind it. Only a lease that still admits calls waits: near the limit (single-use
+    // leases) and at a close, the unused grant goes back at once, so the next call is not refused for it.
+    const linger = this.#tuning.groupCommitMs ?? 0;
+    const wait = linger > 0 && lease.pending.length > 0 && lease.admitUntil > this.#deps.clock.now();
+    const write = () =>
+      this.#enqueue(lease, () => {
+        lease.next = undefined;
+        return this.#write(state, lease, lease.pending.splice(0));
+      });
+    lease.next = wait ? new Promise<void>((resolve) => setTimeout(resolve, linger)).then(write) : write();
     return lease.next;
   }
 

@@ -3,6 +3,7 @@ import { BatchWriteItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/cl
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchWriter } from '../../../lambdas/adapters/dynamodb/batch-writer';
+import { createDynamoClient } from '../../../lambdas/adapters/dynamodb/client';
 import { startTestDynamo, type TestDynamo } from '../../helpers/dynalite';
 
 const item = (pk: string, sk: string) => ({ pk: { S: pk }, sk: { S: sk }, n: { N: '1' } });
@@ -29,6 +30,35 @@ describe('BatchWriter against dynalite', () => {
     expect(Count).toBe(60);
     // the first put leaves alone, the other 59 queue behind it: 25 + 25 + 9
     expect(calls).toBe(4);
+  });
+});
+
+describe('BatchWriter with a linger (group commit across requests)', () => {
+  let db: TestDynamo;
+  beforeAll(async () => {
+    db = await startTestDynamo();
+  });
+  afterAll(async () => {
+    await db?.stop();
+  });
+
+  it('sends puts that come one after another within the linger in one call', async () => {
+    const client = createDynamoClient({ endpoint: db.endpoint });
+    let calls = 0;
+    client.middlewareStack.add((next) => async (args) => ((calls += 1), next(args)), { step: 'initialize', name: 'countCalls' });
+    const writer = new BatchWriter(client, db.tables.costLedger, undefined, 200);
+    const puts: Array<Promise<void>> = [];
+    for (let i = 0; i < 5; i++) {
+      puts.push(writer.put(item('linger-test', `R#${i}`)));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await Promise.all(puts);
+    expect(calls).toBe(1);
+    const { Count } = await client.send(
+      new QueryCommand({ TableName: db.tables.costLedger, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'linger-test' } } }),
+    );
+    expect(Count).toBe(5);
+    client.destroy();
   });
 });
 

@@ -24,8 +24,8 @@ class TestClock {
   now = () => this.at;
 }
 
-function budgetsOn(ledger: CostLedger, clock: TestClock, alerts: Alert[] = []): Budgets {
-  return new Budgets({ ledger, clock, logger: new MemoryLogger(), metrics: silentMetrics, alerts: { publish: async (a) => void alerts.push(a) } }, TUNING);
+function budgetsOn(ledger: CostLedger, clock: TestClock, alerts: Alert[] = [], groupCommitMs = 0): Budgets {
+  return new Budgets({ ledger, clock, logger: new MemoryLogger(), metrics: silentMetrics, alerts: { publish: async (a) => void alerts.push(a) } }, { ...TUNING, groupCommitMs });
 }
 
 let tenantSeq = 0;
@@ -90,6 +90,36 @@ describe('Budgets', () => {
     expect(await b.reserve(period, 100_000, 10_001)).toBeUndefined(); // 90 000 spent: 10 000 is all there is
     await b.closeAll();
     expect((await ledger().usage(period.tenantId, period.name, '')).day).toMatchObject({ costNanoUsd: 90_000, reservedNanoUsd: 0 });
+  });
+
+  it('with group commit, writes the settlements of calls that end within the window together, and exactly', async () => {
+    const period = freshPeriod();
+    const real = ledger();
+    const writes: string[] = [];
+    const counting = overriding(real, {
+      flush: (p, f) => (writes.push(`flush of ${f.totals.requests}`), real.flush(p, f)),
+      growLease: (...args) => (writes.push('top-up'), real.growLease(...args)),
+    });
+    const b = budgetsOn(counting, new TestClock(), [], 300);
+    const first = call(b, period, 1_000_000, 100_000, 70_000); // opens a lease of 100 000, settles, waits for company
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const second = call(b, period, 1_000_000, 50_000, 20_000); // 30 000 left: a top-up, not held behind the wait
+    expect(await Promise.all([first, second])).toEqual([70_000, 20_000]);
+    expect(writes).toEqual(['top-up', 'flush of 2']);
+    await b.closeAll();
+    expect((await real.usage(period.tenantId, period.name, '')).day).toMatchObject({ costNanoUsd: 90_000, requests: 2, reservedNanoUsd: 0 });
+  });
+
+  it('with group commit, closes a lease that stopped admitting at once, giving its unused grant back', async () => {
+    const period = freshPeriod();
+    const clock = new TestClock();
+    // a ten-minute wait would outlast the test's timeout: the last settlement of such a lease must not wait
+    const b = budgetsOn(ledger(), clock, [], 600_000);
+    const hold = await b.reserve(period, 100_000, 100_000);
+    clock.at += TUNING.admitMs + 1;
+    await b.settle(hold!, settlement(30_000));
+    expect((await ledger().usage(period.tenantId, period.name, '')).day).toMatchObject({ costNanoUsd: 30_000, reservedNanoUsd: 0 });
+    expect(await b.reserve(period, 100_000, 70_000)).toBeDefined(); // the 70 000 given back
   });
 
   it('resolves a batch whose write went through but whose answer was lost, counting it once', async () => {
