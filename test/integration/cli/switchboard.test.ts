@@ -174,9 +174,11 @@ describe('switchboard CLI', () => {
     const key = keyFrom(await cli('keys', 'create', '--tenant', 'cli-usage'));
     for (let i = 0; i < 3; i++) expect(await chatWith(key)).toBe(200);
 
-    // settlement is written after each answer's last byte: wait until the three calls have landed
+    // settlement is written after each answer's last byte, the day's and the month's apart: wait until the
+    // three calls have landed in both
+    const landed = (out: string) => /^\d{4}-\d{2}-\d{2}: .* 3 requests/m.test(out) && /^\d{4}-\d{2}: .* 3 requests/m.test(out);
     let usage = await cli('usage', '--tenant', 'cli-usage');
-    for (let i = 0; i < 200 && !usage.out.includes(' 3 requests'); i++) {
+    for (let i = 0; i < 200 && !landed(usage.out); i++) {
       await new Promise((r) => setTimeout(r, 25));
       usage = await cli('usage', '--tenant', 'cli-usage');
     }
