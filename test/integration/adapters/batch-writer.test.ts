@@ -31,18 +31,8 @@ describe('BatchWriter against dynalite', () => {
     // the first put leaves alone, the other 59 queue behind it: 25 + 25 + 9
     expect(calls).toBe(4);
   });
-});
 
-describe('BatchWriter with a linger (group commit across requests)', () => {
-  let db: TestDynamo;
-  beforeAll(async () => {
-    db = await startTestDynamo();
-  });
-  afterAll(async () => {
-    await db?.stop();
-  });
-
-  it('sends puts that come one after another within the linger in one call', async () => {
+  it('with a linger (group commit across requests), sends puts that come one after another within the linger in one call', async () => {
     const client = createDynamoClient({ endpoint: db.endpoint });
     let calls = 0;
     client.middlewareStack.add((next) => async (args) => ((calls += 1), next(args)), { step: 'initialize', name: 'countCalls' });
