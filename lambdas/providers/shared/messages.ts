@@ -24,7 +24,7 @@ export interface InstructionBlock {
   cache?: CacheControl;
 }
 
-/** instructionTexts with each message's cache breakpoint, for the providers that take breakpoints. */
+/** Every system and developer message, in order, wherever it stands in the conversation, with its cache breakpoint. */
 export function instructionBlocks(messages: readonly ChatMessage[]): InstructionBlock[] {
   const blocks: InstructionBlock[] = [];
   for (const m of messages) {
@@ -36,15 +36,9 @@ export function instructionBlocks(messages: readonly ChatMessage[]): Instruction
   return blocks;
 }
 
-/** The text of every system and developer message, in order, wherever it stands in the conversation. */
+/** The text of every system and developer message, for the providers without cache breakpoints. */
 export function instructionTexts(messages: readonly ChatMessage[]): string[] {
-  const texts: string[] = [];
-  for (const m of messages) {
-    if (!isInstruction(m)) continue;
-    const text = messageText(m.content);
-    if (text) texts.push(text);
-  }
-  return texts;
+  return instructionBlocks(messages).map((b) => b.text);
 }
 
 export interface Turn<R extends string, B> {
