@@ -29,14 +29,22 @@ interface Point {
   unit: Unit;
 }
 
+/** Powertools' Metrics, saying whether POWERTOOLS_METRICS_DISABLED (or POWERTOOLS_DEV) turned it off, as it reads them */
+class EmfMetrics extends PowertoolsMetrics {
+  get off(): boolean {
+    return this.isDisabled();
+  }
+}
+
 export class PowertoolsMetricsAdapter implements Metrics {
-  private readonly emf = new PowertoolsMetrics({
+  private readonly emf = new EmfMetrics({
     namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRIC_NAMESPACE,
     serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE,
   });
   private readonly groups = new Map<string, { dimensions: Record<string, string>; points: Point[] }>();
 
   add(name: string, value: number, unit: Unit, dimensions: Record<string, string> = {}): void {
+    if (this.emf.off) return; // `npm start` turns EMF off: nothing would be printed, so nothing is gathered
     const key = JSON.stringify(dimensions);
     let group = this.groups.get(key);
     if (!group) this.groups.set(key, (group = { dimensions, points: [] }));
