@@ -192,7 +192,10 @@ class Execution<T> {
    */
   private choose(now: number): { slot: Slot; at: number; forced: boolean } | undefined {
     const live = this.slots.filter((s) => this.eligible(s, now));
-    const ready = live.find((s) => s.readyAt <= now && !this.blocked(s, now));
+    // a target this request has not tried yet goes before a retry of one that failed, even one whose
+    // jittered backoff is already over: fall over at once, retry when nothing else is left
+    const goes = (s: Slot) => s.readyAt <= now && !this.blocked(s, now);
+    const ready = live.find((s) => s.tries === 0 && goes(s)) ?? live.find(goes);
     if (ready) {
       this.noteSkippedBefore(ready, now);
       return { slot: ready, at: now, forced: false };

@@ -22,7 +22,7 @@ function fakeProvider(config: ProviderConfig, behavior: () => Behavior, configur
  * Fake providers (each a behavior over the attempt's signal) behind one shared Resilience, so successive
  * runs see each other's breakers, budgets and throttles. Providers default to one attempt each.
  */
-function setup(providers: Array<[string, Behavior, Settings?]>, deadlineMs = 5_000, route: Partial<ResolvedModel> = {}) {
+function setup(providers: Array<[string, Behavior, Settings?]>, deadlineMs = 5_000, route: Partial<ResolvedModel> = {}, random = Math.random) {
   const config = validateGatewayConfig({
     providers: providers.map(([id, , { configured: _c, ...settings } = {}]) => ({ id, type: 'openai', retry: { maxAttempts: 1 }, ...settings })),
   });
@@ -35,7 +35,7 @@ function setup(providers: Array<[string, Behavior, Settings?]>, deadlineMs = 5_0
   const clock = { now: () => Date.now() };
   const logger = new MemoryLogger();
   const metrics = { add: () => {}, flush: () => {} };
-  const resilience = new Resilience(config, { clock, logger, metrics, alerts: { publish: async () => {} } });
+  const resilience = new Resilience(config, { clock, logger, metrics, alerts: { publish: async () => {} } }, random);
   const deps = { providers: map, clock, logger, metrics, defaultTimeoutMs: 1_000, resilience, config };
   const run = (ms = deadlineMs) =>
     executeWithFallback(resolved, new Deadline(ms, Date.now()), deps, 'req', (p, _t, attempt) => {
@@ -119,6 +119,16 @@ describe('executeWithFallback', () => {
     expect(calls.get('a')).toBe(2);
     expect(result.attempts.map((a) => a.status)).toEqual([500, 200]);
     expect(logger.find('retry')).toHaveLength(1);
+  });
+
+  it('falls over to a fresh target before retrying a failed one, even when the jitter makes the retry due at once', async () => {
+    const retries = { retry: { maxAttempts: 3, baseDelayMs: 100 } };
+    const { run, calls, logger } = setup([['a', fail(503), retries], ['b', answer('ok'), retries]], 5_000, {}, () => 0);
+    const result = await run();
+    expect(result.provider.id).toBe('b');
+    expect([calls.get('a'), calls.get('b')]).toEqual([1, 1]);
+    expect(logger.find('retry')).toHaveLength(0);
+    expect(logger.find('fallback')).toHaveLength(1);
   });
 
   it('makes at most maxAttempts calls to a target, then answers 502 listing them', async () => {
