@@ -26,10 +26,6 @@ export class Deadline {
     return this.controller.signal;
   }
 
-  get expired(): boolean {
-    return this.controller.signal.aborted;
-  }
-
   clear(): void {
     clearTimeout(this.timer);
     this.client?.removeEventListener('abort', this.onClientGone);

@@ -10,14 +10,12 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { Budget, RateLimits } from '../../core/config/schema';
-import { hashApiKey } from '../../core/tenants/api-keys';
-import { fromItem, num, str, toItem, type Plain } from './marshal';
+import { generateGatewayKey, hashApiKey } from '../../core/tenants/api-keys';
+import { num, str, toItem, type Plain } from './marshal';
 import { queryItems } from './query';
-import { tenantKeys } from './tenant-store';
+import { keyValidity, profileOf, tenantKeys, type StoredProfile } from './tenant-store';
 
 /** `sk-sb-` and 32 random bytes, base64url */
-export const KEY_PREFIX = 'sk-sb-';
 
 export interface KeySummary {
   keyId: string;
@@ -34,14 +32,6 @@ export interface AuditEntry {
   tenantId: string;
   /** what changed, never a key */
   details: Record<string, Plain>;
-}
-
-export interface StoredProfile {
-  name?: string;
-  tier?: string;
-  limits?: RateLimits;
-  budget?: Budget;
-  models?: string[];
 }
 
 /** an operator's request the store cannot carry out as asked (unknown tenant or key, duplicate) */
@@ -70,9 +60,7 @@ export class DynamoTenantAdmin {
 
   async getProfile(tenantId: string): Promise<(StoredProfile & { version: number; createdAt: number }) | undefined> {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: tenantKeys.profile(tenantId), ConsistentRead: true }));
-    if (!Item) return undefined;
-    const p = fromItem(Item) as Record<string, unknown>;
-    return { name: p.name as string | undefined, tier: p.tier as string | undefined, limits: p.limits as RateLimits, budget: p.budget as Budget, models: p.models as string[] | undefined, version: num(Item, 'version'), createdAt: num(Item, 'createdAt') };
+    return Item ? { ...profileOf(Item), version: num(Item, 'version'), createdAt: num(Item, 'createdAt') } : undefined;
   }
 
   /**
@@ -107,7 +95,7 @@ export class DynamoTenantAdmin {
 
   /** a new key for the tenant: the only time it is seen in clear */
   async createKey(tenantId: string, opts: { name?: string; expiresAt?: number } = {}): Promise<{ key: string; keyId: string }> {
-    const key = KEY_PREFIX + randomBytes(32).toString('base64url');
+    const key = generateGatewayKey();
     const keyHash = hashApiKey(key);
     const keyId = `key_${randomBytes(6).toString('hex')}`;
     await this.put({ ...tenantKeys.apiKey(keyHash), ...toItem({ tenantId, keyId, expiresAtMs: opts.expiresAt }) }, 'attribute_not_exists(pk)');
@@ -122,8 +110,7 @@ export class DynamoTenantAdmin {
       keyId: str(item, 'sk')!.slice('KEY#'.length),
       name: str(item, 'name'),
       createdAt: num(item, 'createdAt'),
-      expiresAt: item.expiresAtMs ? num(item, 'expiresAtMs') : undefined,
-      revoked: item.revoked?.BOOL === true,
+      ...keyValidity(item),
     }));
   }
 

@@ -5,9 +5,30 @@
 //   TENANT#<id>         / KEY#<key id> → keyHash, name, createdAt, expiresAtMs, revoked (for listing)
 //   TENANTS             / <id>       → createdAt (every tenant created at run time)
 //   AUDIT#<id>          / <iso time>#<random> → who did what, append-only (tenant-admin.ts)
-import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ApiKeyRecord, TenantProfile, TenantStore } from '../../core/ports';
 import { fromItem, num, str } from './marshal';
+
+type Item = Record<string, AttributeValue>;
+
+/** a tenant's profile item, as stored */
+export type StoredProfile = Omit<TenantProfile, 'id'>;
+
+export function profileOf(item: Item): StoredProfile {
+  const p = fromItem(item) as Record<string, unknown>;
+  return {
+    name: p.name as string | undefined,
+    tier: p.tier as string | undefined,
+    limits: p.limits as TenantProfile['limits'],
+    budget: p.budget as TenantProfile['budget'],
+    models: p.models as string[] | undefined,
+  };
+}
+
+/** a key item's (the lookup's or the listing's) expiry and revocation */
+export function keyValidity(item: Item): { expiresAt: number | undefined; revoked: boolean } {
+  return { expiresAt: item.expiresAtMs ? num(item, 'expiresAtMs') : undefined, revoked: item.revoked?.BOOL === true };
+}
 
 export const tenantKeys = {
   apiKey: (hash: string) => ({ pk: { S: `KEY#${hash}` }, sk: { S: 'KEY' } }),
@@ -31,8 +52,7 @@ export class DynamoTenantStore implements TenantStore {
       keyHash,
       tenantId,
       keyId: str(Item, 'keyId'),
-      expiresAt: Item.expiresAtMs ? num(Item, 'expiresAtMs') : undefined,
-      revoked: Item.revoked?.BOOL === true,
+      ...keyValidity(Item),
     };
   }
 
@@ -44,15 +64,6 @@ export class DynamoTenantStore implements TenantStore {
 
   async getTenant(tenantId: string): Promise<TenantProfile | undefined> {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: tenantKeys.profile(tenantId) }));
-    if (!Item) return undefined;
-    const p = fromItem(Item) as Record<string, unknown>;
-    return {
-      id: tenantId,
-      name: p.name as string | undefined,
-      tier: p.tier as string | undefined,
-      limits: p.limits as TenantProfile['limits'],
-      budget: p.budget as TenantProfile['budget'],
-      models: p.models as string[] | undefined,
-    };
+    return Item ? { id: tenantId, ...profileOf(Item) } : undefined;
   }
 }

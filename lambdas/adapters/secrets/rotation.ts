@@ -1,7 +1,6 @@
 // The Secrets Manager rotation protocol (createSecret → setSecret → testSecret → finishSecret) for
 // Switchboard's secrets. Provider keys are never invented: the operator stages the new key as AWSPENDING
 // and rotation promotes it only after the provider accepted it. Gateway-issued keys are generated here.
-import { randomBytes } from 'node:crypto';
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
@@ -11,6 +10,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { providerConfig } from '../../core/config/schema';
+import { GATEWAY_KEY_PATTERN, generateGatewayKey } from '../../core/tenants/api-keys';
 import type { HttpClient, Logger } from '../../core/ports';
 import { createProvider } from '../../providers';
 import { ProviderError } from '../../providers/types';
@@ -129,18 +129,13 @@ async function createSecret(ctx: StepContext): Promise<void> {
   ctx.deps.logger.info('generated a new gateway key', { secret: ctx.name, token: ctx.token });
 }
 
-/** 32 random bytes, URL-safe, with a prefix that makes a leaked key recognizable (and greppable by scanners). */
-export function generateGatewayKey(): string {
-  return `sk-sb-${randomBytes(32).toString('base64url')}`;
-}
-
 async function testSecret(ctx: StepContext): Promise<void> {
   const stored = await pendingValue(ctx);
   // the same reading as the gateway's: the key itself, or JSON with an apiKey field
   const value = stored === undefined ? undefined : secretValue(stored);
   if (value === undefined) throw new RotationError(`the pending version of ${ctx.name} holds no key`);
   if (ctx.target.kind === 'gateway-key') {
-    if (!/^sk-sb-[A-Za-z0-9_-]{43}$/.test(value)) throw new RotationError(`the pending version of ${ctx.name} is not a gateway key`);
+    if (!GATEWAY_KEY_PATTERN.test(value)) throw new RotationError(`the pending version of ${ctx.name} is not a gateway key`);
     return;
   }
   await checkProviderKey(ctx.target, value, ctx);

@@ -1,7 +1,7 @@
 // Admission: before a call, the tenant's rate limits, its expensive-call cap and its daily and monthly budgets
 // are checked in parallel, from quota leases (usually without a round trip); the call's handle then settles
 // what it really cost, or releases what it held, exactly once.
-import type { GatewayConfig, ProviderConfig } from '../config/schema';
+import type { GatewayConfig } from '../config/schema';
 import { GatewayError } from '../errors';
 import { dayOf, monthOf } from '../periods';
 import type { AlertPublisher, BudgetPeriod, Clock, CostLedger, LedgerEntry, Logger, Metrics, RateCounterStore } from '../ports';
@@ -9,7 +9,7 @@ import { costNanoUsd, formatUsd, priceFor, usdToNano } from '../pricing';
 import type { ResolvedModel } from '../routing/resolve';
 import type { Tenant } from '../tenants/directory';
 import { Budgets, type BudgetHold } from './budgets';
-import { describeDimension, dimensionLimits, RateLimiter, rateLimitHeaders, RateTicket, type Refused } from './rate-limits';
+import { describeDimension, dimensionLimits, RateLimiter, rateLimitHeaders, RateTicket, type DimensionLimits, type Refused } from './rate-limits';
 import { formatDuration, retryAfterSeconds } from './windows';
 
 export interface AdmissionRequest {
@@ -39,7 +39,7 @@ export class AdmissionControl {
   readonly #ledger: CostLedger;
   readonly #clock: Clock;
 
-  readonly #providerLimits = new Map<string, ProviderConfig['limits']>();
+  readonly #providerLimits = new Map<string, DimensionLimits>();
 
   constructor(
     config: GatewayConfig,
@@ -53,7 +53,7 @@ export class AdmissionControl {
     this.#budgets = budgets;
     this.#ledger = ledger;
     this.#clock = clock;
-    for (const p of config.providers) if (p.limits) this.#providerLimits.set(p.id, p.limits);
+    for (const p of config.providers) if (p.limits) this.#providerLimits.set(p.id, dimensionLimits(p.limits));
   }
 
   /** Admit the call or throw the 429 that says why; the handle settles or releases it afterwards. */
@@ -130,7 +130,7 @@ export class AdmissionControl {
   /** the provider's quota, taken per attempt; undefined when the provider has no limits */
   async #takeProvider(providerId: string, tokens: number): Promise<RateTicket | Refused[] | undefined> {
     const limits = this.#providerLimits.get(providerId);
-    return limits ? this.#rates.take(`P#${providerId}`, dimensionLimits(limits), { requests: 1, tokens }) : undefined;
+    return limits ? this.#rates.take(`P#${providerId}`, limits, { requests: 1, tokens }) : undefined;
   }
 }
 

@@ -67,7 +67,3 @@ export interface ModelList {
   object: 'list';
   data: Array<{ id: string; object: 'model'; created: number; owned_by: string }>;
 }
-
-export function emptyUsage(): Usage {
-  return { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-}

@@ -31,7 +31,7 @@ export async function handleHealth(_req: GatewayRequest, _scope: RequestScope, d
       const check = board.lastHealth(p.id, now);
       const status: ProviderStatus = {
         breaker: summary(phases),
-        healthy: (await p.isConfigured()) && !(check?.configured && !check.healthy),
+        healthy: (await p.isConfigured()) && !board.failedHealthCheck(p.id, now),
       };
       if (entries.some((e) => e.model)) status.models = Object.fromEntries(entries.map((e, i) => [e.model!, phases[i]!]));
       if (check?.configured) Object.assign(status, { latencyMs: check.latencyMs, checkedAt: new Date(check.checkedAt).toISOString(), error: check.error });

@@ -4,7 +4,7 @@
 // from the store (so many instances do not all probe at once), and outcomes and transitions are written
 // after the response. Each transition is logged, measured and (open/close) alerted once, by the instance
 // whose conditional write won.
-import type { BreakerSettings, GatewayConfig, ProviderConfig } from '../config/schema';
+import type { GatewayConfig, ProviderConfig } from '../config/schema';
 import { METRICS } from '../observability';
 import type { AlertPublisher, BreakerStore, Clock, Logger, Metrics, ProviderHealth, SharedBreaker } from '../ports';
 import { CircuitBreaker, type Admission, type BreakerPhase, type BreakerTransition } from './breaker';
@@ -67,12 +67,8 @@ export class BreakerBoard {
     private readonly deps: BreakerBoardDeps,
   ) {
     // every breaker the config can use, so /health and the first request know them all
-    for (const p of config.providers) if (!this.settings(p).perModel) this.entry(p, '');
+    for (const p of config.providers) if (!p.breaker.perModel) this.entry(p, '');
     for (const m of config.models) for (const t of m.targets) this.entry(this.provider(t.provider), t.model);
-  }
-
-  settings(provider: ProviderConfig): BreakerSettings {
-    return provider.breaker;
   }
 
   /** Read every breaker and provider health now (at start, so the first request finds them cached). */
@@ -82,7 +78,7 @@ export class BreakerBoard {
 
   /** the breaker that guards calls to this provider and model */
   entry(provider: ProviderConfig, model: string): BreakerEntry {
-    const settings = this.settings(provider);
+    const settings = provider.breaker;
     // per-model breakers for models callers name directly are capped: past that they share one
     const perModel = settings.perModel && (this.entries.size < MAX_BREAKERS || this.entries.has(`${provider.id}/${model}`));
     const key = perModel ? `${provider.id}/${model}` : settings.perModel ? `${provider.id}/*` : provider.id;
@@ -178,15 +174,15 @@ export class BreakerBoard {
     return h && now - h.checkedAt < HEALTH_MAX_AGE_MS ? h : undefined;
   }
 
+  /** the provider's last health check (if recent) found it configured but failing */
+  failedHealthCheck(providerId: string, now: number): boolean {
+    const h = this.lastHealth(providerId, now);
+    return h !== undefined && h.configured && !h.healthy;
+  }
+
   /** take in health check results run by this process (the local server), without waiting for a read */
   noteHealth(results: readonly ProviderHealth[]): void {
     for (const r of results) this.health.set(r.providerId, r);
-  }
-
-  /** this instance's view, for /health */
-  phases(): Array<{ entry: BreakerEntry; phase: BreakerPhase }> {
-    const now = this.deps.clock.now();
-    return [...this.entries.values()].map((entry) => ({ entry, phase: entry.breaker.phase(now) }));
   }
 
   private async syncOnce(): Promise<void> {

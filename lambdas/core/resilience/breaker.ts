@@ -9,7 +9,7 @@
 // shared counts as last read.
 import type { BreakerSettings } from '../config/schema';
 import type { BreakerRecord, SharedBreaker, WindowBucket } from '../ports';
-import { RollingWindow, WINDOW_BUCKETS } from './rolling-window';
+import { RollingWindow } from './rolling-window';
 
 export type BreakerPhase = 'closed' | 'open' | 'half-open';
 
@@ -99,7 +99,7 @@ export class CircuitBreaker {
   /** the counts the window holds now: shared (as last read) plus this instance's unwritten ones */
   window(now: number): { total: number; failures: number } {
     const { total, failures } = this.local.sum(now);
-    const oldest = this.local.bucketStart(now) - (WINDOW_BUCKETS - 1) * this.local.bucketMs;
+    const oldest = this.local.oldestStart(now);
     let t = total;
     let f = failures;
     for (const b of this.shared) {

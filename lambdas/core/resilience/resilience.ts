@@ -1,7 +1,7 @@
 // Everything this instance knows about its providers' recent behaviour, built once per process and
 // shared by all requests: breakers, latency, retry budgets and throttle windows, plus the random source
 // jitter, weights and shadow sampling draw from.
-import type { GatewayConfig, ProviderConfig, RetrySettings } from '../config/schema';
+import type { GatewayConfig, ProviderConfig } from '../config/schema';
 import { BreakerBoard, type BreakerBoardDeps } from './breaker-board';
 import { LatencyTracker } from './latency';
 import { RetryBudget } from './retry-budget';
@@ -25,13 +25,9 @@ export class Resilience {
     this.breakers = new BreakerBoard(config, deps);
   }
 
-  retry(provider: ProviderConfig): RetrySettings {
-    return provider.retry;
-  }
-
   budget(provider: ProviderConfig): RetryBudget {
     let budget = this.budgets.get(provider.id);
-    if (!budget) this.budgets.set(provider.id, (budget = new RetryBudget(this.retry(provider).budgetRatio)));
+    if (!budget) this.budgets.set(provider.id, (budget = new RetryBudget(provider.retry.budgetRatio)));
     return budget;
   }
 

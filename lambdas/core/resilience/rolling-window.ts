@@ -17,6 +17,11 @@ export class RollingWindow {
     return now - (now % this.bucketMs);
   }
 
+  /** the start of the oldest bucket still inside the window */
+  oldestStart(now: number): number {
+    return this.bucketStart(now) - (WINDOW_BUCKETS - 1) * this.bucketMs;
+  }
+
   add(now: number, total: number, failures: number): void {
     const start = this.bucketStart(now);
     let bucket = this.buckets[this.buckets.length - 1];
@@ -31,7 +36,7 @@ export class RollingWindow {
 
   /** the counts of the buckets still inside the window */
   sum(now: number): { total: number; failures: number } {
-    const oldest = this.bucketStart(now) - (WINDOW_BUCKETS - 1) * this.bucketMs;
+    const oldest = this.oldestStart(now);
     let total = 0;
     let failures = 0;
     for (const b of this.buckets) {
@@ -68,7 +73,7 @@ export class RollingWindow {
   }
 
   private prune(now: number): void {
-    const oldest = this.bucketStart(now) - (WINDOW_BUCKETS - 1) * this.bucketMs;
+    const oldest = this.oldestStart(now);
     while (this.buckets.length && this.buckets[0]!.start < oldest) this.buckets.shift();
   }
 }

@@ -9,7 +9,7 @@ import { AttemptSignal, ClientGone, Deadline, DeadlineExceeded, deadlineError } 
 import { errors, GatewayError, type AttemptRecord } from '../errors';
 import type { Clock, Logger, Metrics } from '../ports';
 import { METRICS } from '../observability';
-import type { GatewayConfig, ModelTarget, RetrySettings } from '../config/schema';
+import type { GatewayConfig, ModelTarget } from '../config/schema';
 import { attemptTimeouts } from '../resilience/adaptive-timeout';
 import { backoffDelay, sleep } from '../resilience/backoff';
 import type { BreakerEntry } from '../resilience/breaker-board';
@@ -20,6 +20,7 @@ import type { PolicyHints } from './policy';
 import type { ResolvedModel } from './resolve';
 import { planTargets, type TokenEstimate } from './strategies';
 import type { ProviderQuotaCheck } from '../admission/admit';
+import { retryAfterSeconds } from '../admission/windows';
 
 export interface ExecuteDeps {
   providers: Map<string, Provider>;
@@ -95,7 +96,6 @@ interface Slot {
   target: ModelTarget;
   provider: Provider;
   entry: BreakerEntry;
-  retry: RetrySettings;
   /** calls made to this target for this request */
   tries: number;
   /** not before: backoff after a failure, or the provider's throttle window */
@@ -158,7 +158,7 @@ class Execution<T> {
         continue;
       }
       const entry = resilience.breakers.entry(provider.config, target.model);
-      this.slots.push({ target, provider, entry, retry: resilience.retry(provider.config), tries: 0, readyAt: 0, done: false });
+      this.slots.push({ target, provider, entry, tries: 0, readyAt: 0, done: false });
     }
     await resilience.breakers.ensureFresh(this.slots.map((s) => s.entry));
 
@@ -203,7 +203,7 @@ class Execution<T> {
     let best: { slot: Slot; at: number; forced: boolean; opensAt: number } | undefined;
     for (const slot of live) {
       // a long Retry-After is the client's to wait out (it gets retry-after), not a held connection's
-      if (slot.readyAt - now > slot.retry.maxDelayMs) continue;
+      if (slot.readyAt - now > slot.provider.config.retry.maxDelayMs) continue;
       const forced = this.blocked(slot, now);
       const candidate = { slot, at: Math.max(slot.readyAt, now), forced, opensAt: forced ? slot.entry.breaker.availableAt(now) : now };
       if (!best || candidate.at < best.at || (candidate.at === best.at && candidate.opensAt < best.opensAt)) best = candidate;
@@ -215,7 +215,7 @@ class Execution<T> {
 
   private eligible(slot: Slot, now: number): boolean {
     if (slot.done) return false;
-    if (slot.tries >= slot.retry.maxAttempts) return (slot.done = true), false;
+    if (slot.tries >= slot.provider.config.retry.maxAttempts) return (slot.done = true), false;
     if (slot.tries > 0 && !this.deps.resilience.budget(slot.provider.config).canRetry(now)) {
       this.deps.logger.warn('retry budget spent: not retrying', { requestId: this.requestId, provider: slot.provider.id });
       return (slot.done = true), false;
@@ -262,8 +262,8 @@ class Execution<T> {
         signal.abort();
         if (lost) return { ok: false, slot };
         const err = signal.explain(caught);
-        if (err instanceof DeadlineExceeded) throw deadlineError(err, this.attempts);
-        if (err instanceof ClientGone) throw errors.clientClosed();
+        const ended = requestEnded(err, this.attempts);
+        if (ended) throw ended;
         if (!(err instanceof ProviderError)) throw err;
         const now = clock.now();
         const latencyMs = now - startedAt;
@@ -280,7 +280,7 @@ class Execution<T> {
         this.leftBehind.push({ slot, reason: `${err.status || 'no answer'} ${err.code}` });
         // 401/403/404: another provider may serve, this one will not
         if (!err.retryable) slot.done = true;
-        else slot.readyAt = now + backoffDelay(slot.tries, { baseMs: slot.retry.baseDelayMs, maxMs: slot.retry.maxDelayMs, retryAfterMs: err.retryAfterMs }, resilience.random);
+        else slot.readyAt = now + backoffDelay(slot.tries, { baseMs: slot.provider.config.retry.baseDelayMs, maxMs: slot.provider.config.retry.maxDelayMs, retryAfterMs: err.retryAfterMs }, resilience.random);
         return { ok: false, slot, error: err };
       } finally {
         if (mode === 'probe') slot.entry.breaker.endProbe();
@@ -347,11 +347,7 @@ class Execution<T> {
     const spent = await this.deps.providerQuota?.(slot.provider.id);
     if (!spent) return false;
     slot.readyAt = this.deps.clock.now() + spent.retryAfterMs;
-    if (!slot.skipNoted) {
-      slot.skipNoted = true;
-      this.attempts.push({ provider: slot.provider.id, model: slot.target.model, latencyMs: 0, skipped: 'provider quota reached here' });
-      this.leftBehind.push({ slot, reason: 'provider quota reached here' });
-    }
+    if (!slot.skipNoted) this.noteSkip(slot, 'provider quota reached here');
     return true;
   }
 
@@ -359,9 +355,7 @@ class Execution<T> {
     try {
       await sleep(ms, this.deadline.signal);
     } catch (err) {
-      if (err instanceof DeadlineExceeded) throw deadlineError(err, this.attempts);
-      if (err instanceof ClientGone) throw errors.clientClosed();
-      throw err;
+      throw requestEnded(err, this.attempts) ?? err;
     }
   }
 
@@ -392,8 +386,12 @@ class Execution<T> {
     if (slot.tries > 0 || slot.skipNoted) return;
     const until = this.blocked(slot, now) ? slot.entry.breaker.availableAt(now) : slot.readyAt > now ? slot.readyAt : undefined;
     if (until === undefined) return;
+    this.noteSkip(slot, this.blocked(slot, now) ? `breaker open until ${new Date(until).toISOString()}` : `throttled by the provider for ${until - now} ms`);
+  }
+
+  /** record, once, that a target was passed over without a call, and why */
+  private noteSkip(slot: Slot, why: string): void {
     slot.skipNoted = true;
-    const why = this.blocked(slot, now) ? `breaker open until ${new Date(until).toISOString()}` : `throttled by the provider for ${until - now} ms`;
     this.attempts.push({ provider: slot.provider.id, model: slot.target.model, latencyMs: 0, skipped: why });
     this.leftBehind.push({ slot, reason: why });
   }
@@ -404,15 +402,22 @@ class Execution<T> {
     if (!lastError) {
       const now = this.deps.clock.now();
       const waits = this.slots.map((s) => s.readyAt - now).filter((ms) => ms > 0);
-      const retryAfter = waits.length ? { 'retry-after': String(Math.ceil(Math.min(...waits) / 1000)) } : undefined;
+      const retryAfter = waits.length ? { 'retry-after': String(retryAfterSeconds(Math.min(...waits))) } : undefined;
       return new GatewayError(503, 'all_providers_unavailable', 'No provider for this model is available here (every target was skipped).', { attempts, headers: retryAfter });
     }
     const retryAfterMs = lastError.retryAfterMs;
     return new GatewayError(502, 'upstream_error', `Every provider for this model failed; the last said: ${lastError.message}`, {
       attempts,
-      headers: retryAfterMs ? { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) } : undefined,
+      headers: retryAfterMs ? { 'retry-after': String(retryAfterSeconds(retryAfterMs)) } : undefined,
     });
   }
+}
+
+/** The request itself ended (its deadline passed, or its client left) while waiting: what the caller gets. */
+function requestEnded(err: unknown, attempts: AttemptRecord[]): GatewayError | undefined {
+  if (err instanceof DeadlineExceeded) return deadlineError(err, attempts);
+  if (err instanceof ClientGone) return errors.clientClosed();
+  return undefined;
 }
 
 /** A provider's verdict on the request itself (400, context too long) goes back to the caller as such. */

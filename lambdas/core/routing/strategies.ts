@@ -57,8 +57,7 @@ function describe(target: ModelTarget, ctx: PlanContext): Candidate {
   const cost = price && est ? costNanoUsd({ input: est.inputTokens, output: est.outputTokens, cachedInput: 0, cacheWrite: 0 }, price) : undefined;
   const { resilience, now } = ctx;
   const p50 = resilience.latency.percentile(target.provider, target.model, ctx.kind, 50, now, LATENCY_MIN_SAMPLES);
-  const health = resilience.breakers.lastHealth(target.provider, now);
-  const failedCheck = health !== undefined && health.configured && !health.healthy;
+  const failedCheck = resilience.breakers.failedHealthCheck(target.provider, now);
   const open = provider ? resilience.breakers.entry(provider, target.model).breaker.phase(now) === 'open' : true;
   const throttled = resilience.throttledUntil(target.provider, target.model, now) !== undefined;
   return { target, provider, cost, p50, healthy: !open && !failedCheck && !throttled };

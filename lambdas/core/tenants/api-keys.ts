@@ -1,5 +1,5 @@
 // API keys as callers present them, and the SHA-256 form in which they are stored and compared.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** `Authorization: Bearer <key>` (what the OpenAI SDKs send) or `x-api-key: <key>`. */
 export function extractApiKey(headers: Record<string, string | undefined>): string | undefined {
@@ -15,3 +15,11 @@ export function extractApiKey(headers: Record<string, string | undefined>): stri
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
+
+/** 32 random bytes, URL-safe, with a prefix that makes a leaked key recognizable (and greppable by scanners). */
+export function generateGatewayKey(): string {
+  return `sk-sb-${randomBytes(32).toString('base64url')}`;
+}
+
+/** what generateGatewayKey makes */
+export const GATEWAY_KEY_PATTERN = /^sk-sb-[A-Za-z0-9_-]{43}$/;
