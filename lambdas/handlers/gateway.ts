@@ -1,6 +1,6 @@
 // The gateway Lambda function: every route, streamed through Lambda response streaming (API Gateway REST
 // with ResponseTransferMode.STREAM). The local server runs this same handler.
-import { ChainedSecretSource, EnvSecretSource, SecretsManagerSource } from '../adapters/secrets/secret-sources';
+import { lambdaSecretSource } from '../adapters/secrets/secret-sources';
 import { SnsAlertPublisher } from '../adapters/alerts/alert-publishers';
 import { createLogger } from '../adapters/observability/powertools';
 import { bundledConfig } from './bundled-config';
@@ -17,10 +17,7 @@ const runtime = createRuntime({
   config,
   logger,
   alerts: env.ALERT_TOPIC_ARN ? new SnsAlertPublisher(env.ALERT_TOPIC_ARN, logger) : undefined,
-  secrets: new ChainedSecretSource([
-    new EnvSecretSource(),
-    new SecretsManagerSource(systemClock, env.SECRET_CACHE_TTL_MS),
-  ]),
+  secrets: lambdaSecretSource(systemClock, env.SECRET_CACHE_TTL_MS),
 });
 
 export const handler = awslambda.streamifyResponse(streamingHandler(runtime.gateway, systemClock, runtime.deps.logger));

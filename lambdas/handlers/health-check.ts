@@ -8,7 +8,7 @@ import { DynamoProviderHealthStore } from '../adapters/dynamodb/provider-health'
 import { tableNamesFromEnv } from '../adapters/dynamodb/tables';
 import { NodeHttpClient } from '../adapters/http/node-http-client';
 import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
-import { ChainedSecretSource, EnvSecretSource, SecretsManagerSource } from '../adapters/secrets/secret-sources';
+import { lambdaSecretSource } from '../adapters/secrets/secret-sources';
 import { createProviders } from '../providers';
 import { bundledConfig } from './bundled-config';
 import { gatewayEnvironment, regionScopeOf } from './environment';
@@ -18,10 +18,7 @@ const env = gatewayEnvironment.parse(process.env);
 const config = bundledConfig();
 const logger = createLogger();
 const metrics = new PowertoolsMetricsAdapter();
-const secrets = new ChainedSecretSource([
-  new EnvSecretSource(),
-  new SecretsManagerSource(systemClock, env.SECRET_CACHE_TTL_MS),
-]);
+const secrets = lambdaSecretSource(systemClock, env.SECRET_CACHE_TTL_MS);
 const providers = createProviders(config.providers, { http: new NodeHttpClient(), secrets, clock: systemClock, logger });
 const dynamo = dynamoClient({ region: env.AWS_REGION });
 const tables = tableNamesFromEnv(env);

@@ -43,7 +43,7 @@ export interface LocalGatewayOptions {
   groupCommitMs?: number;
 }
 
-export const LOCAL_GROUP_COMMIT_MS = 20;
+const LOCAL_GROUP_COMMIT_MS = 20;
 
 export interface LocalGateway {
   url: string;

@@ -77,3 +77,8 @@ export class ChainedSecretSource implements SecretSource {
     return undefined;
   }
 }
+
+/** What the Lambda functions read keys from: the environment first, then Secrets Manager, cached for `ttlMs`. */
+export function lambdaSecretSource(clock: Clock, ttlMs: number): SecretSource {
+  return new ChainedSecretSource([new EnvSecretSource(), new SecretsManagerSource(clock, ttlMs)]);
+}

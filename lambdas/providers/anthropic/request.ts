@@ -4,7 +4,7 @@
 import { maxOutputTokens, type CacheControl, type ChatMessage, type ChatRequest, type UserContentPart } from '../../core/openai/chat-request';
 import type { ProviderConfig } from '../../core/config/schema';
 import { unsupported } from '../shared/errors';
-import { instructionBlocks, jsonToolFor, parseDataUrl, resultsFirst, toolArguments, toTurns, type BlockWriters } from '../shared/messages';
+import { fileDataOf, instructionBlocks, jsonToolFor, parseDataUrl, resultsFirst, toolArguments, toTurns, type BlockWriters } from '../shared/messages';
 import { applyParams, stopList, type ParamRule } from '../shared/params';
 
 /** any block may end a cacheable prefix */
@@ -127,9 +127,7 @@ function userPart(part: Exclude<UserContentPart, { type: 'text' }>): AnthropicBl
       return [{ type: 'image', source: data ? { type: 'base64', media_type: data.mediaType, data: data.data } : { type: 'url', url: part.image_url.url } }];
     }
     case 'file': {
-      const fileData = part.file.file_data;
-      if (!fileData) throw unsupported('anthropic', 'file parts by file_id (send file_data)');
-      const data = parseDataUrl(fileData) ?? { mediaType: 'application/pdf', data: fileData };
+      const data = fileDataOf('anthropic', part);
       if (data.mediaType === 'application/pdf') return [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: data.data } }];
       if (data.mediaType === 'text/plain') return [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: Buffer.from(data.data, 'base64').toString('utf8') } }];
       throw unsupported('anthropic', `${data.mediaType} files (PDF and plain text only)`);

@@ -7,7 +7,8 @@ import { epochSeconds, newId } from '../shared/ids';
 import { ChunkBuilder, pumpStream } from '../shared/stream';
 import { bedrockRuntime, type BedrockRuntime } from './endpoint';
 import { mapBedrockError } from './errors';
-import { cohereEmbedBody, embeddingFamily, titanEmbedBody, toConverseInput } from './request';
+import { cohereEmbedBody } from '../cohere/request';
+import { embeddingFamily, titanEmbedBody, toConverseInput } from './request';
 import { bedrockStreamTranslator, fromConverseOutput } from './response';
 
 export const createBedrockProvider: ProviderFactory = (config, deps) => {

@@ -2,10 +2,10 @@
 // (tool results first in their user turn), images and documents as bytes, tools to `toolConfig`, sampling to
 // `inferenceConfig`. Embeddings go to InvokeModel in the native body of the model family.
 import type { ContentBlock, ConverseCommandInput, Tool, ToolChoice } from '@aws-sdk/client-bedrock-runtime';
-import { maxOutputTokens, type ChatMessage, type ChatRequest, type EmbeddingsRequest, type UserContentPart } from '../../core/openai/chat-request';
+import { maxOutputTokens, type ChatMessage, type ChatRequest, type UserContentPart } from '../../core/openai/chat-request';
 import type { ProviderConfig } from '../../core/config/schema';
 import { unsupported } from '../shared/errors';
-import { instructionBlocks, jsonToolFor, parseDataUrl, resultsFirst, toolArguments, toTurns, type BlockWriters } from '../shared/messages';
+import { fileDataOf, instructionBlocks, jsonToolFor, parseDataUrl, resultsFirst, toolArguments, toTurns, type BlockWriters } from '../shared/messages';
 import { applyParams, stopList, type ParamRule } from '../shared/params';
 
 export const BEDROCK_PARAMS: readonly ParamRule[] = [
@@ -111,9 +111,7 @@ function userPart(part: Exclude<UserContentPart, { type: 'text' }>): ContentBloc
       throw unsupported('bedrock', 'image URLs (send a data: URL or an s3:// URI)');
     }
     case 'file': {
-      const fileData = part.file.file_data;
-      if (!fileData) throw unsupported('bedrock', 'file parts by file_id (send file_data)');
-      const data = parseDataUrl(fileData) ?? { mediaType: 'application/pdf', data: fileData };
+      const data = fileDataOf('bedrock', part);
       const format = DOCUMENT_FORMATS[data.mediaType];
       if (!format) throw unsupported('bedrock', `${data.mediaType} documents`);
       return [{ document: { format, name: documentName(part.file.filename), source: { bytes: Buffer.from(data.data, 'base64') } } }];
@@ -141,13 +139,4 @@ export function embeddingFamily(model: string): EmbeddingFamily | undefined {
 /** Titan embeds one text a call; its v1 model takes no dimensions. */
 export function titanEmbedBody(text: string, model: string, dimensions?: number): Record<string, unknown> {
   return { inputText: text, ...(dimensions && !model.includes('titan-embed-text-v1') ? { dimensions } : {}) };
-}
-
-export function cohereEmbedBody(req: EmbeddingsRequest, texts: readonly string[]): Record<string, unknown> {
-  return {
-    texts,
-    input_type: typeof req.input_type === 'string' ? req.input_type : 'search_document',
-    embedding_types: ['float'],
-    ...(req.dimensions ? { output_dimension: req.dimensions } : {}),
-  };
 }

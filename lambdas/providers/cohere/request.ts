@@ -94,10 +94,16 @@ function userPart(part: UserContentPart): CohereUserPart {
   }
 }
 
-/** `input_type` is required by Cohere's v3+ embedding models; a caller may pass it through, as Cohere names it. */
 export function toCohereEmbedRequest(req: EmbeddingsRequest, texts: readonly string[], model: string): Record<string, unknown> {
+  return { model, ...cohereEmbedBody(req, texts) };
+}
+
+/**
+ * Cohere's embed body, as its API and Bedrock's Cohere models take it. `input_type` is required by Cohere's
+ * v3+ embedding models; a caller may pass it through, as Cohere names it.
+ */
+export function cohereEmbedBody(req: EmbeddingsRequest, texts: readonly string[]): Record<string, unknown> {
   return {
-    model,
     texts,
     input_type: typeof req.input_type === 'string' ? req.input_type : 'search_document',
     embedding_types: ['float'],

@@ -5,9 +5,9 @@
 import { maxOutputTokens, type ChatMessage, type ChatRequest, type UserContentPart } from '../../core/openai/chat-request';
 import type { ProviderConfig } from '../../core/config/schema';
 import { ProviderError } from '../types';
-import { unsupported } from '../shared/errors';
-import { instructionTexts, parseDataUrl, toolArguments, toolNamesById, toTurns, type BlockWriters } from '../shared/messages';
+import { fileDataOf, instructionTexts, parseDataUrl, toolArguments, toolNamesById, toTurns, type BlockWriters } from '../shared/messages';
 import { applyParams, stopList, type ParamRule } from '../shared/params';
+import { parseJsonOrUndefined } from '../shared/transport';
 import { geminiResource } from './endpoint';
 import { signatureOf } from './tool-ids';
 
@@ -98,13 +98,10 @@ export function toGeminiContents(messages: readonly ChatMessage[]): GeminiConten
 
 /** Gemini wants an object: a JSON object result goes as it is, anything else under "output". */
 export function toolResponse(text: string): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-    return { output: parsed };
-  } catch {
-    return { output: text };
-  }
+  const parsed = parseJsonOrUndefined(text);
+  if (parsed === undefined) return { output: text };
+  if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  return { output: parsed };
 }
 
 const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
@@ -130,9 +127,7 @@ function userPart(part: Exclude<UserContentPart, { type: 'text' }>): GeminiPart[
     case 'input_audio':
       return [{ inlineData: { mimeType: `audio/${part.input_audio.format}`, data: part.input_audio.data } }];
     case 'file': {
-      const fileData = part.file.file_data;
-      if (!fileData) throw unsupported('gemini', 'file parts by file_id (send file_data)');
-      const data = parseDataUrl(fileData) ?? { mediaType: 'application/pdf', data: fileData };
+      const data = fileDataOf('gemini', part);
       return [{ inlineData: { mimeType: data.mediaType, data: data.data } }];
     }
   }

@@ -2,10 +2,13 @@
 // user message (or calls the forced tool with it), streams word by word, and reports usage.
 import { createHash, randomUUID } from 'node:crypto';
 import { messageText, type ChatRequest } from '../../core/openai/chat-request';
-import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse, Usage } from '../../core/openai/chat-response';
-import { estimateChatInputTokens, estimateEmbeddingsInputTokens, estimateTextTokens } from '../../core/tokens';
+import type { ChatCompletionChunk, Usage } from '../../core/openai/chat-response';
+import { estimateChatInputTokens, estimateTextTokens } from '../../core/tokens';
 import type { ProviderFactory } from '../types';
-import { toBase64 } from '../shared/embeddings';
+import { chatCompletion } from '../shared/answer';
+import { embeddingsList } from '../shared/embeddings';
+import { epochSeconds, newId } from '../shared/ids';
+import { ChunkBuilder } from '../shared/stream';
 
 const DEFAULT_EMBEDDING_DIMENSIONS = 256;
 
@@ -17,57 +20,42 @@ export const createMockProvider: ProviderFactory = (config, deps) => ({
 
   async chat(req, model) {
     const answer = mockAnswer(req);
-    return {
-      id: `chatcmpl-${randomUUID().replaceAll('-', '')}`,
-      object: 'chat.completion',
-      created: Math.floor(deps.clock.now() / 1000),
+    return chatCompletion({
+      id: newId('chatcmpl-'),
+      created: epochSeconds(deps.clock.now()),
       model,
-      choices: [
-        {
-          index: 0,
-          message: { role: 'assistant', content: answer.toolCall ? null : answer.text, ...(answer.toolCall ? { tool_calls: [answer.toolCall] } : {}) },
-          finish_reason: answer.toolCall ? 'tool_calls' : 'stop',
-          logprobs: null,
-        },
-      ],
+      text: answer.toolCall ? '' : answer.text,
+      toolCalls: answer.toolCall ? [answer.toolCall] : [],
+      finishReason: answer.toolCall ? 'tool_calls' : 'stop',
       usage: answer.usage,
-    } satisfies ChatCompletion;
+    });
   },
 
   async chatStream(req, model, opts) {
     const answer = mockAnswer(req);
-    const base = { id: `chatcmpl-${randomUUID().replaceAll('-', '')}`, object: 'chat.completion.chunk' as const, created: Math.floor(deps.clock.now() / 1000), model };
+    const chunks = new ChunkBuilder(newId('chatcmpl-'), model, epochSeconds(deps.clock.now()));
     return (async function* (): AsyncGenerator<ChatCompletionChunk> {
-      yield { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] };
+      yield chunks.delta({ role: 'assistant', content: '' });
       if (answer.toolCall) {
-        yield { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, ...answer.toolCall }] }, finish_reason: null }] };
+        yield chunks.delta({ tool_calls: [{ index: 0, ...answer.toolCall }] });
       } else {
         const words = answer.text.split(/(?<= )/);
         for (const word of words) {
           if (opts.signal.aborted) return;
           // let each word leave as its own chunk, as a real provider's tokens do
           await new Promise<void>((resolve) => setImmediate(resolve));
-          yield { ...base, choices: [{ index: 0, delta: { content: word }, finish_reason: null }] };
+          yield chunks.delta({ content: word });
         }
       }
-      yield { ...base, choices: [{ index: 0, delta: {}, finish_reason: answer.toolCall ? 'tool_calls' : 'stop' }] };
-      yield { ...base, choices: [], usage: answer.usage };
+      yield chunks.delta({}, answer.toolCall ? 'tool_calls' : 'stop');
+      yield chunks.usage(answer.usage);
     })();
   },
 
   async embeddings(req, model) {
+    // token-id inputs too: the mock embeds whatever it is given
     const inputs = typeof req.input === 'string' ? [req.input] : req.input.map((i) => (typeof i === 'string' ? i : JSON.stringify(i)));
-    const dimensions = req.dimensions ?? DEFAULT_EMBEDDING_DIMENSIONS;
-    const tokens = estimateEmbeddingsInputTokens(req);
-    return {
-      object: 'list',
-      model,
-      data: inputs.map((input, index) => {
-        const vector = embed(String(input), dimensions);
-        return { object: 'embedding', index, embedding: req.encoding_format === 'base64' ? toBase64(vector) : vector };
-      }),
-      usage: { prompt_tokens: tokens, total_tokens: tokens },
-    } satisfies EmbeddingsResponse;
+    return embeddingsList(req, model, inputs.map((input) => embed(input, req.dimensions ?? DEFAULT_EMBEDDING_DIMENSIONS)));
   },
 
   async probe() {},

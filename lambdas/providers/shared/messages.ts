@@ -4,6 +4,7 @@
 import { messageText, type CacheControl, type ChatMessage, type ChatRequest, type ToolCall, type UserContentPart } from '../../core/openai/chat-request';
 import { ProviderError } from '../types';
 import { unsupported } from './errors';
+import { parseJsonOrUndefined } from './transport';
 
 export type InstructionMessage = Extract<ChatMessage, { role: 'system' | 'developer' }>;
 
@@ -12,7 +13,7 @@ export function isInstruction(m: ChatMessage): m is InstructionMessage {
 }
 
 /** The prompt-cache breakpoint a message carries on any of its parts (the last one wins): it marks the message's end. */
-export function cacheMark(content: ChatMessage['content']): CacheControl | undefined {
+function cacheMark(content: ChatMessage['content']): CacheControl | undefined {
   if (content == null || typeof content === 'string') return undefined;
   let mark: CacheControl | undefined;
   for (const part of content) if ('cache_control' in part && part.cache_control) mark = part.cache_control;
@@ -126,16 +127,18 @@ export function parseDataUrl(url: string): DataUrl | undefined {
   return { mediaType: params[0] || 'application/octet-stream', data: url.slice(comma + 1) };
 }
 
+/** A file part's inline data: a data: URL, or bare base64 taken for a PDF. File ids are OpenAI's own. */
+export function fileDataOf(provider: string, part: Extract<UserContentPart, { type: 'file' }>): DataUrl {
+  const fileData = part.file.file_data;
+  if (!fileData) throw unsupported(provider, 'file parts by file_id (send file_data)');
+  return parseDataUrl(fileData) ?? { mediaType: 'application/pdf', data: fileData };
+}
+
 /** OpenAI sends tool arguments as a JSON string; native APIs take the object. */
 export function toolArguments(call: ToolCall): Record<string, unknown> {
   const text = call.function.arguments.trim();
   if (!text) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = parseJsonOrUndefined(text);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ProviderError({
       status: 400,

@@ -3,25 +3,26 @@
 import { HttpConnectError, type HttpClient, type HttpResponse } from '../../core/ports';
 import type { ProviderConfig } from '../../core/config/schema';
 import { NO_ANSWER, ProviderError, type CallOptions, type Provider, type ProviderDeps } from '../types';
+import { malformed } from './errors';
 import { keyResolver } from './keys';
 
 /** Reads a provider's error answer into a ProviderError (each provider knows its own error body). */
 export type ErrorMapper = (status: number, headers: Record<string, string>, body: string) => ProviderError;
 
-export interface SendOptions {
+interface SendOptions {
   url: string;
-  method?: 'GET' | 'POST';
   headers: Record<string, string>;
   body?: unknown;
   signal: AbortSignal;
 }
 
-export async function send(http: HttpClient, opts: SendOptions, mapError: ErrorMapper): Promise<HttpResponse> {
+/** GET without a body, POST with one as JSON */
+async function send(http: HttpClient, opts: SendOptions, mapError: ErrorMapper): Promise<HttpResponse> {
   let res: HttpResponse;
   try {
     res = await http.request({
       url: opts.url,
-      method: opts.method ?? 'POST',
+      method: opts.body === undefined ? 'GET' : 'POST',
       headers: opts.body === undefined ? opts.headers : { 'content-type': 'application/json', ...opts.headers },
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
       signal: opts.signal,
@@ -59,7 +60,7 @@ export function keyedHttpProvider(
   return {
     identity: { id: config.id, type: config.type, config, isConfigured: apiKey.isConfigured },
     call: async (url, body, opts) =>
-      send(deps.http, { url, method: body === undefined ? 'GET' : 'POST', headers: headers(await apiKey.get(), opts), body, signal: opts.signal }, mapError),
+      send(deps.http, { url, headers: headers(await apiKey.get(), opts), body, signal: opts.signal }, mapError),
   };
 }
 
@@ -74,7 +75,7 @@ export async function readJson<T>(res: HttpResponse): Promise<T> {
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new ProviderError({ status: 502, retryable: true, code: 'malformed_response', message: 'the provider answered with a body that is not JSON' });
+    throw malformed('the provider answered with a body that is not JSON');
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cohereEmbedBody, embeddingFamily, titanEmbedBody, toConverseInput } from '../../../../lambdas/providers/bedrock/request';
+import { embeddingFamily, titanEmbedBody, toConverseInput } from '../../../../lambdas/providers/bedrock/request';
+import { cohereEmbedBody } from '../../../../lambdas/providers/cohere/request';
 import { embeddingsRequest } from '../../../../lambdas/core/openai/chat-request';
 import { asWire, CACHE_MARKED_MESSAGES, fixture, openaiRequest, request, testConfig } from '../../../helpers/provider-fixtures';
 
