@@ -6,24 +6,21 @@ import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import type { GatewayConfig } from '../lambdas/core/config/schema';
 import { BUNDLED_CONFIG_DEFINE } from '../lambdas/handlers/environment';
+import { ESBUILD_TARGET, ESM_REQUIRE_BANNER } from '../lib/config/bundling';
 import { bundledConfigLiteral } from '../lib/config/gateway-config';
 
-/**
- * ESM output needs a real `require` for bundled CommonJS code that requires Node built-ins; the function
- * construct adds the same banner.
- */
-const ESM_REQUIRE_BANNER = "import { createRequire as __sbCreateRequire } from 'node:module'; const require = __sbCreateRequire(import.meta.url);";
 
 /**
  * How the gateway function is bundled: a copy of the bundling settings of SwitchboardFunction
  * (lib/constructs/gateway-function), which NodejsFunction hands to esbuild — ESM, minified, Node 24 target,
- * source map without sources content, AWS SDK v3 left to the runtime. Keep the two in step.
+ * source map without sources content, AWS SDK v3 left to the runtime. Keep the two in step (the target,
+ * banner and NODE_OPTIONS both read from lib/config/bundling.ts).
  */
 export const HANDLER_BUILD = {
   entryPoints: ['lambdas/handlers/gateway.ts'],
   bundle: true,
   platform: 'node',
-  target: 'node24',
+  target: ESBUILD_TARGET,
   format: 'esm',
   minify: true,
   mainFields: ['module', 'main'],
@@ -33,9 +30,6 @@ export const HANDLER_BUILD = {
   sourcemap: true,
   sourcesContent: false,
 } satisfies BuildOptions;
-
-/** what the construct sets for the function, which changes how the bundle loads */
-export const HANDLER_NODE_OPTIONS = '--enable-source-maps';
 
 export interface HandlerBundle {
   file: string;

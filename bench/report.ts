@@ -4,7 +4,7 @@ import type { HandlerBundle } from './bundle';
 import type { TargetName } from './options';
 import type { ProfileSummary } from './profile-summary';
 import { formatProfile } from './profile-summary';
-import type { Summary } from './stats';
+import { median, type Summary } from './stats';
 
 /** DESIGN.md, "Speed: what the hot path may cost" */
 export const TARGETS = {
@@ -88,7 +88,7 @@ export function comparison(r: BenchResults['phases']): Record<string, number | n
   const q = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? null : a / b);
   const rpsOf = (t: TargetName) => {
     const p = find(r.load, t);
-    return p ? medianOf(p.perRound) : undefined;
+    return p ? median(p.perRound) : undefined;
   };
   return {
     addedP50Ratio: q(added(r.sequential, 'switchboard', (p) => p.total.p50), added(r.sequential, 'portkey', (p) => p.total.p50)),
@@ -97,13 +97,6 @@ export function comparison(r: BenchResults['phases']): Record<string, number | n
     streamTotalAddedP50Ratio: q(added(r.streaming, 'switchboard', (p) => p.total.p50), added(r.streaming, 'portkey', (p) => p.total.p50)),
     rpsRatio: q(rpsOf('switchboard'), rpsOf('portkey')),
   };
-}
-
-export function medianOf(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  if (!s.length) return Number.NaN;
-  const mid = (s.length - 1) / 2;
-  return (s[Math.floor(mid)]! + s[Math.ceil(mid)]!) / 2;
 }
 
 export function formatReport(r: BenchResults): string {
@@ -161,7 +154,7 @@ export function formatReport(r: BenchResults): string {
     );
     for (const p of load) {
       out.push(
-        `  ${padEnd(p.target, 13)}${pad(medianOf(p.perRound).toFixed(0), 9)}${pad(`${Math.min(...p.perRound).toFixed(0)}…${Math.max(...p.perRound).toFixed(0)}`, 15)}` +
+        `  ${padEnd(p.target, 13)}${pad(median(p.perRound).toFixed(0), 9)}${pad(`${Math.min(...p.perRound).toFixed(0)}…${Math.max(...p.perRound).toFixed(0)}`, 15)}` +
           `${pad(ms(p.total.p50), 8)}${pad(ms(p.total.p99), 8)}${pad(failedCell(p), 14)}`,
       );
     }
@@ -201,7 +194,7 @@ export function formatReport(r: BenchResults): string {
     const bares = r.coldStart.flatMap((v) => v.bareAllMs);
     out.push(
       'Cold start: a fresh `node` loads the bundle and answers one API Gateway event (wall ms, spawn → exit; medians)',
-      `  bare \`node -e 0\`: ${medianOf(bares).toFixed(1)} ms (${bares.length} runs, interleaved with every variant's; min ${Math.min(...bares).toFixed(1)}, max ${Math.max(...bares).toFixed(1)})`,
+      `  bare \`node -e 0\`: ${median(bares).toFixed(1)} ms (${bares.length} runs, interleaved with every variant's; min ${Math.min(...bares).toFixed(1)}, max ${Math.max(...bares).toFixed(1)})`,
       `  ${padEnd('variant', 34)}${pad('wall', 8)}${pad('× bare', 8)}${pad('node up', 9)}${pad('loaded', 8)}${pad('answered', 10)}${pad('failed', 9)}`,
     );
     for (const v of r.coldStart) {

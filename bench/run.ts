@@ -13,7 +13,8 @@ import type { GatewayConfig } from '../lambdas/core/config/schema';
 import { ensureTables } from '../lambdas/adapters/dynamodb/create-tables';
 import { tableNamesFromEnv } from '../lambdas/adapters/dynamodb/tables';
 import { startEmbeddedDynamo } from '../lambdas/local/embedded-dynamodb';
-import { buildColdDriver, buildHandlerBundle, buildLocalServer, HANDLER_NODE_OPTIONS } from './bundle';
+import { FUNCTION_NODE_OPTIONS } from '../lib/config/bundling';
+import { buildColdDriver, buildHandlerBundle, buildLocalServer } from './bundle';
 import { measureColdStart, type ColdVariant, type ColdVariantResult } from './cold-start';
 import { benchGatewayConfig, UPSTREAM_KEY_ENV } from './gateway-config';
 import { createTarget, failureReasons, runConcurrent, runSequential, type Sample, type Target } from './load';
@@ -356,7 +357,7 @@ async function bundleAndColdStart(
     };
     const coldStart: ColdVariantResult[] = [];
     const runtimeImports = bundle.externals.map((e) => `import(${JSON.stringify(e)})`).join(', ');
-    const deployed = { NODE_OPTIONS: HANDLER_NODE_OPTIONS };
+    const deployed = { NODE_OPTIONS: FUNCTION_NODE_OPTIONS };
     const variants: ColdVariant[] = [
       { name: 'GET /health', route: 'health', bundle: bundle.file, env: deployed },
       { name: 'POST chat (upstream + ledger)', route: 'chat', bundle: bundle.file, env: deployed },
@@ -371,7 +372,7 @@ async function bundleAndColdStart(
     const bare = median(coldStart.flatMap((v) => v.bareAllMs));
     for (const v of coldStart) v.ratio = v.wallMs / bare;
     notes.push(
-      `cold start ran the bundle from ${relative(ROOT, bundle.file)} with NODE_OPTIONS=${HANDLER_NODE_OPTIONS} as the function has it (unless the row says without), @aws-sdk/* loaded from node_modules (the Lambda runtime provides it); ` +
+      `cold start ran the bundle from ${relative(ROOT, bundle.file)} with NODE_OPTIONS=${FUNCTION_NODE_OPTIONS} as the function has it (unless the row says without), @aws-sdk/* loaded from node_modules (the Lambda runtime provides it); ` +
         `the chat variant called the fake upstream at ${upstreamUrl} and wrote the ledger to a dynalite in the bench process; Lambda's own runtime start (bootstrap, init API) is not included`,
     );
     return { bundle, coldStart };

@@ -97,16 +97,18 @@ export class Alerting extends Construct {
     }
     this.action = new SnsAction(this.topic);
 
+    const serverErrorRate = t.serverErrorRate ?? 0.05;
     const serverErrors = this.alarm('ServerErrorRate', {
-      description: `More than ${(t.serverErrorRate ?? 0.05) * 100}% of API requests answered 5xx over 5 minutes.`,
+      description: `More than ${serverErrorRate * 100}% of API requests answered 5xx over 5 minutes.`,
       metric: props.api.metricServerError({ statistic: 'Average', period: Duration.minutes(5) }),
-      threshold: t.serverErrorRate ?? 0.05,
+      threshold: serverErrorRate,
       evaluationPeriods: 1,
     });
+    const p99Latency = t.p99Latency ?? Duration.seconds(60);
     this.alarm('LatencyP99', {
-      description: `API p99 latency above ${(t.p99Latency ?? Duration.seconds(60)).toSeconds()} s over 15 minutes.`,
+      description: `API p99 latency above ${p99Latency.toSeconds()} s over 15 minutes.`,
       metric: props.api.metricLatency({ statistic: 'p99', period: Duration.minutes(5) }),
-      threshold: (t.p99Latency ?? Duration.seconds(60)).toMilliseconds(),
+      threshold: p99Latency.toMilliseconds(),
       evaluationPeriods: 3,
     });
     const gatewayErrors = this.alarm('GatewayFunctionErrors', {

@@ -14,7 +14,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { METRIC_NAMESPACE, METRICS } from '../config/metrics';
+import { insightsQuery, METRIC_NAMESPACE, METRICS } from '../config/metrics';
 
 export interface GatewayDashboardProps {
   readonly api: RestApi;
@@ -28,12 +28,13 @@ export interface GatewayDashboardProps {
 const PERIOD = Duration.minutes(1);
 
 /**
- * One line per value of `dimension` (Provider, Code…). Powertools adds a `service` dimension to every
- * metric, so the schema names it too.
+ * One line per value of `dimension` (Provider, Code…), or one line when there is none. Powertools adds a
+ * `service` dimension to every metric, so the schema names it too.
  */
-function byDimension(metric: string, dimension: string, stat: 'Sum' | 'Average' | 'Maximum' | 'Minimum', label = ''): IMetric {
+function byDimension(metric: string, dimension: string | undefined, stat: 'Sum' | 'Average' | 'Maximum' | 'Minimum' | `p${number}`, label = ''): IMetric {
+  const schema = [METRIC_NAMESPACE, dimension, 'service'].filter(Boolean).join(',');
   return new MathExpression({
-    expression: `SEARCH('{${METRIC_NAMESPACE},${dimension},service} MetricName="${metric}"', '${stat}', ${PERIOD.toSeconds()})`,
+    expression: `SEARCH('{${schema}} MetricName="${metric}"', '${stat}', ${PERIOD.toSeconds()})`,
     usingMetrics: {},
     period: PERIOD,
     label,
@@ -41,7 +42,7 @@ function byDimension(metric: string, dimension: string, stat: 'Sum' | 'Average' 
 }
 
 function total(metric: string, aggregate: 'SUM' | 'AVG' = 'SUM', label = metric): IMetric {
-  return new MathExpression({ expression: `SELECT ${aggregate}(${metric}) FROM ${METRIC_NAMESPACE}`, usingMetrics: {}, period: PERIOD, label });
+  return new MathExpression({ expression: insightsQuery(metric, aggregate), usingMetrics: {}, period: PERIOD, label });
 }
 
 export class GatewayDashboard extends Construct {
@@ -66,14 +67,7 @@ export class GatewayDashboard extends Construct {
     this.dashboard.addWidgets(
       graph('Requests', [api.metricCount({ period: PERIOD, label: 'API requests' }), total(METRICS.requests, 'SUM', 'gateway requests')]),
       graph('Latency (API Gateway, to last byte)', ['p50', 'p95', 'p99'].map((p) => api.metricLatency({ statistic: p, period: PERIOD, label: p }))),
-      graph('Time to first byte (gateway)', ['p50', 'p95', 'p99'].map((p) =>
-        new MathExpression({
-          expression: `SEARCH('{${METRIC_NAMESPACE},service} MetricName="${METRICS.timeToFirstByte}"', '${p}', ${PERIOD.toSeconds()})`,
-          usingMetrics: {},
-          period: PERIOD,
-          label: p,
-        }),
-      )),
+      graph('Time to first byte (gateway)', (['p50', 'p95', 'p99'] as const).map((p) => byDimension(METRICS.timeToFirstByte, undefined, p, p))),
     );
     this.dashboard.addWidgets(
       graph('Errors by code', [byDimension(METRICS.errors, 'Code', 'Sum')]),

@@ -11,17 +11,11 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { TABLES, type TableKey } from '../../../lambdas/adapters/dynamodb/tables';
+import { ESBUILD_TARGET, ESM_REQUIRE_BANNER, FUNCTION_NODE_OPTIONS } from '../../config/bundling';
 import { METRIC_NAMESPACE } from '../../config/metrics';
 
 /** The newest Node.js LTS that Lambda runs; cdk-nag's Lambda runtime rule checks for the family's latest. */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
-const ESBUILD_TARGET = 'node24';
-
-/**
- * ESM output keeps middy (ESM only) and tree-shaking intact; bundled CommonJS dependencies that call
- * `require` for Node built-ins need a real `require` in scope, which this banner provides.
- */
-const ESM_REQUIRE_SHIM = "import { createRequire as __sbCreateRequire } from 'node:module'; const require = __sbCreateRequire(import.meta.url);";
 
 export type TableAccess = 'read' | 'write' | 'readWrite';
 
@@ -90,14 +84,14 @@ export class SwitchboardFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         ...props.environment,
       },
       bundling: {
         format: OutputFormat.ESM,
         target: ESBUILD_TARGET,
         mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_SHIM,
+        banner: ESM_REQUIRE_BANNER,
         minify: true,
         sourceMap: true,
         // stack traces need file and line, not the sources: keep the bundle small
