@@ -65,6 +65,12 @@ export function buildApp(app: App = new App()): SwitchboardApp {
     });
     // the tables and their replicas must exist before any region serves
     service.addStackDependency(state);
+    for (const target of gateway.unpricedTargets) {
+      Annotations.of(service).addWarningV2(
+        `switchboard:unpriced-target:${target}`,
+        `Model target ${target} has no known price (neither the price catalogue nor "pricing" in ${settings.gatewayConfig}) and is never called: price it, or mark a self-hosted provider "free".`,
+      );
+    }
     for (const tenant of gateway.tenantsWithDroppedKeys) {
       Annotations.of(service).addWarningV2(
         `switchboard:plain-api-keys:${tenant}`,

@@ -2,6 +2,11 @@
 import { errors } from './errors';
 import { ProviderError } from '../providers/types';
 
+/**
+ * The request's deadline: when it passes, every call still running for the request is cut off. A client that
+ * goes away cuts nothing off — calls already started run to their end so their cost is what the provider
+ * reports — but no new call starts for it.
+ */
 export class Deadline {
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
@@ -10,25 +15,26 @@ export class Deadline {
   constructor(
     readonly ms: number,
     now: number,
-    /** the client's connection: when it goes away, everything in flight for it stops */
+    /** the client's connection */
     private readonly client?: AbortSignal,
   ) {
     this.at = now + ms;
     this.timer = setTimeout(() => this.controller.abort(new DeadlineExceeded(ms)), ms);
     this.timer.unref?.();
-    if (client?.aborted) this.controller.abort(new ClientGone());
-    else client?.addEventListener('abort', this.onClientGone, { once: true });
   }
-
-  private readonly onClientGone = () => this.controller.abort(new ClientGone());
 
   get signal(): AbortSignal {
     return this.controller.signal;
   }
 
+  /** the client went away: start nothing more for it */
+  get clientGone(): boolean {
+    return this.client?.aborted === true;
+  }
+
+  /** every call of the request is over: the deadline has nothing left to cut off */
   clear(): void {
     clearTimeout(this.timer);
-    this.client?.removeEventListener('abort', this.onClientGone);
   }
 }
 
@@ -46,18 +52,20 @@ export class DeadlineExceeded extends Error {
   }
 }
 
-class AttemptTimedOut extends Error {}
 class StreamIdle extends Error {}
 
 /**
- * One provider attempt: aborted by its own timeout (a retryable ProviderError, so the next target gets a
- * chance), by the request deadline, later by the stream's idle timeout, or by `abort()` (the client left,
- * a stream ended, a hedge lost).
+ * One provider call. Its timeout does not stop it: `expired` resolves, and the request may go on to another
+ * target beside it. It is aborted by the request's deadline, by a served stream's idle timeout, or by `abort()`
+ * (its stream ended).
  */
 export class AttemptSignal {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private readonly onDeadline = () => this.controller.abort(this.deadline.signal.reason);
+  /** resolves when the call's timeout passes before its answer started */
+  readonly expired: Promise<void>;
+  private expire!: () => void;
 
   constructor(
     private readonly deadline: Deadline,
@@ -65,9 +73,10 @@ export class AttemptSignal {
     /** streams: the longest silence allowed between chunks once the answer started */
     readonly idleMs = timeoutMs,
   ) {
+    this.expired = new Promise((resolve) => (this.expire = resolve));
     if (deadline.signal.aborted) this.controller.abort(deadline.signal.reason);
     else deadline.signal.addEventListener('abort', this.onDeadline, { once: true });
-    this.startTimer(timeoutMs, AttemptTimedOut);
+    this.startTimer(timeoutMs, () => this.expire());
   }
 
   get signal(): AbortSignal {
@@ -80,15 +89,15 @@ export class AttemptSignal {
     this.timer = undefined;
   }
 
-  /** (re)start the idle timeout: call before waiting for each chunk of a stream */
+  /** (re)start the idle timeout: call before waiting for each chunk of a served stream */
   watchIdle(): void {
-    this.startTimer(this.idleMs, StreamIdle);
+    this.startTimer(this.idleMs, () => this.controller.abort(new StreamIdle()));
   }
 
-  private startTimer(ms: number, Reason: new () => Error): void {
+  private startTimer(ms: number, fire: () => void): void {
     clearTimeout(this.timer);
     if (this.controller.signal.aborted) return;
-    this.timer = setTimeout(() => this.controller.abort(new Reason()), ms);
+    this.timer = setTimeout(fire, ms);
     this.timer.unref?.();
   }
 
@@ -99,13 +108,10 @@ export class AttemptSignal {
     if (!this.controller.signal.aborted) this.controller.abort(reason);
   }
 
-  /** Turn an abort into what it means: this attempt's timeout, or the request's deadline. */
+  /** Turn an abort into what it means: a stream gone idle, or the request's deadline. */
   explain(err: unknown): unknown {
     if (!this.controller.signal.aborted) return err;
     const reason = this.controller.signal.reason;
-    if (reason instanceof AttemptTimedOut) {
-      return new ProviderError({ status: 504, retryable: true, code: 'timeout', message: `no answer within ${this.timeoutMs} ms` });
-    }
     if (reason instanceof StreamIdle) {
       return new ProviderError({ status: 504, retryable: true, code: 'idle_timeout', message: `no chunk for ${this.idleMs} ms` });
     }

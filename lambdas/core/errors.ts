@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'model_not_found'
   | 'invalid_api_key'
   | 'model_not_allowed'
+  | 'model_not_priced'
   | 'request_too_large'
   | 'rate_limit_exceeded'
   | 'budget_exceeded'
@@ -34,6 +35,7 @@ const TYPE_BY_CODE: Record<ErrorCode, string> = {
   model_not_found: 'invalid_request_error',
   invalid_api_key: 'invalid_request_error',
   model_not_allowed: 'permission_error',
+  model_not_priced: 'permission_error',
   request_too_large: 'invalid_request_error',
   rate_limit_exceeded: 'requests',
   budget_exceeded: 'insufficient_quota',
@@ -104,6 +106,14 @@ export const errors = {
     new GatewayError(403, 'model_not_allowed', `This API key is not allowed to use the model '${model}'.`, {
       param: 'model',
     }),
+  /** money fails closed: a model whose price nobody knows is never called */
+  modelNotPriced: (model: string) =>
+    new GatewayError(
+      403,
+      'model_not_priced',
+      `The model '${model}' has no known price here, so it cannot be called. The operator can price it in the gateway config ("pricing"), or mark a self-hosted provider "free".`,
+      { param: 'model' },
+    ),
   requestTooLarge: (limit: number) =>
     new GatewayError(413, 'request_too_large', `The request body exceeds the limit of ${limit} bytes.`),
   timeout: (ms: number, attempts?: AttemptRecord[]) =>

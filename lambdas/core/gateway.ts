@@ -6,6 +6,7 @@ import { asGatewayError, errors, GatewayError } from './errors';
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from './http';
 import { METRICS } from './observability';
 import type { AlertPublisher, Clock, CostLedger, Logger, Metrics } from './ports';
+import type { PriceBook } from './pricing/price-book';
 import type { Provider } from '../providers/types';
 import type { TenantDirectory } from './tenants/directory';
 import type { Resilience } from './resilience/resilience';
@@ -21,6 +22,8 @@ export interface GatewayDeps {
   tenants: TenantDirectory;
   /** rate limits, budgets and settlement (lambdas/core/admission) */
   admission: AdmissionControl;
+  /** what each provider's models cost (config pricing, free providers, the resolved catalogue) */
+  prices: PriceBook;
   ledger: CostLedger;
   clock: Clock;
   logger: Logger;
@@ -46,6 +49,13 @@ export interface RequestScope {
   stream?: boolean;
   /** error code of an answer that failed after its status was sent (mid-stream) */
   streamError?: string;
+  /** what the operator bore for this request beside the tenant's cost */
+  operatorCostNanoUsd?: number;
+  /**
+   * Settlement of what the request's upstream calls cost, set by a route once it has admitted the request:
+   * runs after the response however the request ended (served, failed, client gone), never lost.
+   */
+  settle?: () => Promise<void>;
 }
 
 type Handler = (req: GatewayRequest, scope: RequestScope, deps: GatewayDeps) => Promise<GatewayResponse>;
@@ -77,10 +87,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     response.headers['x-request-id'] = req.requestId;
     const routeAfter = response.after;
     response.after = async () => {
-      try {
-        await routeAfter?.();
-      } catch (err) {
-        deps.logger.error('after-response work failed', { requestId: req.requestId, error: describe(err) });
+      for (const work of [routeAfter, scope.settle]) {
+        try {
+          await work?.();
+        } catch (err) {
+          deps.logger.error('after-response work failed', { requestId: req.requestId, error: describe(err) });
+        }
       }
       // breaker outcomes and transitions are shared once the client has its answer, never before it
       await deps.resilience.sync().catch((err: unknown) => deps.logger.error('breaker sync failed', { error: describe(err) }));
@@ -105,7 +117,8 @@ async function finish(scope: RequestScope, status: number, deps: GatewayDeps): P
   const latencyMs = deps.clock.now() - scope.receivedAt;
   deps.metrics.add(METRICS.requests, 1, 'Count', { Route: scope.route });
   deps.metrics.add(METRICS.latency, latencyMs, 'Milliseconds');
-  deps.logger.info('request', { ...scope, status, latencyMs });
+  const { settle: _work, ...fields } = scope;
+  deps.logger.info('request', { ...fields, status, latencyMs });
   await deps.metrics.flush();
 }
 

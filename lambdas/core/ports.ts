@@ -97,10 +97,27 @@ export interface TenantStore {
 }
 
 export interface TokenCounts {
+  /** every input token, cached and cache-written ones included */
   input: number;
   output: number;
   cachedInput: number;
   cacheWrite: number;
+  /** of cacheWrite, those written for an hour (Anthropic prices them higher) */
+  cacheWrite1h?: number;
+}
+
+/** One upstream call of a request, as its ledger entry lists it. */
+export interface LedgerCall {
+  provider: string;
+  model: string;
+  /** the provider's answer (200, an error status), or 0: cut off by the deadline */
+  status: number;
+  inputTokens: number;
+  outputTokens: number;
+  costNanoUsd: number;
+  bearer: 'tenant' | 'operator';
+  /** the provider reported no usage: the cost is the call's input bound and the text it sent */
+  estimated?: boolean;
 }
 
 /** One settled request, as the ledger records it. Money is integer nano-dollars so sums are exact. */
@@ -110,10 +127,16 @@ export interface LedgerEntry {
   at: number;
   route: 'chat' | 'embeddings';
   alias: string;
+  /** the tenant's call (the served one, or the first) */
   provider: string;
   model: string;
   tokens: TokenCounts;
+  /** what the tenant was charged */
   costNanoUsd: number;
+  /** what the operator bore beside it */
+  operatorCostNanoUsd: number;
+  /** every upstream call the request made, and who bears each */
+  calls: LedgerCall[];
   latencyMs: number;
   status: number;
   attempts: number;
@@ -122,7 +145,10 @@ export interface LedgerEntry {
 
 /** What calls add up to: cost, requests and tokens, in all and by `provider/model` and by provider. */
 export interface UsageTotals {
+  /** what the account was charged */
   costNanoUsd: number;
+  /** what the operator bore for the account's requests beside it (retried failures, hedge losers) */
+  operatorCostNanoUsd: number;
   requests: number;
   inputTokens: number;
   outputTokens: number;

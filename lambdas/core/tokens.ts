@@ -34,9 +34,12 @@ export function estimateEmbeddingsInputTokens(req: EmbeddingsRequest): number {
   return tokens;
 }
 
-/** Usage for an answer whose provider reported none (a stream cut short, a provider without usage). */
-export function estimateChatUsage(req: ChatRequest, output: string): Usage {
-  const prompt = estimateChatInputTokens(req);
+/**
+ * Usage for an answer whose provider reported none (a stream cut short, a provider without usage); `inputFactor`
+ * scales the input estimate up to the bound budgets reserve.
+ */
+export function estimateChatUsage(req: ChatRequest, output: string, inputFactor = 1): Usage {
+  const prompt = Math.ceil(estimateChatInputTokens(req) * inputFactor);
   const completion = estimateTextTokens(output);
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }

@@ -6,6 +6,7 @@ import { createAdmissionControl } from '../core/admission/admit';
 import { createGateway, type Gateway, type GatewayDeps } from '../core/gateway';
 import type { AlertPublisher, Clock, HttpClient, Logger, Metrics, SecretSource } from '../core/ports';
 import { TenantDirectory } from '../core/tenants/directory';
+import { PriceBook } from '../core/pricing/price-book';
 import { createDynamoClient } from '../adapters/dynamodb/client';
 import { DynamoBreakerStore } from '../adapters/dynamodb/breaker-store';
 import { DynamoCostLedger } from '../adapters/dynamodb/cost-ledger';
@@ -74,6 +75,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       { rateCounters: new DynamoRateCounters(dynamo, tables.rateCounters, regions), ledger, clock, logger, metrics, alerts },
       opts.groupCommitMs,
     ),
+    prices: new PriceBook(config),
     ledger,
     clock,
     logger,

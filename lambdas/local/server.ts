@@ -12,6 +12,7 @@ import { tableNamesFromEnv } from '../adapters/dynamodb/tables';
 import { sweepLeases } from '../adapters/dynamodb/lease-sweep';
 import { DynamoProviderHealthStore } from '../adapters/dynamodb/provider-health';
 import { EnvSecretSource } from '../adapters/secrets/secret-sources';
+import { unpricedTargets, withCatalogPrices } from '../adapters/pricing/price-catalogue';
 import { gatewayEnvironment } from '../handlers/environment';
 import { streamingHandler } from '../handlers/response-stream';
 import { createRuntime, systemClock, type Runtime } from '../handlers/runtime';
@@ -71,17 +72,22 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     await embedded?.stop();
     throw err;
   }
+  // prices from the catalogue, as synth resolves them for a deployed function
+  const config = withCatalogPrices(opts.config);
   const runtime = createRuntime({
     env,
-    config: opts.config,
+    config,
     secrets: new EnvSecretSource(baseEnv),
     dynamo,
     logger: opts.logger,
     metrics: opts.metrics,
     groupCommitMs: opts.groupCommitMs ?? LOCAL_GROUP_COMMIT_MS,
   });
+  for (const target of unpricedTargets(config, (p, m) => runtime.deps.prices.priceOf(p, m))) {
+    runtime.deps.logger.warn('a model target has no known price and is never called; price it in "pricing" or mark its provider "free"', { target });
+  }
   const handler = awslambda.streamifyResponse(streamingHandler(runtime.gateway, systemClock, runtime.deps.logger));
-  const limit = opts.config.gateway.maxRequestBytes;
+  const limit = config.gateway.maxRequestBytes;
   // invocations still at work after their response (ledger, settlement): close() waits for them
   const invocations = new Set<Promise<void>>();
 

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseGatewayConfig } from '../../lambdas/core/config/load';
 import type { GatewayConfig } from '../../lambdas/core/config/schema';
+import { unpricedTargets, withCatalogPrices } from '../../lambdas/adapters/pricing/price-catalogue';
+import { PriceBook } from '../../lambdas/core/pricing/price-book';
 import type { KeyedProvider } from '../constructs/provider-secrets';
 
 /** Providers keyed by an environment variable locally read the same key from this secret in AWS. */
@@ -18,6 +20,8 @@ export interface DeployedGatewayConfig {
   readonly keyedProviders: KeyedProvider[];
   /** Bedrock models the config routes to; region undefined: the deploying region */
   readonly bedrockModels: Array<{ region?: string; modelId: string }>;
+  /** alias targets nothing prices (`alias → provider/model`): never called */
+  readonly unpricedTargets: string[];
 }
 
 export function prepareGatewayConfig(config: GatewayConfig): DeployedGatewayConfig {
@@ -31,8 +35,11 @@ export function prepareGatewayConfig(config: GatewayConfig): DeployedGatewayConf
   const providers = config.providers.map((p) =>
     p.apiKeyEnv && !p.apiKeySecret ? { ...p, apiKeySecret: `${DEFAULT_SECRET_PREFIX}${p.id}` } : p,
   );
-  const deployed: GatewayConfig = { ...config, providers, tenants };
+  // prices resolved now from the catalogue: the function carries them, not the catalogue
+  const deployed: GatewayConfig = withCatalogPrices({ ...config, providers, tenants });
+  const prices = new PriceBook(deployed);
   return {
+    unpricedTargets: unpricedTargets(deployed, (p, m) => prices.priceOf(p, m)),
     config: deployed,
     tenantsWithDroppedKeys,
     keyedProviders: providers.flatMap((p) =>

@@ -18,7 +18,7 @@ import { parseGatewayConfig } from '../../lambdas/core/config/load';
 import { budget as budgetSchema, rateLimits as rateLimitsSchema, type GatewayConfig } from '../../lambdas/core/config/schema';
 import { dayOf, monthOf } from '../../lambdas/core/periods';
 import type { Logger, PeriodUsage, UsageBreakdown } from '../../lambdas/core/ports';
-import { formatUsd } from '../../lambdas/core/pricing';
+import { formatUsd } from '../../lambdas/core/pricing/cost';
 
 export interface CliIo {
   out(line: string): void;

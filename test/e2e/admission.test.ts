@@ -1,7 +1,7 @@
 // Admission through the local gateway: rate-limit headers, token limits, per-request and expensive-call caps,
 // provider quotas, and settlement of calls that fail or are cut short.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { usdToNano } from '../../lambdas/core/pricing';
+import { usdToNano } from '../../lambdas/core/pricing/cost';
 import { openaiCompletion, openaiStreamFrames, sendJson, sendSse, startFakeUpstream, type FakeUpstream } from '../fakes/upstream';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 

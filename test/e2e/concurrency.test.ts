@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCostLedger } from '../../lambdas/adapters/dynamodb/cost-ledger';
 import { DynamoLeaseSweep } from '../../lambdas/adapters/dynamodb/lease-sweep';
 import { sweepExpiredLeases } from '../../lambdas/core/admission/reconcile';
-import { usdToNano } from '../../lambdas/core/pricing';
+import { usdToNano } from '../../lambdas/core/pricing/cost';
 import { openaiCompletion, sendJson, startFakeUpstream, type FakeUpstream } from '../fakes/upstream';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
 import { MemoryLogger } from '../helpers/logs';

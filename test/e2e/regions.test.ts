@@ -4,7 +4,7 @@
 // single-region gateway (what ran before regions were added) leaves spend that must keep counting.
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { usdToNano } from '../../lambdas/core/pricing';
+import { usdToNano } from '../../lambdas/core/pricing/cost';
 import { openaiCompletion, sendJson, startFakeUpstream, type FakeUpstream } from '../fakes/upstream';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';

@@ -132,6 +132,7 @@ export class DynamoCostLedger implements CostLedger {
     const t = f.totals;
     add('committedNanoUsd', f.committedDelta);
     for (const total of [...BREAKDOWN_TOTALS, 'cachedInputTokens'] as const) add(total, t[total]);
+    if (t.operatorCostNanoUsd) add('operatorCostNanoUsd', t.operatorCostNanoUsd);
     for (const [prefix, breakdown] of [
       ['M', t.byModel],
       ['P', t.byProvider],
@@ -197,11 +198,12 @@ export class DynamoCostLedger implements CostLedger {
   }
 
   putEntry(e: LedgerEntry): Promise<void> {
-    const { tokens, ...entry } = e;
+    const { tokens, calls, ...entry } = e;
     return this.#entries.put(
       toItem({
         ...ledgerKeys.entry(e.tenantId, dayOf(e.at), e.at, e.requestId, this.#suffix),
         ...entry,
+        calls: calls.map((c) => ({ ...c })),
         region: this.#regions.own,
         inputTokens: tokens.input,
         outputTokens: tokens.output,
@@ -264,7 +266,7 @@ export class DynamoCostLedger implements CostLedger {
 
 /** A period's totals: the sum of its items (one per region that served the tenant in it). */
 export function periodUsage(name: string, items: ReadonlyArray<Record<string, AttributeValue>>): PeriodUsage {
-  const usage: PeriodUsage = { period: name, costNanoUsd: 0, reservedNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, byModel: {}, byProvider: {} };
+  const usage: PeriodUsage = { period: name, costNanoUsd: 0, operatorCostNanoUsd: 0, reservedNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, byModel: {}, byProvider: {} };
   for (const item of items) {
     for (const [attribute, value] of Object.entries(item)) {
       const parts = attribute.split('|');
@@ -278,7 +280,7 @@ export function periodUsage(name: string, items: ReadonlyArray<Record<string, At
     const cost = num(item, 'costNanoUsd');
     usage.costNanoUsd += cost;
     usage.reservedNanoUsd += Math.max(0, num(item, 'committedNanoUsd') - cost);
-    for (const total of ['requests', 'inputTokens', 'outputTokens', 'cachedInputTokens'] as const) usage[total] += num(item, total);
+    for (const total of ['operatorCostNanoUsd', 'requests', 'inputTokens', 'outputTokens', 'cachedInputTokens'] as const) usage[total] += num(item, total);
   }
   return usage;
 }

@@ -5,32 +5,36 @@ import type { GatewayConfig } from '../config/schema';
 import { GatewayError } from '../errors';
 import { dayOf, monthOf } from '../periods';
 import type { AlertPublisher, BudgetPeriod, Clock, CostLedger, LedgerEntry, Logger, Metrics, RateCounterStore } from '../ports';
-import { costNanoUsd, formatUsd, priceFor, usdToNano } from '../pricing';
-import type { ResolvedModel } from '../routing/resolve';
+import { costNanoUsd, formatUsd, usdToNano } from '../pricing/cost';
+import type { PricedTarget, ResolvedModel } from '../routing/resolve';
 import type { Tenant } from '../tenants/directory';
-import { Budgets, type BudgetHold } from './budgets';
+import type { OperatorBudget, OperatorHold } from './bill';
+import { Budgets, type BudgetHold, type Settlement } from './budgets';
 import { describeDimension, dimensionLimits, RateLimiter, rateLimitHeaders, RateTicket, type DimensionLimits, type Refused } from './rate-limits';
 import { formatDuration, retryAfterSeconds } from './windows';
+
+/** What one call to a target may take: the bound of its input and the output cap it is sent. */
+export interface CallBounds {
+  inputTokens: number;
+  outputCap: number;
+  /** the request marks prompt-cache breakpoints: its input may be written to the cache (dearer than input) */
+  cacheWrites?: '5m' | '1h';
+}
 
 export interface AdmissionRequest {
   tenant: Tenant;
   route: ResolvedModel;
-  /** estimated before the call; corrected when it has settled */
-  inputTokens: number;
-  /** the most output the call may produce (the request's max, or the gateway default) */
-  maxOutputTokens: number;
+  /** per target: its input bound and output cap (what a call there may cost at most) */
+  bounds: (target: PricedTarget) => CallBounds;
   /** the request's arrival: the day and month it is charged to */
   receivedAt: number;
 }
 
+/** The operator's account in the ledger: its day and month items hold what the operator bore. No tenant id starts with "_". */
+export const OPERATOR_ACCOUNT = '_operator';
+
 /** Per provider attempt: undefined to go ahead, or how long until the provider's quota has room again. */
 export type ProviderQuotaCheck = (providerId: string) => Promise<{ retryAfterMs: number } | undefined>;
-
-/**
- * Token estimates count ~4 characters a token; real tokenizers can count more (code, non-Latin text), so the
- * worst case that budgets reserve assumes a quarter more input than estimated.
- */
-const WORST_INPUT_FACTOR = 1.25;
 
 export class AdmissionControl {
   readonly #config: GatewayConfig;
@@ -59,7 +63,8 @@ export class AdmissionControl {
   /** Admit the call or throw the 429 that says why; the handle settles or releases it afterwards. */
   async admit(req: AdmissionRequest): Promise<Admission> {
     const { tenant, route } = req;
-    const worst = this.worstCase(route, req.inputTokens, req.maxOutputTokens);
+    const worst = this.worstCase(route, req.bounds);
+    const inputTokens = Math.max(...route.targets.map((t) => req.bounds(t).inputTokens));
     const perRequest = tenant.budget.perRequestUsd;
     if (perRequest !== undefined && worst > usdToNano(perRequest)) {
       throw budgetError(
@@ -73,7 +78,7 @@ export class AdmissionControl {
       name: kind === 'day' ? dayOf(req.receivedAt) : monthOf(req.receivedAt),
     });
     const limitOf = (usd: number | undefined) => (usd === undefined ? undefined : usdToNano(usd));
-    const units = { requests: 1, tokens: req.inputTokens };
+    const units = { requests: 1, tokens: inputTokens };
     const expensiveCap = this.#isExpensive(tenant, route) ? tenant.budget.expensiveCallsPerHour : undefined;
 
     const [rate, expensive, day, month] = await Promise.allSettled([
@@ -105,8 +110,35 @@ export class AdmissionControl {
       holds,
       budgets: this.#budgets,
       ledger: this.#ledger,
-      takeProvider: (providerId) => this.#takeProvider(providerId, req.inputTokens),
+      takeProvider: (providerId) => this.#takeProvider(providerId, inputTokens),
+      worstCase: worst,
     });
+  }
+
+  /** The operator's budgets for a request that arrived at `receivedAt`: what extra calls and shadows run on. */
+  operator(receivedAt: number): OperatorBudget {
+    const limits = this.#config.gateway.operatorBudget;
+    const periods = [
+      { period: { tenantId: OPERATOR_ACCOUNT, kind: 'day' as const, name: dayOf(receivedAt) }, limit: limits?.dailyUsd },
+      { period: { tenantId: OPERATOR_ACCOUNT, kind: 'month' as const, name: monthOf(receivedAt) }, limit: limits?.monthlyUsd },
+    ];
+    const budgets = this.#budgets;
+    return {
+      async reserve(worst: number): Promise<OperatorHold | undefined> {
+        const holds = await Promise.all(periods.map((p) => budgets.reserve(p.period, p.limit === undefined ? undefined : usdToNano(p.limit), worst)));
+        if (holds.some((h) => h === undefined)) {
+          await Promise.all(holds.map((h) => h && budgets.release(h)));
+          return undefined;
+        }
+        return {
+          settle: async (s: Settlement) => void (await Promise.all(holds.map((h) => budgets.settle(h!, s)))),
+          release: async () => void (await Promise.all(holds.map((h) => budgets.release(h!)))),
+        };
+      },
+      async charge(s: Settlement): Promise<void> {
+        await Promise.all(periods.map((p) => budgets.charge(p.period, s)));
+      },
+    };
   }
 
   /** give unused budget leases back (a process that is stopping) */
@@ -114,17 +146,26 @@ export class AdmissionControl {
     return this.#budgets.closeAll();
   }
 
-  /** the dearest target's price for the estimated input and the full output: what a budget must set aside */
-  worstCase(route: ResolvedModel, inputTokens: number, maxOutputTokens: number): number {
-    const tokens = { input: Math.ceil(inputTokens * WORST_INPUT_FACTOR), output: maxOutputTokens, cachedInput: 0, cacheWrite: 0 };
-    return Math.max(0, ...route.targets.map((t) => costNanoUsd(tokens, priceFor(this.#config.pricing, t.provider, t.model))));
+  /** the most one call may cost: the dearest target at its input bound and its full output cap */
+  worstCase(route: ResolvedModel, bounds: (target: PricedTarget) => CallBounds): number {
+    return Math.max(
+      0,
+      ...route.targets.map((t) => {
+        const b = bounds(t);
+        const tokens = { input: b.inputTokens, output: b.outputCap, cachedInput: 0, cacheWrite: 0 };
+        if (!b.cacheWrites) return costNanoUsd(tokens, t.price);
+        // all of the input may be written to the cache, which costs more than reading it fresh
+        const written = { ...tokens, cacheWrite: b.inputTokens, cacheWrite1h: b.cacheWrites === '1h' ? b.inputTokens : 0 };
+        return Math.max(costNanoUsd(tokens, t.price), costNanoUsd(written, t.price));
+      }),
+    );
   }
 
   /** expensive: some target the call may use is priced at or over the tenant's threshold */
   #isExpensive(tenant: Tenant, route: ResolvedModel): boolean {
     const threshold = tenant.budget.expensiveInputPerMTok;
     if (threshold === undefined || tenant.budget.expensiveCallsPerHour === undefined) return false;
-    return route.targets.some((t) => (priceFor(this.#config.pricing, t.provider, t.model)?.inputPerMTok ?? 0) >= threshold);
+    return route.targets.some((t) => t.price.inputPerMTok >= threshold);
   }
 
   /** the provider's quota, taken per attempt; undefined when the provider has no limits */
@@ -137,6 +178,8 @@ export class AdmissionControl {
 interface AdmissionParts {
   /** x-ratelimit-* for the response */
   headers: Record<string, string>;
+  /** the most one call of this request may cost */
+  worstCase: number;
   tickets: RateTicket[];
   holds: BudgetHold[];
   budgets: Budgets;
@@ -159,6 +202,11 @@ export class Admission {
     return this.#parts.headers;
   }
 
+  /** the most one call of this request may cost: what the tenant's budgets hold for it */
+  get worstCase(): number {
+    return this.#parts.worstCase;
+  }
+
   /** the per-attempt provider quota check for executeWithFallback */
   readonly providerQuota: ProviderQuotaCheck = async (providerId) => {
     const taken = await this.#parts.takeProvider(providerId);
@@ -173,8 +221,9 @@ export class Admission {
     this.#finished = true;
     const { tickets, holds, budgets, ledger } = this.#parts;
     const used = entry.tokens.input + entry.tokens.output;
-    const settlement = {
+    const settlement: Settlement = {
       costNanoUsd: entry.costNanoUsd,
+      operatorCostNanoUsd: entry.operatorCostNanoUsd,
       inputTokens: entry.tokens.input,
       outputTokens: entry.tokens.output,
       cachedInputTokens: entry.tokens.cachedInput,

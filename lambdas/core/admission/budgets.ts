@@ -37,7 +37,7 @@
 import { randomBytes } from 'node:crypto';
 import { METRICS } from '../observability';
 import type { AlertPublisher, BudgetPeriod, Clock, CostLedger, LeaseFlush, Logger, Metrics, OtherRegionsPeriod, UsageTotals } from '../ports';
-import { formatUsd } from '../pricing';
+import { formatUsd } from '../pricing/cost';
 import { Demand, type LeaseTuning } from './quota-lease';
 
 export interface BudgetTuning extends LeaseTuning {
@@ -56,6 +56,8 @@ export interface BudgetTuning extends LeaseTuning {
 /** What one settled call adds to its periods. */
 export interface Settlement {
   costNanoUsd: number;
+  /** what the operator bore for the request beside it (retried failures, hedge losers): recorded, never budgeted here */
+  operatorCostNanoUsd?: number;
   inputTokens: number;
   outputTokens: number;
   cachedInputTokens: number;
@@ -189,6 +191,12 @@ export class Budgets {
     hold.lease.holds--;
     hold.lease.inFlight -= hold.worst;
     await Promise.all([this.#closeIfDone(hold.state, hold.lease), this.#settled()]);
+  }
+
+  /** Record a cost nothing reserved (it may overdraw the budget), through a settlement channel of its own. */
+  async charge(period: BudgetPeriod, s: Settlement): Promise<void> {
+    const state = this.#state(period);
+    await Promise.all([this.#reroute(state, [s]), this.#settled()]);
   }
 
   /** Stop admitting under every lease and close the drained ones, giving their unused grants back (shutdown). */
@@ -561,9 +569,10 @@ function elsewhere(state: PeriodState): number {
 }
 
 export function sumSettlements(batch: Settlement[]): UsageTotals {
-  const totals: UsageTotals = { costNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, byModel: {}, byProvider: {} };
+  const totals: UsageTotals = { costNanoUsd: 0, operatorCostNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, byModel: {}, byProvider: {} };
   for (const s of batch) {
     totals.costNanoUsd += s.costNanoUsd;
+    totals.operatorCostNanoUsd += s.operatorCostNanoUsd ?? 0;
     totals.requests += 1;
     totals.inputTokens += s.inputTokens;
     totals.outputTokens += s.outputTokens;

@@ -3,7 +3,7 @@
 // settlement and the sweep cannot both count — giving its unused grant back. Run by the scheduled function
 // in AWS, on an interval by the local server, and on demand by `switchboard reservations sweep`.
 import type { LeaseSweepStore, Logger } from '../ports';
-import { formatUsd } from '../pricing';
+import { formatUsd } from '../pricing/cost';
 
 /** a lease is the sweep's this long after its expiry, so no instance is still writing to it */
 export const SWEEP_GRACE_MS = 60_000;

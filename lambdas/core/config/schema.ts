@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { OPENAI_PRESET_IDS } from '../../providers/openai/presets';
 
 import { PROVIDER_TYPES, STRATEGIES } from './constants';
+import { modelNameProblem } from '../routing/model-names';
 
 export { PROVIDER_TYPES, STRATEGIES };
 
@@ -10,6 +11,10 @@ const id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'use 1-63 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
 const positiveInt = z.number().int().positive();
+const modelName = z.string().superRefine((name, ctx) => {
+  const problem = modelNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 const usd = z.number().nonnegative();
 
 export const breakerSettings = z.strictObject({
@@ -84,13 +89,27 @@ export const providerConfig = z.strictObject({
   limits: rateLimits.optional(),
   /** data sent here stays in our network: requests marked sensitivity=high may use it */
   private: z.boolean().optional(),
-  /** models advertised as provider-id/model in GET /v1/models */
-  models: z.array(z.string().min(1)).optional(),
+  /** models advertised as provider-id/model in GET /v1/models; direct addressing reaches these and what is priced */
+  models: z.array(modelName).optional(),
+  /** self-hosted (Ollama, vLLM): every model of this provider costs nothing, by the operator's explicit word */
+  free: z.boolean().optional(),
+  /**
+   * the price catalogue's provider id to price this provider's models by (e.g. "openai" for a proxy in front
+   * of OpenAI); by default it follows from the type, the preset or the base URL
+   */
+  priceCatalog: z.string().min(1).optional(),
+  /**
+   * openai type: the request field that carries the output cap upstream; by default the preset's (OpenAI:
+   * max_completion_tokens; Mistral, DeepSeek, Ollama: max_tokens) or, for other compatible servers, both
+   */
+  maxTokensField: z.enum(['max_tokens', 'max_completion_tokens', 'both']).optional(),
+  /** openai type: request fields beyond the gateway's own list that this provider may receive as sent */
+  passthroughFields: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'a request field name')).optional(),
 });
 
 export const modelTarget = z.strictObject({
   provider: id,
-  model: z.string().min(1),
+  model: modelName,
   weight: z.number().positive().optional(),
   /** tasks this target suits: it comes first for requests whose policy names one of them */
   tasks: z.array(z.string().min(1)).optional(),
@@ -104,7 +123,7 @@ export const modelAlias = z.strictObject({
   /** start the next target when the first has sent nothing by its p95 */
   hedge: z.boolean().optional(),
   /** mirror a share of requests to a target after answering, for comparison */
-  shadow: z.strictObject({ provider: id, model: z.string().min(1), percent: z.number().min(0).max(100) }).optional(),
+  shadow: z.strictObject({ provider: id, model: modelName, percent: z.number().min(0).max(100) }).optional(),
 });
 
 export const tier = z.strictObject({ limits: rateLimits.optional(), budget: budget.optional() });
@@ -125,13 +144,51 @@ export const tenantConfig = z.strictObject({
   models: z.array(z.string().min(1)).optional(),
 });
 
+const optionalRates = {
+  /** cache reads; defaults to inputPerMTok */
+  cachedInputPerMTok: usd.optional(),
+  /** cache writes (Anthropic, 5-minute entries); defaults to inputPerMTok */
+  cacheWritePerMTok: usd.optional(),
+  /** one-hour cache writes (Anthropic); defaults to cacheWritePerMTok */
+  cacheWrite1hPerMTok: usd.optional(),
+};
+
 export const modelPrice = z.strictObject({
   inputPerMTok: usd,
   outputPerMTok: usd,
-  /** cache reads; defaults to inputPerMTok */
-  cachedInputPerMTok: usd.optional(),
-  /** cache writes (Anthropic); defaults to inputPerMTok */
-  cacheWritePerMTok: usd.optional(),
+  ...optionalRates,
+  /** long-context prices: once a call's input passes aboveInputTokens, all its tokens cost the tier's rates */
+  tiers: z
+    .array(z.strictObject({ aboveInputTokens: positiveInt, inputPerMTok: usd.optional(), outputPerMTok: usd.optional(), ...optionalRates }))
+    .optional(),
+});
+
+/** genai-prices' model match logic, kept as data so a function can price without the catalogue package */
+export type CatalogMatch =
+  | { equals: string }
+  | { starts_with: string }
+  | { ends_with: string }
+  | { contains: string }
+  | { regex: string }
+  | { or: CatalogMatch[] }
+  | { and: CatalogMatch[] };
+const catalogMatch: z.ZodType<CatalogMatch> = z.lazy(() =>
+  z.union([
+    z.strictObject({ equals: z.string() }),
+    z.strictObject({ starts_with: z.string() }),
+    z.strictObject({ ends_with: z.string() }),
+    z.strictObject({ contains: z.string() }),
+    z.strictObject({ regex: z.string() }),
+    z.strictObject({ or: z.array(catalogMatch) }),
+    z.strictObject({ and: z.array(catalogMatch) }),
+  ]),
+);
+
+/** One provider's models as the price catalogue has them, resolved when the gateway starts or is synthesized. */
+export const catalogPrices = z.strictObject({
+  /** the catalogue and its provider id, e.g. "genai-prices 0.1.8: openai" */
+  source: z.string(),
+  models: z.array(z.strictObject({ id: z.string(), match: catalogMatch, price: modelPrice })),
 });
 
 export const gatewaySettings = z.strictObject({
@@ -141,8 +198,13 @@ export const gatewaySettings = z.strictObject({
   tenantCacheTtlMs: z.number().int().nonnegative().default(30_000),
   /** allow provider-id/model addressing in addition to aliases */
   allowDirectModels: z.boolean().default(true),
-  /** output tokens assumed for budget reservations when a request sets no max */
+  /** the output cap of a request that sets none: reserved by budgets and sent to the provider */
   defaultMaxOutputTokens: positiveInt.default(4096),
+  /**
+   * What the operator bears (retried provider failures, hedge losers, shadow calls) may not pass these; when it
+   * would, the gateway stops making such extra calls (see docs/money.md)
+   */
+  operatorBudget: z.strictObject({ dailyUsd: usd.optional(), monthlyUsd: usd.optional() }).optional(),
 });
 
 export const gatewayConfig = z
@@ -154,6 +216,8 @@ export const gatewayConfig = z
     tenants: z.array(tenantConfig).default([]),
     tiers: z.record(z.string(), tier).default({}),
     pricing: z.record(z.string(), modelPrice).default({}),
+    /** filled in by the gateway from its price catalogue at start and at synth: not written by hand */
+    catalogPrices: z.record(z.string(), catalogPrices).optional(),
   })
   .superRefine((cfg, ctx) => {
     const providerIds = new Set<string>();
@@ -162,6 +226,8 @@ export const gatewayConfig = z
       providerIds.add(p.id);
       if (p.type === 'bedrock' && (p.apiKeyEnv || p.apiKeySecret))
         ctx.addIssue({ code: 'custom', path: ['providers', i], message: 'bedrock uses IAM; it takes no API key' });
+      if ((p.maxTokensField || p.passthroughFields) && p.type !== 'openai')
+        ctx.addIssue({ code: 'custom', path: ['providers', i], message: 'maxTokensField and passthroughFields apply to the openai type only' });
       if (p.preset && p.type !== 'openai')
         ctx.addIssue({ code: 'custom', path: ['providers', i, 'preset'], message: 'presets name OpenAI-compatible services: use them with type "openai"' });
     });
@@ -198,6 +264,7 @@ export type TenantConfig = z.infer<typeof tenantConfig>;
 export type RateLimits = z.infer<typeof rateLimits>;
 export type Budget = z.infer<typeof budget>;
 export type ModelPrice = z.infer<typeof modelPrice>;
+export type CatalogPrices = z.infer<typeof catalogPrices>;
 export type GatewaySettings = z.infer<typeof gatewaySettings>;
 export type BreakerSettings = z.infer<typeof breakerSettings>;
 export type RetrySettings = z.infer<typeof retrySettings>;

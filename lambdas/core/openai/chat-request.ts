@@ -1,9 +1,17 @@
-// The OpenAI Chat Completions request as Switchboard accepts it: known fields are checked, unknown
-// ones (seed, top_p, logprobs, reasoning_effort, …) pass through to OpenAI-compatible upstreams.
+// The OpenAI Chat Completions request as Switchboard accepts it: every field it forwards is checked here, and
+// a field it does not know is refused (unknownChatFields) unless the provider entry lets it through, so no
+// field reaches a provider that the gateway cannot price (service_tier "priority", audio output, web search).
 // zod/mini: these schemas run on every request and ship in the Lambda bundle, where size is start time.
 import * as z from 'zod/mini';
+import { modelNameProblem } from '../routing/model-names';
 
 const nonEmpty = () => z.string().check(z.minLength(1));
+const modelName = () =>
+  z.string().check(
+    z.refine((name) => modelNameProblem(name) === undefined, {
+      message: 'a model name has 1-256 letters, digits and . _ - : @ + /, and no empty, "." or ".." segment between slashes',
+    }),
+  );
 const int = (...checks: Parameters<ReturnType<typeof z.int>['check']>) => z.int().check(...checks);
 
 /**
@@ -116,7 +124,7 @@ export const metadata = z
   .check(z.refine((m) => Object.keys(m).length <= 16, { message: 'metadata holds at most 16 keys' }));
 
 export const chatRequest = z.looseObject({
-  model: nonEmpty(),
+  model: modelName(),
   messages: z.array(chatMessage).check(z.minLength(1)),
   stream: z.nullish(z.boolean()),
   stream_options: z.nullish(z.looseObject({ include_usage: z.optional(z.boolean()) })),
@@ -135,11 +143,41 @@ export const chatRequest = z.looseObject({
   presence_penalty: z.nullish(z.number().check(z.gte(-2), z.lte(2))),
   frequency_penalty: z.nullish(z.number().check(z.gte(-2), z.lte(2))),
   seed: z.nullish(z.int()),
-});
+  // forwarded as sent to OpenAI-compatible providers: none changes what a call can cost beyond its tokens
+  logprobs: z.nullish(z.boolean()),
+  top_logprobs: z.nullish(int(z.gte(0), z.lte(20))),
+  logit_bias: z.nullish(z.record(z.string(), z.number())),
+  top_k: z.nullish(int(z.positive())),
+  store: z.nullish(z.boolean()),
+  reasoning_effort: z.nullish(z.string().check(z.maxLength(32))),
+  verbosity: z.nullish(z.enum(['low', 'medium', 'high'])),
+  safety_identifier: z.optional(z.string().check(z.maxLength(256))),
+  prompt_cache_key: z.optional(z.string().check(z.maxLength(256))),
+  prompt_cache_retention: z.nullish(z.enum(['in-memory', '24h'])),
+  // priority and scale tiers are billed above the model's price: refused, as is any output but text
+  service_tier: z.nullish(z.enum(['auto', 'default', 'flex'], { error: 'service_tier may be auto, default or flex here (priority is billed above the model\'s price)' })),
+  modalities: z.nullish(z.array(z.literal('text', { error: 'only text output is supported (audio output is priced apart)' }))),
+}).check(
+  z.refine((r) => r.max_tokens == null || r.max_completion_tokens == null || r.max_tokens === r.max_completion_tokens, {
+    message: 'max_tokens and max_completion_tokens disagree: set one output cap, or both to the same value',
+    path: ['max_completion_tokens'],
+  }),
+);
 export type ChatRequest = z.infer<typeof chatRequest>;
 
+/** the fields chatRequest knows; anything else is a field the gateway would forward blind */
+const KNOWN_CHAT_FIELDS = new Set(Object.keys(chatRequest.def.shape));
+
+/**
+ * Fields of the request that the gateway does not know. They are refused unless every OpenAI-compatible
+ * target's provider lists them in `passthroughFields` (other provider types never receive them).
+ */
+export function unknownChatFields(req: ChatRequest): string[] {
+  return Object.keys(req).filter((k) => !KNOWN_CHAT_FIELDS.has(k));
+}
+
 export const embeddingsRequest = z.looseObject({
-  model: nonEmpty(),
+  model: modelName(),
   input: z.union([
     z.string(),
     z.array(z.string()).check(z.minLength(1), z.maxLength(2048)),

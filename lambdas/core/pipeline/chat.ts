@@ -1,23 +1,28 @@
-// POST /v1/chat/completions: who → what → which targets → call (falling over) → answer → settle.
-import type { Admission } from '../admission/admit';
-import { chatRequest, maxOutputTokens, type ChatRequest } from '../openai/chat-request';
+// POST /v1/chat/completions: who → what → which targets → bounds and admission → call (falling over) → answer
+// → settle every call the request made, after the response.
+import { Bill, type BilledCall } from '../admission/bill';
+import type { Admission, CallBounds } from '../admission/admit';
+import { chatRequest, maxOutputTokens, unknownChatFields, type ChatRequest } from '../openai/chat-request';
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../openai/chat-response';
-import { ClientGone, Deadline, DeadlineExceeded } from '../deadline';
+import { Deadline, DeadlineExceeded } from '../deadline';
 import { errors, GatewayError } from '../errors';
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from '../http';
 import { executeWithFallback, reportLateFailure, type Executed, type ExecuteOptions } from '../routing/execute';
 import { readPolicy } from '../routing/policy';
-import { resolveModel, type ResolvedModel } from '../routing/resolve';
+import { resolveModel, type PricedTarget, type ResolvedModel } from '../routing/resolve';
 import { runShadow, sampledForShadow } from '../routing/shadow';
 import { sseData, SSE_DONE } from '../sse';
 import { estimateChatInputTokens, estimateChatUsage } from '../tokens';
 import type { GatewayDeps, RequestScope } from '../gateway';
+import type { GatewayConfig } from '../config/schema';
 import { ProviderError } from '../../providers/types';
 import { parseBody } from './body';
-import { gatewayHeaders, settle } from './settle';
+import { attemptCount, gatewayHeaders, settleRequest, type RequestEnd, type RequestMoney } from './settle';
 
 /** role-only chunks read ahead before the first content, at most */
 const MAX_PREAMBLE_CHUNKS = 8;
+/** until token estimates are a proven bound, budgets reserve a quarter more input than estimated */
+const WORST_INPUT_FACTOR = 1.25;
 
 export async function handleChat(req: GatewayRequest, scope: RequestScope, deps: GatewayDeps): Promise<GatewayResponse> {
   const tenant = await deps.tenants.identify(req);
@@ -25,21 +30,33 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
   const body = parseBody(req.body, chatRequest);
   scope.model = body.model;
   scope.stream = Boolean(body.stream);
-  const route = resolveModel(body.model, deps.config, tenant);
+  const route = resolveModel(body.model, deps.config, tenant, deps.prices);
+  refuseUnknownFields(body, route, deps.config);
   const policy = readPolicy(req.headers, body.metadata);
-  const estimate = { inputTokens: estimateChatInputTokens(body), outputTokens: maxOutputTokens(body) ?? deps.config.gateway.defaultMaxOutputTokens };
-  const admission = await deps.admission.admit({ tenant, route, inputTokens: estimate.inputTokens, maxOutputTokens: estimate.outputTokens, receivedAt: req.receivedAt });
+  const bounds = callBounds(body, deps.config);
+  const admission = await deps.admission.admit({ tenant, route, bounds, receivedAt: req.receivedAt });
+  const first = bounds(route.targets[0]!);
+  const estimate = { inputTokens: first.inputTokens, outputTokens: first.outputCap };
   const deadline = new Deadline(deps.config.gateway.requestTimeoutMs, deps.clock.now(), req.signal);
+  const cacheWrites = first.cacheWrites;
+  const bill = new Bill(admission.worstCase, deps.admission.operator(req.receivedAt), (text) => estimateChatUsage(body, text, WORST_INPUT_FACTOR), cacheWrites === '1h');
+  const money: RequestMoney = { bill, admission, deadline, route: 'chat', stream: scope.stream, };
+  const end: RequestEnd = { status: 0 };
+  scope.settle = async () => {
+    if (end.served && end.status === 200 && !scope.streamError) await shadowAfter(body, route, bounds, { ...money, served: end.served }, scope, deps);
+    await settleRequest(scope, money, end, deps);
+  };
   const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs, providerQuota: admission.providerQuota };
+  const capped = (target: PricedTarget) => withOutputCap(body, bounds(target).outputCap);
 
   if (body.stream) {
     let run: Executed<StreamStart>;
-    const opts: ExecuteOptions<StreamStart> = { kind: 'stream', policy, estimate, discard: (start) => void start.iterator.return?.()?.catch(() => undefined) };
+    const opts: ExecuteOptions<StreamStart> = { kind: 'stream', policy, estimate, bill, drain: drainStart };
     try {
       // Read up to the first chunk with content inside the attempt: until a byte has gone to the client a
       // failure can still fall over, and the role-only preamble tells the client nothing it needs yet.
       run = await executeWithFallback(route, deadline, execDeps, req.requestId, async (provider, target, attempt) => {
-        const stream = await provider.chatStream(body, target.model, { signal: attempt.signal, requestId: req.requestId });
+        const stream = await provider.chatStream(capped(target), target.model, { signal: attempt.signal, requestId: req.requestId });
         const iterator = stream[Symbol.asyncIterator]();
         const head: ChatCompletionChunk[] = [];
         let next = await iterator.next();
@@ -50,41 +67,97 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
         return { iterator, head, next };
       }, opts);
     } catch (err) {
-      deadline.clear();
-      await admission.release();
+      end.status = err instanceof GatewayError ? err.status : 500;
       throw err;
     }
-    return streamResponse(body, route, run, deadline, scope, deps, admission);
+    end.served = run.call;
+    end.status = 200;
+    describeServed(scope, run);
+    return streamResponse(body, run, scope, deps, admission);
   }
 
+  let run: Executed<ChatCompletion>;
   try {
-    const run = await executeWithFallback(route, deadline, execDeps, req.requestId, (provider, target, attempt) =>
-      provider.chat(body, target.model, { signal: attempt.signal, requestId: req.requestId }),
-    { kind: 'chat', policy, estimate });
-    const completion = run.value;
-    const text = completionText(completion);
-    const usage = completion.usage ?? estimateChatUsage(body, text);
-    const settled = settle(scope, run, usage, deps, { route: 'chat', stream: false, status: 200 }, admission);
-    return {
-      ...jsonResponse(200, completion, { ...admission.headers, ...gatewayHeaders(run, settled.costNanoUsd) }),
-      after: async () => {
-        await settled.record();
-        await shadowAfter(body, route, run, text, settled.costNanoUsd, scope, deps);
-      },
-    };
+    run = await executeWithFallback(route, deadline, execDeps, req.requestId, (provider, target, attempt) =>
+      provider.chat(capped(target), target.model, { signal: attempt.signal, requestId: req.requestId }),
+    { kind: 'chat', policy, estimate, bill, drain: async (completion) => completion.usage });
   } catch (err) {
-    await admission.release();
+    end.status = err instanceof GatewayError ? err.status : 500;
     throw err;
-  } finally {
-    deadline.clear();
+  }
+  const completion = run.value;
+  // a provider that reports no usage is charged the bound of its input and of the text it answered
+  run.call.finish(completion.usage ? { usage: completion.usage } : { usage: estimateChatUsage(body, completionText(completion), WORST_INPUT_FACTOR) }, 200);
+  end.served = run.call;
+  end.status = 200;
+  describeServed(scope, run);
+  return jsonResponse(200, completion, { ...admission.headers, ...gatewayHeaders(run, run.call.costNanoUsd) });
+}
+
+/** Per target: the bound of its input and the output cap its call is sent (and its budgets reserve). */
+function callBounds(body: ChatRequest, config: GatewayConfig): (target: PricedTarget) => CallBounds {
+  const inputTokens = Math.ceil(estimateChatInputTokens(body) * WORST_INPUT_FACTOR);
+  const requested = maxOutputTokens(body);
+  const cacheWrites = cacheWritesOf(body);
+  return (target) => {
+    const provider = config.providers.find((p) => p.id === target.provider);
+    return { inputTokens, outputCap: requested ?? provider?.defaultMaxTokens ?? config.gateway.defaultMaxOutputTokens, cacheWrites };
+  };
+}
+
+/** The request as a provider gets it: the reserved output cap, under one name (providers map it to theirs). */
+export function withOutputCap(body: ChatRequest, cap: number): ChatRequest {
+  const { max_tokens: _other, ...rest } = body;
+  return { ...rest, max_completion_tokens: cap };
+}
+
+/** prompt-cache breakpoints in the request: its input may be written to the cache, for an hour if any asks */
+function cacheWritesOf(body: ChatRequest): CallBounds['cacheWrites'] {
+  let writes: CallBounds['cacheWrites'];
+  for (const m of body.messages) {
+    if (!Array.isArray(m.content)) continue;
+    for (const part of m.content) {
+      const mark = 'cache_control' in part ? part.cache_control : undefined;
+      if (mark) writes = mark.ttl === '1h' ? '1h' : (writes ?? '5m');
+    }
+  }
+  return writes;
+}
+
+/**
+ * Fields the gateway does not know would reach OpenAI-compatible providers as sent, where they may change what
+ * a call costs: refused unless every such target's provider lets them through (`passthroughFields`).
+ */
+function refuseUnknownFields(body: ChatRequest, route: ResolvedModel, config: GatewayConfig): void {
+  const unknown = unknownChatFields(body);
+  if (!unknown.length) return;
+  for (const target of route.targets) {
+    const provider = config.providers.find((p) => p.id === target.provider);
+    if (provider?.type !== 'openai') continue;
+    const refused = unknown.filter((f) => !provider.passthroughFields?.includes(f));
+    if (refused.length) {
+      throw errors.invalidRequest(
+        `Unsupported parameter${refused.length > 1 ? 's' : ''} ${refused.map((f) => `'${f}'`).join(', ')}: the gateway does not forward fields it cannot price. The operator can let a field through with the provider's "passthroughFields".`,
+        refused[0],
+      );
+    }
   }
 }
 
-/** After the caller has the answer: mirror a sampled share of the alias's requests to its shadow target. */
-function shadowAfter(body: ChatRequest, route: ResolvedModel, run: Executed<unknown>, text: string, cost: number, scope: RequestScope, deps: GatewayDeps): Promise<void> {
-  if (!route.alias || !sampledForShadow(route.alias, deps.resilience.random)) return Promise.resolve();
-  const primary = { provider: run.provider.id, model: run.target.model, latencyMs: deps.clock.now() - scope.receivedAt, costNanoUsd: cost, chars: text.length };
-  return runShadow(body, route.alias, primary, scope.requestId, deps);
+function describeServed(scope: RequestScope, run: Executed<unknown>): void {
+  scope.provider = run.provider.id;
+  scope.providerModel = run.target.model;
+  scope.attempts = attemptCount(run);
+}
+
+/**
+ * After the caller has the answer: mirror a sampled share of the alias's requests to its shadow target, on the
+ * operator's account (a hold of its worst case first; no room, no shadow).
+ */
+async function shadowAfter(body: ChatRequest, route: ResolvedModel, bounds: (t: PricedTarget) => CallBounds, money: RequestMoney & { served: BilledCall }, scope: RequestScope, deps: GatewayDeps): Promise<void> {
+  const alias = route.alias;
+  if (!alias?.shadow || !sampledForShadow(alias, deps.resilience.random)) return;
+  await runShadow(body, alias, { bounds, bill: money.bill, served: money.served }, scope, deps);
 }
 
 /** a chunk that only announces the assistant's role: nothing the client needs before the first content */
@@ -101,27 +174,50 @@ interface StreamStart {
   next: IteratorResult<ChatCompletionChunk>;
 }
 
+/** what a chunk adds to a call's record: its usage, and the text it carries (for an estimate if cut off) */
+function note(call: BilledCall, chunk: ChatCompletionChunk): Usage | undefined {
+  for (const choice of chunk.choices) {
+    call.streamedText += choice.delta.content ?? '';
+    for (const t of choice.delta.tool_calls ?? []) call.streamedText += (t.function?.name ?? '') + (t.function?.arguments ?? '');
+  }
+  return chunk.usage ?? undefined;
+}
+
+/**
+ * Read a stream nobody reads any more to its end (nothing is forwarded): the usage its provider reports.
+ * `pending` is a chunk read and not yet noted; silence past the idle timeout cuts the call off.
+ */
+async function readToEnd(iterator: AsyncIterator<ChatCompletionChunk>, call: BilledCall, pending?: IteratorResult<ChatCompletionChunk>, signal?: { watchIdle(): void }): Promise<Usage | undefined> {
+  let usage: Usage | undefined;
+  let next = pending;
+  for (;;) {
+    if (next) {
+      if (next.done) return usage;
+      usage = note(call, next.value) ?? usage;
+    }
+    signal?.watchIdle();
+    next = await iterator.next();
+  }
+}
+
+/** an answer another call overtook: its head and first chunk, then the rest */
+function drainStart(start: StreamStart, call: BilledCall): Promise<Usage | undefined> {
+  const head = start.head.reduce<Usage | undefined>((u, chunk) => note(call, chunk) ?? u, undefined);
+  return readToEnd(start.iterator, call, start.next).then((usage) => usage ?? head);
+}
+
 /**
  * Stream the answer as SSE. Once bytes have left, a failure cannot be hidden or restarted: it ends the
- * stream with an OpenAI-style error event (which the OpenAI SDKs raise) and no [DONE].
+ * stream with an OpenAI-style error event (which the OpenAI SDKs raise) and no [DONE]. A client that leaves
+ * mid-way stops the forwarding, not the call: the rest is read to its end for its usage.
  */
-function streamResponse(
-  body: ChatRequest,
-  route: ResolvedModel,
-  run: Executed<StreamStart>,
-  deadline: Deadline,
-  scope: RequestScope,
-  deps: GatewayDeps,
-  admission: Admission,
-): GatewayResponse {
+function streamResponse(body: ChatRequest, run: Executed<StreamStart>, scope: RequestScope, deps: GatewayDeps, admission: Admission): GatewayResponse {
   const includeUsage = body.stream_options?.include_usage === true;
+  const call = run.call;
   let usage: Usage | undefined;
-  let text = '';
-  let finished = false;
 
   function frame(chunk: ChatCompletionChunk): string | undefined {
-    if (chunk.usage) usage = chunk.usage;
-    for (const choice of chunk.choices) text += choice.delta.content ?? '';
+    usage = note(call, chunk) ?? usage;
     // the usage-only chunk was requested for pricing; pass it on only if the caller asked for it too
     const usageOnly = chunk.choices.length === 0 && chunk.usage;
     return !usageOnly || includeUsage ? sseData(includeUsage ? chunk : withoutUsage(chunk)) : undefined;
@@ -129,29 +225,39 @@ function streamResponse(
 
   async function* frames(): AsyncGenerator<string> {
     const { iterator, head } = run.value;
+    // a chunk read and not yet framed
+    let pending: IteratorResult<ChatCompletionChunk> | undefined = run.value.next;
+    let failed = false;
     try {
       for (const chunk of head) yield frame(chunk)!;
-      let next = run.value.next;
-      while (!next.done) {
-        const out = frame(next.value);
+      while (pending && !pending.done) {
+        const out = frame(pending.value);
+        pending = undefined;
         if (out) yield out;
         run.signal.watchIdle();
-        next = await iterator.next();
+        pending = await iterator.next();
       }
-      finished = true;
+      run.signal.stopTimer();
+      call.finish({ usage: usage ?? estimateChatUsage(body, call.streamedText, WORST_INPUT_FACTOR) }, 200);
       yield SSE_DONE;
     } catch (caught) {
+      failed = true;
       const err = run.signal.explain(caught);
       reportLateFailure(deps, run, err);
       const failure = midStreamError(err);
       scope.streamError = failure.code;
+      call.finish({ cut: true }, failure.status);
       deps.logger.warn('stream failed after it started', { requestId: scope.requestId, provider: run.provider.id, code: failure.code });
       yield sseData(failure.toBody());
     } finally {
-      // the client may have left: stop the upstream so it stops generating (and charging)
-      run.signal.abort();
-      if (!finished) void iterator.return?.();
-      deadline.clear();
+      if (!call.over && !failed) {
+        // the client left: the provider goes on (and bills) regardless, so read the rest for its usage
+        void readToEnd(iterator, call, pending, run.signal).then(
+          (reported) => call.finish((reported ?? usage) ? { usage: (reported ?? usage)! } : { cut: true }, 200),
+          () => call.finish({ cut: true }, 200),
+        );
+      }
+      void call.ended.then(() => run.signal.abort());
     }
   }
 
@@ -159,16 +265,6 @@ function streamResponse(
     status: 200,
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...admission.headers, ...gatewayHeaders(run) },
     body: frames(),
-    after: async () => {
-      // a stream cut short never reported usage: charge what was produced, estimated
-      const settled = settle(scope, run, usage ?? estimateChatUsage(body, text), deps, {
-        route: 'chat',
-        stream: true,
-        status: scope.streamError ? 502 : 200,
-      }, admission);
-      await settled.record();
-      if (!scope.streamError) await shadowAfter(body, route, run, text, settled.costNanoUsd, scope, deps);
-    },
   };
 }
 
@@ -179,7 +275,6 @@ function withoutUsage(chunk: ChatCompletionChunk): ChatCompletionChunk {
 }
 
 function midStreamError(err: unknown): GatewayError {
-  if (err instanceof ClientGone) return errors.clientClosed();
   if (err instanceof DeadlineExceeded) return new GatewayError(504, 'timeout', `The gateway deadline of ${err.ms} ms passed mid-stream.`);
   if (err instanceof ProviderError) return new GatewayError(502, 'upstream_error', `The provider failed mid-stream: ${err.message}`);
   return new GatewayError(502, 'upstream_error', 'The stream failed mid-way.');

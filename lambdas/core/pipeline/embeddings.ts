@@ -1,41 +1,48 @@
 // POST /v1/embeddings: the same who → what → call → settle path as chat, without streaming.
+import { Bill } from '../admission/bill';
 import { embeddingsRequest } from '../openai/chat-request';
+import type { EmbeddingsResponse } from '../openai/chat-response';
 import { Deadline } from '../deadline';
+import { GatewayError } from '../errors';
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from '../http';
-import { executeWithFallback } from '../routing/execute';
+import { executeWithFallback, type Executed } from '../routing/execute';
 import { readPolicy } from '../routing/policy';
 import { resolveModel } from '../routing/resolve';
 import { estimateEmbeddingsInputTokens } from '../tokens';
 import type { GatewayDeps, RequestScope } from '../gateway';
 import { parseBody } from './body';
-import { gatewayHeaders, settle } from './settle';
+import { attemptCount, gatewayHeaders, settleRequest, type RequestEnd, type RequestMoney } from './settle';
 
 export async function handleEmbeddings(req: GatewayRequest, scope: RequestScope, deps: GatewayDeps): Promise<GatewayResponse> {
   const tenant = await deps.tenants.identify(req);
   scope.tenant = tenant.id;
   const body = parseBody(req.body, embeddingsRequest);
   scope.model = body.model;
-  const route = resolveModel(body.model, deps.config, tenant);
+  const route = resolveModel(body.model, deps.config, tenant, deps.prices);
   const policy = readPolicy(req.headers, undefined);
-  const estimate = { inputTokens: estimateEmbeddingsInputTokens(body), outputTokens: 0 };
-  const admission = await deps.admission.admit({ tenant, route, inputTokens: estimate.inputTokens, maxOutputTokens: 0, receivedAt: req.receivedAt });
+  const inputTokens = estimateEmbeddingsInputTokens(body);
+  const admission = await deps.admission.admit({ tenant, route, bounds: () => ({ inputTokens, outputCap: 0 }), receivedAt: req.receivedAt });
   const deadline = new Deadline(deps.config.gateway.requestTimeoutMs, deps.clock.now(), req.signal);
+  const usageOf = (tokens: number) => ({ prompt_tokens: tokens, completion_tokens: 0, total_tokens: tokens });
+  const bill = new Bill(admission.worstCase, deps.admission.operator(req.receivedAt), () => usageOf(inputTokens));
+  const money: RequestMoney = { bill, admission, deadline, route: 'embeddings', stream: false };
+  const end: RequestEnd = { status: 0 };
+  scope.settle = () => settleRequest(scope, money, end, deps);
   const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs, providerQuota: admission.providerQuota };
+  let run: Executed<EmbeddingsResponse>;
   try {
-    const run = await executeWithFallback(route, deadline, execDeps, req.requestId, (provider, target, attempt) =>
+    run = await executeWithFallback(route, deadline, execDeps, req.requestId, (provider, target, attempt) =>
       provider.embeddings(body, target.model, { signal: attempt.signal, requestId: req.requestId }),
-    { kind: 'embeddings', policy, estimate });
-    const prompt = run.value.usage?.prompt_tokens ?? estimate.inputTokens;
-    const settled = settle(scope, run, { prompt_tokens: prompt, completion_tokens: 0, total_tokens: prompt }, deps, {
-      route: 'embeddings',
-      stream: false,
-      status: 200,
-    }, admission);
-    return { ...jsonResponse(200, run.value, { ...admission.headers, ...gatewayHeaders(run, settled.costNanoUsd) }), after: settled.record };
+    { kind: 'embeddings', policy, estimate: { inputTokens, outputTokens: 0 }, bill, drain: async (answer) => answer.usage && usageOf(answer.usage.prompt_tokens) });
   } catch (err) {
-    await admission.release();
+    end.status = err instanceof GatewayError ? err.status : 500;
     throw err;
-  } finally {
-    deadline.clear();
   }
+  run.call.finish({ usage: usageOf(run.value.usage?.prompt_tokens ?? inputTokens) }, 200);
+  end.served = run.call;
+  end.status = 200;
+  scope.provider = run.provider.id;
+  scope.providerModel = run.target.model;
+  scope.attempts = attemptCount(run);
+  return jsonResponse(200, run.value, { ...admission.headers, ...gatewayHeaders(run, run.call.costNanoUsd) });
 }

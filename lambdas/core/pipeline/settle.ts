@@ -1,62 +1,94 @@
-// After a provider answered: price the usage, fill the request's record, and settle the admission (budgets,
-// token counts, ledger entry).
+// After a request's upstream calls are all over: who bears each (the request's Bill), the tenant's settlement
+// (budgets, token counts, ledger entry with every call) and the operator's, whatever way the request ended.
 import type { Admission } from '../admission/admit';
-import type { Usage } from '../openai/chat-response';
+import type { Bill, BilledCall } from '../admission/bill';
+import type { Settlement } from '../admission/budgets';
+import type { Deadline } from '../deadline';
 import type { GatewayDeps, RequestScope } from '../gateway';
-import type { Executed } from '../routing/execute';
-import { costNanoUsd, formatUsd, priceFor, tokenCounts } from '../pricing';
 import { METRICS } from '../observability';
-import type { LedgerEntry } from '../ports';
+import type { LedgerCall, LedgerEntry } from '../ports';
+import { formatUsd } from '../pricing/cost';
+import type { Executed } from '../routing/execute';
 
-export interface Settled {
-  costNanoUsd: number;
-  /** settle the admission and write the ledger entry; runs after the response is sent */
-  record: () => Promise<void>;
+/** A request's money once it was admitted: settled by `settleRequest` after the response. */
+export interface RequestMoney {
+  bill: Bill;
+  admission: Admission;
+  deadline: Deadline;
+  route: LedgerEntry['route'];
+  stream: boolean;
 }
 
-export function settle(
-  scope: RequestScope,
-  run: Executed<unknown>,
-  usage: Usage,
-  deps: GatewayDeps,
-  info: { route: LedgerEntry['route']; stream: boolean; status: number },
-  admission: Admission,
-): Settled {
-  const price = priceFor(deps.config.pricing, run.provider.id, run.target.model);
-  if (!price) deps.logger.warn('no price configured; the call is recorded at $0', { provider: run.provider.id, model: run.target.model });
-  const tokens = tokenCounts(usage);
-  const cost = costNanoUsd(tokens, price);
-  scope.provider = run.provider.id;
-  scope.providerModel = run.target.model;
-  scope.attempts = attemptCount(run);
+/** How the request ended: the call that served it (if one did), and the status the client got. */
+export interface RequestEnd {
+  served?: BilledCall;
+  status: number;
+}
+
+/**
+ * Wait for every call of the request to end, then settle: the tenant pays for its call (the served one, or
+ * the first), the operator for the rest. A request that made no call gives its reservation back.
+ */
+export async function settleRequest(scope: RequestScope, money: RequestMoney, end: RequestEnd, deps: GatewayDeps): Promise<void> {
+  const { bill, admission } = money;
+  const lines = await bill.lines(end.served);
+  money.deadline.clear();
+  const tenant = lines.tenant;
+  if (!tenant) {
+    await admission.release();
+    return;
+  }
+  const cost = tenant.costNanoUsd;
+  const operatorCost = lines.operator.reduce((sum, c) => sum + c.costNanoUsd, 0);
   scope.costNanoUsd = cost;
-  return {
+  if (operatorCost) scope.operatorCostNanoUsd = operatorCost;
+  const calls = bill.calls.map((c): LedgerCall => ({
+    provider: c.provider,
+    model: c.model,
+    status: c.status ?? 0,
+    inputTokens: c.tokens.input,
+    outputTokens: c.tokens.output,
+    costNanoUsd: c.costNanoUsd,
+    bearer: c === tenant ? 'tenant' : 'operator',
+    ...(c.estimated ? { estimated: true } : {}),
+  }));
+  const entry: LedgerEntry = {
+    requestId: scope.requestId,
+    tenantId: scope.tenant!,
+    // charged to the day and month the request arrived in, like its budget reservation
+    at: scope.receivedAt,
+    route: money.route,
+    alias: scope.model ?? tenant.model,
+    provider: tenant.provider,
+    model: tenant.model,
+    tokens: tenant.tokens,
     costNanoUsd: cost,
-    record: async () => {
-      await admission.settle({
-        requestId: scope.requestId,
-        tenantId: scope.tenant!,
-        // charged to the day and month the request arrived in, like its budget reservation
-        at: scope.receivedAt,
-        route: info.route,
-        alias: scope.model ?? run.target.model,
-        provider: run.provider.id,
-        model: run.target.model,
-        tokens,
-        costNanoUsd: cost,
-        latencyMs: deps.clock.now() - scope.receivedAt,
-        status: info.status,
-        attempts: attemptCount(run),
-        stream: info.stream,
-      });
-      deps.metrics.add(METRICS.costUsd, cost / 1e9, 'None', { Tenant: scope.tenant! });
-      deps.metrics.add(METRICS.costUsd, cost / 1e9, 'None', { Provider: run.provider.id });
-    },
+    operatorCostNanoUsd: operatorCost,
+    calls,
+    latencyMs: deps.clock.now() - scope.receivedAt,
+    status: end.status,
+    attempts: bill.calls.length,
+    stream: money.stream,
+  };
+  await Promise.all([admission.settle(entry), bill.settleOperator(lines.operator, settlementOf)]);
+  deps.metrics.add(METRICS.costUsd, cost / 1e9, 'None', { Tenant: scope.tenant! });
+  deps.metrics.add(METRICS.costUsd, cost / 1e9, 'None', { Provider: tenant.provider });
+}
+
+function settlementOf(call: BilledCall): Settlement {
+  const tokens = call.tokens;
+  return {
+    costNanoUsd: call.costNanoUsd,
+    inputTokens: tokens.input,
+    outputTokens: tokens.output,
+    cachedInputTokens: tokens.cachedInput,
+    provider: call.provider,
+    model: `${call.provider}/${call.model}`,
   };
 }
 
 /** calls actually made (skipped targets are not attempts) */
-function attemptCount(run: Executed<unknown>): number {
+export function attemptCount(run: Pick<Executed<unknown>, 'attempts'>): number {
   return run.attempts.filter((a) => !a.skipped).length;
 }
 

@@ -1,7 +1,7 @@
 // GET /v1/usage: the calling tenant's spend today and this month (settled, reserved, by model and provider),
 // with its budget and limits.
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from '../http';
-import { formatUsd } from '../pricing';
+import { formatUsd } from '../pricing/cost';
 import type { PeriodUsage, UsageBreakdown } from '../ports';
 import type { GatewayDeps, RequestScope } from '../gateway';
 import { dayOf, monthOf } from '../periods';

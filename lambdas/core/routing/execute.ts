@@ -5,11 +5,18 @@
 // and optionally hedging a slow first target with the next. When every target's breaker is open, the one
 // whose cooldown ends first is tried rather than refusing. Each attempt is recorded for the caller's
 // headers and the error body.
-import { AttemptSignal, ClientGone, Deadline, DeadlineExceeded, deadlineError } from '../deadline';
+//
+// A call once started is never abandoned to save a wait: a call past its timeout keeps running beside the
+// next one (and may still answer first), a hedge's loser and a call still running when another answered are
+// read to their end, so what each cost is what its provider reports. A second call beside a running one
+// starts only on an operator hold (the request's Bill); only the request's deadline cuts calls off.
+import { AttemptSignal, Deadline, DeadlineExceeded, deadlineError } from '../deadline';
 import { errors, GatewayError, type AttemptRecord } from '../errors';
 import type { Clock, Logger, Metrics } from '../ports';
 import { METRICS } from '../observability';
-import type { GatewayConfig, ModelTarget } from '../config/schema';
+import type { GatewayConfig } from '../config/schema';
+import type { Usage } from '../openai/chat-response';
+import type { Bill, BilledCall } from '../admission/bill';
 import { attemptTimeouts } from '../resilience/adaptive-timeout';
 import { backoffDelay, sleep } from '../resilience/backoff';
 import type { BreakerEntry } from '../resilience/breaker-board';
@@ -17,7 +24,7 @@ import type { CallKind } from '../resilience/latency';
 import { DEFAULT_THROTTLE_MS, type Resilience } from '../resilience/resilience';
 import { ProviderError, type Provider } from '../../providers/types';
 import type { PolicyHints } from './policy';
-import type { ResolvedModel } from './resolve';
+import type { PricedTarget, ResolvedModel } from './resolve';
 import { planTargets, type TokenEstimate } from './strategies';
 import type { ProviderQuotaCheck } from '../admission/admit';
 import { retryAfterSeconds } from '../admission/windows';
@@ -29,7 +36,7 @@ export interface ExecuteDeps {
   metrics: Metrics;
   defaultTimeoutMs: number;
   resilience: Resilience;
-  config: Pick<GatewayConfig, 'providers' | 'pricing'>;
+  config: Pick<GatewayConfig, 'providers'>;
   /** the provider's own rate limits (per-provider quotas), taken per call; a spent quota passes the target over */
   providerQuota?: ProviderQuotaCheck;
 }
@@ -40,16 +47,23 @@ export interface ExecuteOptions<T> {
   policy?: PolicyHints;
   /** tokens the request is expected to use, for the cost strategy and the max-cost hint */
   estimate?: TokenEstimate;
-  /** free an answer that lost a hedge race (close its stream) */
-  discard?: (value: T) => void;
+  /** the request's calls, and the operator's room for a call beside a running one */
+  bill: Bill;
+  /**
+   * Read an answer the request does not use to its end (a stream through, nothing forwarded): the usage its
+   * provider reports, or undefined when it ended without saying.
+   */
+  drain: (value: T, call: BilledCall) => Promise<Usage | undefined>;
 }
 
 export interface Executed<T> {
   value: T;
-  target: ModelTarget;
+  target: PricedTarget;
   provider: Provider;
-  /** the attempt that succeeded: streams keep it to abort the upstream when the client leaves */
+  /** the attempt that succeeded: streams keep it for the idle timeout and to end the upstream */
   signal: AttemptSignal;
+  /** the served call in the request's bill */
+  call: BilledCall;
   attempts: AttemptRecord[];
 }
 
@@ -76,8 +90,8 @@ export function executeWithFallback<T>(
   deadline: Deadline,
   deps: ExecuteDeps,
   requestId: string,
-  call: (provider: Provider, target: ModelTarget, attempt: AttemptSignal) => Promise<T>,
-  opts: ExecuteOptions<T> = {},
+  call: (provider: Provider, target: PricedTarget, attempt: AttemptSignal) => Promise<T>,
+  opts: ExecuteOptions<T>,
 ): Promise<Executed<T>> {
   return new Execution(route, deadline, deps, requestId, call, opts).run();
 }
@@ -93,7 +107,7 @@ export function reportLateFailure(deps: Pick<ExecuteDeps, 'resilience' | 'clock'
 }
 
 interface Slot {
-  target: ModelTarget;
+  target: PricedTarget;
   provider: Provider;
   entry: BreakerEntry;
   /** calls made to this target for this request */
@@ -109,16 +123,23 @@ interface Slot {
 /** 'probe': through a half-open breaker with the lease; 'forced': through an open one, every target being open */
 type Mode = 'allow' | 'probe' | 'forced';
 
-type Outcome<T> = { ok: true; value: T; signal: AttemptSignal; slot: Slot } | { ok: false; slot: Slot; error?: ProviderError };
+/** how a call ended; never a rejection */
+type Outcome<T> = { ok: true; value: T } | { ok: false; error?: ProviderError; ended?: unknown };
 
-interface Started<T> {
+interface Running<T> {
   slot: Slot;
   signal: AttemptSignal;
+  call: BilledCall;
   startedAt: number;
+  mode: Mode;
   done: Promise<Outcome<T>>;
+  /** past its timeout: recorded as timed out, and the request went on beside it */
+  timedOut?: boolean;
+  /** one of a hedged pair */
+  hedge?: boolean;
 }
 
-class HedgeLost extends Error {}
+type Event<T> = { kind: 'end'; run: Running<T>; outcome: Outcome<T> } | { kind: 'expired'; run: Running<T> } | { kind: 'hedge' };
 
 class Execution<T> {
   private readonly attempts: AttemptRecord[] = [];
@@ -127,20 +148,36 @@ class Execution<T> {
   private lastError: ProviderError | undefined;
   /** targets that failed or were passed over since the last call started: each is a fallback */
   private leftBehind: Array<{ slot: Slot; reason: string }> = [];
+  /** calls started and not yet over */
+  private readonly running = new Set<Running<T>>();
 
   constructor(
     private readonly route: ResolvedModel,
     private readonly deadline: Deadline,
     private readonly deps: ExecuteDeps,
     private readonly requestId: string,
-    private readonly call: (provider: Provider, target: ModelTarget, attempt: AttemptSignal) => Promise<T>,
+    private readonly call: (provider: Provider, target: PricedTarget, attempt: AttemptSignal) => Promise<T>,
     private readonly opts: ExecuteOptions<T>,
   ) {
     this.kind = opts.kind ?? 'chat';
   }
 
   async run(): Promise<Executed<T>> {
+    try {
+      const served = await this.serve();
+      this.leaveRunning();
+      return served;
+    } catch (err) {
+      this.leaveRunning();
+      throw err;
+    }
+  }
+
+  private async serve(): Promise<Executed<T>> {
     const { resilience, clock } = this.deps;
+    for (const target of this.route.unpriced) {
+      this.attempts.push({ provider: target.provider, model: target.model, latencyMs: 0, skipped: 'no known price (model_not_priced)' });
+    }
     const plan = planTargets(this.route.targets, {
       strategy: this.route.strategy,
       policy: this.opts.policy ?? {},
@@ -164,10 +201,20 @@ class Execution<T> {
 
     for (;;) {
       const now = clock.now();
-      const choice = this.choose(now);
-      if (!choice) break;
+      // a client that left gets no new call; the ones running go on to their end (their cost is real)
+      const choice = this.deadline.clientGone ? undefined : this.choose(now);
+      if (!choice) {
+        if (!this.running.size) break;
+        const served = await this.next();
+        if (served) return served;
+        continue;
+      }
       const { slot } = choice;
-      if (choice.at > now) await this.wait(choice.at - now);
+      if (choice.at > now) {
+        const served = await this.wait(choice.at - now);
+        if (served) return served;
+        continue;
+      }
       if (await this.overQuota(slot)) continue;
       let mode: Mode = 'forced';
       if (!choice.forced) {
@@ -175,11 +222,18 @@ class Execution<T> {
         if (admission === 'reject') continue; // the probe lease is another instance's: choose again
         mode = admission === 'probe' ? 'probe' : 'allow';
       }
+      if (this.running.size && !(await this.opts.bill.extra())) {
+        // no operator room for a second call beside the running one: wait for it instead
+        if (mode === 'probe') slot.entry.breaker.endProbe();
+        const served = await this.next();
+        if (served) return served;
+        continue;
+      }
       this.announce(slot, mode);
-      const outcome = this.route.alias?.hedge && mode === 'allow' ? await this.hedged(slot) : await this.start(slot, mode).done;
-      if (outcome.ok) return { value: outcome.value, target: outcome.slot.target, provider: outcome.slot.provider, signal: outcome.signal, attempts: this.attempts };
-      if (outcome.error && !canFallback(outcome.error)) throw callerError(outcome.error, this.attempts);
+      const served = await this.follow(this.start(slot, mode));
+      if (served) return served;
     }
+    if (this.deadline.clientGone) throw errors.clientClosed();
     for (const slot of this.slots) this.noteSkipped(slot, clock.now());
     throw this.exhausted();
   }
@@ -215,6 +269,7 @@ class Execution<T> {
 
   private eligible(slot: Slot, now: number): boolean {
     if (slot.done) return false;
+    if ([...this.running].some((r) => r.slot === slot)) return false;
     if (slot.tries >= slot.provider.config.retry.maxAttempts) return (slot.done = true), false;
     if (slot.tries > 0 && !this.deps.resilience.budget(slot.provider.config).canRetry(now)) {
       this.deps.logger.warn('retry budget spent: not retrying', { requestId: this.requestId, provider: slot.provider.id });
@@ -235,108 +290,169 @@ class Execution<T> {
     return attemptTimeouts(slot.provider.config, slot.target.model, this.kind, resilience.latency, clock.now(), defaultTimeoutMs);
   }
 
-  /** Call one target; the outcome never rejects for a provider failure, only when the request itself ends. */
-  private start(slot: Slot, mode: Mode): Started<T> {
-    const { resilience, clock, metrics, logger } = this.deps;
+  /** Start one call; its `done` never rejects, and it ends only by its own answer or the request's deadline. */
+  private start(slot: Slot, mode: Mode, hedge = false): Running<T> {
+    const { resilience, clock, metrics } = this.deps;
     const { provider, target } = slot;
     const startedAt = clock.now();
     resilience.budget(provider.config).recordCall(startedAt, slot.tries > 0);
     slot.tries++;
     const timeouts = this.timeouts(slot);
     const signal = new AttemptSignal(this.deadline, timeouts.attemptMs, timeouts.idleMs);
-    const probe = mode !== 'allow';
-    const done = (async (): Promise<Outcome<T>> => {
+    const call = this.opts.bill.open(provider.id, target.model, target.price);
+    const run: Running<T> = { slot, signal, call, startedAt, mode, hedge, done: Promise.resolve({ ok: false }) };
+    run.done = (async (): Promise<Outcome<T>> => {
       try {
         const value = await this.call(provider, target, signal);
         signal.stopTimer();
         const now = clock.now();
         const latencyMs = now - startedAt;
         resilience.latency.record(provider.id, target.model, this.kind, latencyMs, now);
-        slot.entry.breaker.onSuccess(now, probe);
-        this.attempts.push({ provider: provider.id, model: target.model, status: 200, latencyMs });
+        slot.entry.breaker.onSuccess(now, mode !== 'allow');
+        if (!run.timedOut) this.attempts.push({ provider: provider.id, model: target.model, status: 200, latencyMs });
         metrics.add(METRICS.upstreamCalls, 1, 'Count', { Provider: provider.id, Outcome: 'ok' });
         metrics.add(METRICS.upstreamLatency, latencyMs, 'Milliseconds', { Provider: provider.id });
-        return { ok: true, value, signal, slot };
+        return { ok: true, value };
       } catch (caught) {
-        const lost = signal.signal.reason instanceof HedgeLost;
         signal.abort();
-        if (lost) return { ok: false, slot };
         const err = signal.explain(caught);
-        const ended = requestEnded(err, this.attempts);
-        if (ended) throw ended;
-        if (!(err instanceof ProviderError)) throw err;
-        const now = clock.now();
-        const latencyMs = now - startedAt;
-        this.attempts.push({ provider: provider.id, model: target.model, status: err.status, code: err.code, message: err.message, latencyMs });
-        metrics.add(METRICS.upstreamCalls, 1, 'Count', { Provider: provider.id, Outcome: 'error' });
-        logger.warn('provider attempt failed', { requestId: this.requestId, provider: provider.id, model: target.model, status: err.status, code: err.code, latencyMs, mode });
-        if (countsAgainstBreaker(err)) slot.entry.breaker.onFailure(now, probe, `${err.status || 'no answer'} ${err.code}`);
-        if (err.status === 429 || err.retryAfterMs !== undefined) {
-          resilience.throttle(provider.id, target.model, now + (err.retryAfterMs ?? DEFAULT_THROTTLE_MS));
-          metrics.add(METRICS.throttled, 1, 'Count', { Provider: provider.id });
+        if (!(err instanceof ProviderError)) {
+          // cut off (the deadline) or broken: what it cost is estimated from what the provider had
+          call.finish({ cut: true });
+          return { ok: false, ended: err };
         }
-        slot.lastError = err;
-        this.lastError = err;
-        this.leftBehind.push({ slot, reason: `${err.status || 'no answer'} ${err.code}` });
-        // 401/403/404: another provider may serve, this one will not
-        if (!err.retryable) slot.done = true;
-        else slot.readyAt = now + backoffDelay(slot.tries, { baseMs: slot.provider.config.retry.baseDelayMs, maxMs: slot.provider.config.retry.maxDelayMs, retryAfterMs: err.retryAfterMs }, resilience.random);
-        return { ok: false, slot, error: err };
+        call.finish({ error: true }, err.status);
+        if (!run.timedOut) this.failed(run, err);
+        return { ok: false, error: err };
       } finally {
         if (mode === 'probe') slot.entry.breaker.endProbe();
       }
     })();
-    // a hedge's other half may end with the request's deadline while nobody awaits it
-    done.catch(() => undefined);
-    return { slot, signal, startedAt, done };
+    this.running.add(run);
+    return run;
+  }
+
+  /** a call's failure: its record, metrics, breaker, throttle, and when the target may be retried */
+  private failed(run: Running<T>, err: ProviderError): void {
+    const { resilience, clock, metrics, logger } = this.deps;
+    const { slot } = run;
+    const { provider, target } = slot;
+    const now = clock.now();
+    const latencyMs = now - run.startedAt;
+    this.attempts.push({ provider: provider.id, model: target.model, status: err.status, code: err.code, message: err.message, latencyMs });
+    metrics.add(METRICS.upstreamCalls, 1, 'Count', { Provider: provider.id, Outcome: 'error' });
+    logger.warn('provider attempt failed', { requestId: this.requestId, provider: provider.id, model: target.model, status: err.status, code: err.code, latencyMs, mode: run.mode });
+    if (countsAgainstBreaker(err)) slot.entry.breaker.onFailure(now, run.mode !== 'allow', `${err.status || 'no answer'} ${err.code}`);
+    if (err.status === 429 || err.retryAfterMs !== undefined) {
+      resilience.throttle(provider.id, target.model, now + (err.retryAfterMs ?? DEFAULT_THROTTLE_MS));
+      metrics.add(METRICS.throttled, 1, 'Count', { Provider: provider.id });
+    }
+    slot.lastError = err;
+    this.lastError = err;
+    this.leftBehind.push({ slot, reason: `${err.status || 'no answer'} ${err.code}` });
+    // 401/403/404: another provider may serve, this one will not
+    if (!err.retryable) slot.done = true;
+    else slot.readyAt = now + backoffDelay(slot.tries, { baseMs: slot.provider.config.retry.baseDelayMs, maxMs: slot.provider.config.retry.maxDelayMs, retryAfterMs: err.retryAfterMs }, resilience.random);
   }
 
   /**
-   * Start the first target; if it has not answered by its p95, start the next one that may go now as well.
-   * The first answer wins; the other is aborted, recorded, and never charged.
+   * Follow a call just started until the request can go on: some call ends (served, or failed: the loop
+   * chooses what is next), this one passes its timeout (it keeps running beside whatever comes next), or it is
+   * time to hedge it.
    */
-  private async hedged(primary: Slot): Promise<Outcome<T>> {
-    const { resilience, clock, metrics, logger } = this.deps;
-    const first = this.start(primary, 'allow');
-    const delay = resilience.latency.percentile(primary.provider.id, primary.target.model, this.kind, 95, clock.now(), HEDGE_MIN_SAMPLES);
-    if (delay === undefined || delay >= first.signal.timeoutMs) return first.done;
-    let timer: NodeJS.Timeout | undefined;
-    const fired = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), delay)));
-    const early = await Promise.race([first.done, fired]).finally(() => clearTimeout(timer));
-    if (early) return early;
-    const now = clock.now();
-    // only a target whose breaker is closed: a hedge is no probe
-    const partner = this.slots.find((s) => s !== primary && this.eligible(s, now) && s.readyAt <= now && s.entry.breaker.phase(now) === 'closed');
-    if (!partner || (await this.overQuota(partner))) return first.done;
-    logger.info('hedge started', { requestId: this.requestId, provider: primary.provider.id, hedge: partner.provider.id, afterMs: delay });
-    metrics.add(METRICS.hedges, 1, 'Count', { Provider: primary.provider.id, Outcome: 'started' });
-    const second = this.start(partner, 'allow');
-    const pending = new Set([first, second]);
-    let failed: Outcome<T> = { ok: false, slot: primary };
-    while (pending.size) {
-      const { run, outcome } = await Promise.race([...pending].map((run) => run.done.then((outcome) => ({ run, outcome }))));
-      pending.delete(run);
-      const final = outcome.ok || (outcome.error !== undefined && !canFallback(outcome.error));
-      if (final) {
-        for (const loser of pending) this.abandon(loser);
-        if (outcome.ok) metrics.add(METRICS.hedges, 1, 'Count', { Provider: run.slot.provider.id, Outcome: 'won' });
-        return outcome;
+  private async follow(run: Running<T>): Promise<Executed<T> | undefined> {
+    let hedgeIn = this.hedgeDelay(run);
+    for (;;) {
+      const events: Array<Promise<Event<T>>> = [...this.running].map((r) => r.done.then((outcome) => ({ kind: 'end' as const, run: r, outcome })));
+      if (this.running.has(run) && !run.timedOut) events.push(run.signal.expired.then(() => ({ kind: 'expired' as const, run })));
+      let timer: NodeJS.Timeout | undefined;
+      if (hedgeIn !== undefined) events.push(new Promise((resolve) => (timer = setTimeout(() => resolve({ kind: 'hedge' }), hedgeIn))));
+      const event = await Promise.race(events).finally(() => clearTimeout(timer));
+      if (event.kind === 'end') {
+        const served = this.ended(event.run, event.outcome);
+        if (served || !this.running.has(run)) return served;
+        continue;
       }
-      failed = outcome;
+      if (event.kind === 'expired') {
+        this.timedOut(event.run);
+        return undefined;
+      }
+      hedgeIn = undefined;
+      await this.hedge(run);
     }
-    return failed;
   }
 
-  /** a hedge's loser: stop it, free what it may have opened, and say so (it is not charged) */
-  private abandon(run: Started<T>): void {
+  /** Wait for any running call to end: the served answer, or undefined when it failed. */
+  private async next(): Promise<Executed<T> | undefined> {
+    const { run, outcome } = await Promise.race([...this.running].map((r) => r.done.then((o) => ({ run: r, outcome: o }))));
+    return this.ended(run, outcome);
+  }
+
+  /** A call ended: the answer to serve, or (failed) undefined; throws when the request itself is over. */
+  private ended(run: Running<T>, outcome: Outcome<T>): Executed<T> | undefined {
+    this.running.delete(run);
+    if (outcome.ok) {
+      if (run.hedge) this.deps.metrics.add(METRICS.hedges, 1, 'Count', { Provider: run.slot.provider.id, Outcome: 'won' });
+      return { value: outcome.value, target: run.slot.target, provider: run.slot.provider, signal: run.signal, call: run.call, attempts: this.attempts };
+    }
+    if (outcome.ended !== undefined) throw requestEnded(outcome.ended, this.attempts) ?? outcome.ended;
+    if (outcome.error && !canFallback(outcome.error)) throw callerError(outcome.error, this.attempts);
+    return undefined;
+  }
+
+  /** the call passed its timeout: a failure for routing and the breaker, though it goes on running */
+  private timedOut(run: Running<T>): void {
+    run.timedOut = true;
+    const err = new ProviderError({ status: 504, retryable: true, code: 'timeout', message: `no answer within ${run.signal.timeoutMs} ms` });
+    this.failed(run, err);
+  }
+
+  /** ms until a hedge of this call, when its alias hedges and its p95 is known and shorter than its timeout */
+  private hedgeDelay(run: Running<T>): number | undefined {
+    if (!this.route.alias?.hedge || run.mode !== 'allow' || this.running.size > 1) return undefined;
+    const { resilience, clock } = this.deps;
+    const delay = resilience.latency.percentile(run.slot.provider.id, run.slot.target.model, this.kind, 95, clock.now(), HEDGE_MIN_SAMPLES);
+    return delay === undefined || delay >= run.signal.timeoutMs ? undefined : delay;
+  }
+
+  /** Start the next target that may go now beside a slow first call; the first answer wins. */
+  private async hedge(primary: Running<T>): Promise<void> {
     const { clock, metrics, logger } = this.deps;
-    run.signal.abort(new HedgeLost());
-    const { provider, target } = run.slot;
-    const latencyMs = clock.now() - run.startedAt;
-    this.attempts.push({ provider: provider.id, model: target.model, code: 'hedge_lost', message: 'aborted: another target answered first', latencyMs });
-    metrics.add(METRICS.hedges, 1, 'Count', { Provider: provider.id, Outcome: 'lost' });
-    logger.info('hedge lost: aborted', { requestId: this.requestId, provider: provider.id, model: target.model, latencyMs });
-    run.done.then((o) => o.ok && this.opts.discard?.(o.value)).catch(() => undefined);
+    const now = clock.now();
+    if (this.deadline.clientGone || !this.running.has(primary)) return;
+    // only a target whose breaker is closed: a hedge is no probe
+    const partner = this.slots.find((s) => s !== primary.slot && this.eligible(s, now) && s.readyAt <= now && s.entry.breaker.phase(now) === 'closed');
+    if (!partner || (await this.overQuota(partner)) || !(await this.opts.bill.extra())) return;
+    const afterMs = now - primary.startedAt;
+    logger.info('hedge started', { requestId: this.requestId, provider: primary.slot.provider.id, hedge: partner.provider.id, afterMs });
+    metrics.add(METRICS.hedges, 1, 'Count', { Provider: primary.slot.provider.id, Outcome: 'started' });
+    primary.hedge = true;
+    this.start(partner, 'allow', true);
+  }
+
+  /**
+   * Calls still running when the request is served or given up: read to their end for their cost (the
+   * operator's), never forwarded. Recorded as such: a hedge's loser, or a call another answer overtook.
+   */
+  private leaveRunning(): void {
+    const { clock, metrics, logger } = this.deps;
+    for (const run of this.running) {
+      const { provider, target } = run.slot;
+      const latencyMs = clock.now() - run.startedAt;
+      if (run.hedge) {
+        this.attempts.push({ provider: provider.id, model: target.model, code: 'hedge_lost', message: 'another target answered first; read to its end for its cost', latencyMs });
+        metrics.add(METRICS.hedges, 1, 'Count', { Provider: provider.id, Outcome: 'lost' });
+        logger.info('hedge lost', { requestId: this.requestId, provider: provider.id, model: target.model, latencyMs });
+      } else if (!run.timedOut) {
+        this.attempts.push({ provider: provider.id, model: target.model, code: 'overtaken', message: 'still running when the request ended; read to its end for its cost', latencyMs });
+      }
+      void run.done.then(async (outcome) => {
+        if (!outcome.ok) return;
+        const usage = await this.opts.drain(outcome.value, run.call).catch(() => undefined);
+        run.call.finish(usage ? { usage } : { cut: true }, 200);
+      });
+    }
+    this.running.clear();
   }
 
   /**
@@ -351,12 +467,18 @@ class Execution<T> {
     return true;
   }
 
-  private async wait(ms: number): Promise<void> {
-    try {
-      await sleep(ms, this.deadline.signal);
-    } catch (err) {
-      throw requestEnded(err, this.attempts) ?? err;
-    }
+  /** Wait `ms` for a target's turn; a running call that answers meanwhile is served at once. */
+  private async wait(ms: number): Promise<Executed<T> | undefined> {
+    const pause = sleep(ms, this.deadline.signal).then(
+      () => undefined,
+      (err: unknown) => {
+        throw requestEnded(err, this.attempts) ?? err;
+      },
+    );
+    if (!this.running.size) return pause;
+    const ends = [...this.running].map((r) => r.done.then((outcome) => ({ run: r, outcome })));
+    const first = await Promise.race([pause, ...ends]);
+    return first ? this.ended(first.run, first.outcome) : undefined;
   }
 
   /** the structured line and metric for each fallback (a target left for this one) and retry */
@@ -373,7 +495,6 @@ class Execution<T> {
       metrics.add(METRICS.retries, 1, 'Count', { Provider: slot.provider.id });
     }
   }
-
   /** targets ahead of `chosen` in the plan that were passed over without a call: say why, once */
   private noteSkippedBefore(chosen: Slot, now: number): void {
     for (const slot of this.slots) {
@@ -413,11 +534,9 @@ class Execution<T> {
   }
 }
 
-/** The request itself ended (its deadline passed, or its client left) while waiting: what the caller gets. */
+/** The request itself ended (its deadline passed) while waiting: what the caller gets. */
 function requestEnded(err: unknown, attempts: AttemptRecord[]): GatewayError | undefined {
-  if (err instanceof DeadlineExceeded) return deadlineError(err, attempts);
-  if (err instanceof ClientGone) return errors.clientClosed();
-  return undefined;
+  return err instanceof DeadlineExceeded ? deadlineError(err, attempts) : undefined;
 }
 
 /** A provider's verdict on the request itself (400, context too long) goes back to the caller as such. */

@@ -3,12 +3,13 @@
 // for the estimated tokens) — shaped by the request's policy hints. Hard hints (sensitivity, max cost)
 // remove targets; soft ones (task, max latency) only reorder, so a request is never refused that another
 // target could have served.
-import type { GatewayConfig, ModelTarget, ProviderConfig } from '../config/schema';
+import type { GatewayConfig, ProviderConfig } from '../config/schema';
 import { errors } from '../errors';
-import { costNanoUsd, priceFor, usdToNano } from '../pricing';
+import { costNanoUsd, usdToNano } from '../pricing/cost';
 import type { CallKind } from '../resilience/latency';
 import type { Resilience } from '../resilience/resilience';
 import type { PolicyHints } from './policy';
+import type { PricedTarget } from './resolve';
 
 /** below this many samples a target's p50 is unknown, and the latency strategy tries it first to learn it */
 export const LATENCY_MIN_SAMPLES = 3;
@@ -23,21 +24,21 @@ export interface PlanContext {
   policy: PolicyHints;
   kind: CallKind;
   estimate?: TokenEstimate;
-  config: Pick<GatewayConfig, 'providers' | 'pricing'>;
+  config: Pick<GatewayConfig, 'providers'>;
   resilience: Resilience;
   now: number;
 }
 
 interface Candidate {
-  target: ModelTarget;
+  target: PricedTarget;
   provider: ProviderConfig | undefined;
-  /** estimated cost in nano-USD; undefined: no price configured */
+  /** estimated cost in nano-USD; undefined: no estimate */
   cost: number | undefined;
   p50: number | undefined;
   healthy: boolean;
 }
 
-export function planTargets(targets: readonly ModelTarget[], ctx: PlanContext): ModelTarget[] {
+export function planTargets(targets: readonly PricedTarget[], ctx: PlanContext): PricedTarget[] {
   let candidates = targets.map((target) => describe(target, ctx));
   candidates = applyHardHints(candidates, ctx);
   const strategy = ctx.policy.strategy ?? ctx.strategy;
@@ -50,11 +51,10 @@ export function planTargets(targets: readonly ModelTarget[], ctx: PlanContext): 
   return ordered.map((c) => c.target);
 }
 
-function describe(target: ModelTarget, ctx: PlanContext): Candidate {
+function describe(target: PricedTarget, ctx: PlanContext): Candidate {
   const provider = ctx.config.providers.find((p) => p.id === target.provider);
-  const price = priceFor(ctx.config.pricing, target.provider, target.model);
   const est = ctx.estimate;
-  const cost = price && est ? costNanoUsd({ input: est.inputTokens, output: est.outputTokens, cachedInput: 0, cacheWrite: 0 }, price) : undefined;
+  const cost = est ? costNanoUsd({ input: est.inputTokens, output: est.outputTokens, cachedInput: 0, cacheWrite: 0 }, target.price) : undefined;
   const { resilience, now } = ctx;
   const p50 = resilience.latency.percentile(target.provider, target.model, ctx.kind, 50, now, LATENCY_MIN_SAMPLES);
   const failedCheck = resilience.breakers.failedHealthCheck(target.provider, now);
@@ -74,7 +74,6 @@ function applyHardHints(candidates: Candidate[], ctx: PlanContext): Candidate[] 
   }
   if (maxCostUsd !== undefined) {
     const limit = usdToNano(maxCostUsd);
-    // an unpriced target is recorded at $0, so it is within any limit
     kept = kept.filter((c) => (c.cost ?? 0) <= limit);
     if (!kept.length) throw errors.invalidRequest(`No target of this model is estimated to cost at most $${maxCostUsd} for this request.`, 'metadata.max_cost_usd');
   }

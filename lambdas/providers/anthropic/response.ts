@@ -13,6 +13,8 @@ export interface AnthropicUsage {
   output_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
   cache_read_input_tokens?: number | null;
+  /** the cache writes split by lifetime (one-hour entries cost more) */
+  cache_creation?: { ephemeral_5m_input_tokens?: number | null; ephemeral_1h_input_tokens?: number | null } | null;
 }
 
 type ResponseBlock =
@@ -57,7 +59,10 @@ function finishReason(stopReason: string | null | undefined): FinishReason {
 }
 
 export function anthropicUsage(u: AnthropicUsage): Usage {
-  return usageWithCache(u.input_tokens ?? 0, u.output_tokens ?? 0, u.cache_read_input_tokens ?? 0, u.cache_creation_input_tokens ?? 0);
+  const usage = usageWithCache(u.input_tokens ?? 0, u.output_tokens ?? 0, u.cache_read_input_tokens ?? 0, u.cache_creation_input_tokens ?? 0);
+  const oneHour = u.cache_creation?.ephemeral_1h_input_tokens;
+  if (typeof oneHour === 'number') usage.prompt_tokens_details = { ...usage.prompt_tokens_details, cache_write_1h_tokens: oneHour };
+  return usage;
 }
 
 export function fromAnthropicMessage(msg: AnthropicMessage, created: number, jsonTool?: string): ChatCompletion {
@@ -150,4 +155,5 @@ function mergeUsage(into: AnthropicUsage, from: AnthropicUsage | undefined): voi
     const value = from[key];
     if (typeof value === 'number') into[key] = value;
   }
+  if (from.cache_creation) into.cache_creation = from.cache_creation;
 }

@@ -5,24 +5,25 @@ import type { ProviderFactory } from '../types';
 import { keyedHttpProvider, readJson } from '../shared/transport';
 import { openaiHeaders, openaiUrl } from './endpoint';
 import { mapOpenAIError } from './errors';
-import { applyPreset } from './presets';
+import { applyPreset, maxTokensFieldOf } from './presets';
 import { toOpenAIChatBody, toOpenAIEmbeddingsBody } from './request';
 import { normalizeCompletion, readOpenAIStream } from './response';
 
 export const createOpenAIProvider: ProviderFactory = (entry, deps) => {
   const { config, preset } = applyPreset(entry);
+  const capField = maxTokensFieldOf(config, preset);
   const { identity, call } = keyedHttpProvider(config, deps, (key, opts) => openaiHeaders(config, key, opts.requestId), mapOpenAIError);
 
   return {
     ...identity,
 
     async chat(req, model, opts) {
-      const res = await call(openaiUrl(config, '/chat/completions'), toOpenAIChatBody(req, model, false, preset), opts);
+      const res = await call(openaiUrl(config, '/chat/completions'), toOpenAIChatBody(req, model, false, preset, capField), opts);
       return normalizeCompletion(await readJson<ChatCompletion>(res));
     },
 
     async chatStream(req, model, opts) {
-      const res = await call(openaiUrl(config, '/chat/completions'), toOpenAIChatBody(req, model, true, preset), opts);
+      const res = await call(openaiUrl(config, '/chat/completions'), toOpenAIChatBody(req, model, true, preset, capField), opts);
       return readOpenAIStream(res);
     },
 

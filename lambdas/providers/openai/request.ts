@@ -1,15 +1,22 @@
 // OpenAI-shaped requests go upstream nearly as they came: the target model replaces the alias, gateway-only
-// fields are dropped, streams always ask for usage so every call can be priced, and a preset renames or drops
-// the fields its service knows differently.
-import type { ChatMessage, ChatRequest, EmbeddingsRequest } from '../../core/openai/chat-request';
-import type { OpenAIPreset } from './presets';
+// fields are dropped, streams always ask for usage so every call can be priced, the output cap goes in the
+// field the service reads, and a preset renames or drops the fields its service knows differently.
+import { maxOutputTokens, type ChatMessage, type ChatRequest, type EmbeddingsRequest } from '../../core/openai/chat-request';
+import type { MaxTokensField, OpenAIPreset } from './presets';
 
 /** fields the gateway consumes itself and never forwards */
 const GATEWAY_ONLY_FIELDS = ['metadata'] as const;
 
-export function toOpenAIChatBody(req: ChatRequest, model: string, stream: boolean, preset?: OpenAIPreset): Record<string, unknown> {
+export function toOpenAIChatBody(req: ChatRequest, model: string, stream: boolean, preset?: OpenAIPreset, capField: MaxTokensField = 'max_completion_tokens'): Record<string, unknown> {
   const body: Record<string, unknown> = { ...req, model };
   for (const field of GATEWAY_ONLY_FIELDS) delete body[field];
+  const cap = maxOutputTokens(req);
+  delete body.max_tokens;
+  delete body.max_completion_tokens;
+  if (cap !== undefined) {
+    if (capField !== 'max_tokens') body.max_completion_tokens = cap;
+    if (capField !== 'max_completion_tokens') body.max_tokens = cap;
+  }
   if (stream) {
     body.stream = true;
     body.stream_options = { ...(req.stream_options ?? {}), include_usage: true };

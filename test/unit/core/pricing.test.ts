@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { costNanoUsd, formatUsd, priceFor, tokenCounts } from '../../../lambdas/core/pricing';
+import { costNanoUsd, formatUsd, priceFor, tokenCounts } from '../../../lambdas/core/pricing/cost';
 
 describe('pricing', () => {
   const price = { inputPerMTok: 3, outputPerMTok: 15, cachedInputPerMTok: 0.3, cacheWritePerMTok: 3.75 };
