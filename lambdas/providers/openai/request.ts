@@ -7,7 +7,7 @@ import type { MaxTokensField, OpenAIPreset } from './presets';
 /** fields the gateway consumes itself and never forwards */
 const GATEWAY_ONLY_FIELDS = ['metadata'] as const;
 
-export function toOpenAIChatBody(req: ChatRequest, model: string, stream: boolean, preset?: OpenAIPreset, capField: MaxTokensField = 'max_completion_tokens'): Record<string, unknown> {
+export function toOpenAIChatBody(req: ChatRequest, model: string, stream: boolean, preset?: OpenAIPreset, capField: MaxTokensField = preset?.maxTokensField ?? 'max_completion_tokens'): Record<string, unknown> {
   const body: Record<string, unknown> = { ...req, model };
   for (const field of GATEWAY_ONLY_FIELDS) delete body[field];
   const cap = maxOutputTokens(req);

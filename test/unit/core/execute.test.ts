@@ -3,6 +3,7 @@ import { Deadline } from '../../../lambdas/core/deadline';
 import type { ModelTarget, ProviderConfig } from '../../../lambdas/core/config/schema';
 import { executeWithFallback } from '../../../lambdas/core/routing/execute';
 import type { ResolvedModel } from '../../../lambdas/core/routing/resolve';
+import { Bill, type OperatorBudget } from '../../../lambdas/core/admission/bill';
 import { ProviderError, type Provider } from '../../../lambdas/providers/types';
 import { validateGatewayConfig } from '../../../lambdas/core/config/load';
 import { Resilience } from '../../../lambdas/core/resilience/resilience';
@@ -31,18 +32,24 @@ function setup(providers: Array<[string, Behavior, Settings?]>, deadlineMs = 5_0
   const map = new Map(
     config.providers.map((pc, i) => [pc.id, fakeProvider(pc, () => behaviors.get(pc.id)!, providers[i]![2]?.configured ?? true)]),
   );
-  const resolved: ResolvedModel = { requested: 'm', strategy: 'fallback', targets: providers.map(([id]) => ({ provider: id, model: `${id}-model` }) as ModelTarget), ...route };
+  const price = { inputPerMTok: 1, outputPerMTok: 1 };
+  const resolved: ResolvedModel = { requested: 'm', strategy: 'fallback', direct: false, unpriced: [], targets: providers.map(([id]) => ({ provider: id, model: `${id}-model`, price })), ...route };
   const clock = { now: () => Date.now() };
   const logger = new MemoryLogger();
   const metrics = { add: () => {}, flush: () => {} };
   const resilience = new Resilience(config, { clock, logger, metrics, alerts: { publish: async () => {} } }, random);
   const deps = { providers: map, clock, logger, metrics, defaultTimeoutMs: 1_000, resilience, config };
-  const run = (ms = deadlineMs) =>
-    executeWithFallback(resolved, new Deadline(ms, Date.now()), deps, 'req', (p, _t, attempt) => {
+  const operator = { holds: 0, reserve: async () => (operator.holds++, { settle: async () => {}, release: async () => {} }), charge: async () => {} } satisfies OperatorBudget & { holds: number };
+  const bills: Bill[] = [];
+  const run = (ms = deadlineMs) => {
+    const bill = new Bill(1, operator, () => ({ prompt_tokens: 1, completion_tokens: 0, total_tokens: 1 }));
+    bills.push(bill);
+    return executeWithFallback(resolved, new Deadline(ms, Date.now()), deps, 'req', (p, _t, attempt) => {
       calls.set(p.id, (calls.get(p.id) ?? 0) + 1);
       return behaviors.get(p.id)!(attempt.signal);
-    });
-  return { run, calls, behaviors, logger, resilience, config };
+    }, { bill, drain: async () => undefined });
+  };
+  return { run, calls, behaviors, logger, resilience, config, bills, operator };
 }
 
 const fail = (status: number, retryable = true) => async () => {
@@ -214,28 +221,54 @@ describe('executeWithFallback', () => {
     expect(resilience.breakers.entry(config.providers[0]!, 'a-model').breaker.phase(Date.now())).toBe('closed');
   });
 
-  it('hedges a first target slower than its p95 with the next; the first answer wins and the other is aborted', async () => {
+  it('hedges a first target slower than its p95 with the next, on an operator hold; the loser runs to its end for its cost', async () => {
     let slow = false;
     let aborted = false;
     const primary: Behavior = (signal) =>
       new Promise((resolve, reject) => {
-        const timer = setTimeout(() => resolve('primary'), slow ? 2_000 : 5);
+        const timer = setTimeout(() => resolve('primary'), slow ? 300 : 5);
         signal.addEventListener('abort', () => {
           aborted = true;
           clearTimeout(timer);
           reject(signal.reason);
         });
       });
-    const { run, logger } = setup([['a', primary], ['b', answer('backup')]], 5_000, { alias: { name: 'm', strategy: 'fallback', targets: [], hedge: true } });
+    const { run, logger, operator, bills } = setup([['a', primary], ['b', answer('backup')]], 5_000, { alias: { name: 'm', strategy: 'fallback', targets: [], hedge: true } });
     for (let i = 0; i < 6; i++) expect((await run()).value).toBe('primary');
+    expect(operator.holds).toBe(0);
     slow = true;
     const started = Date.now();
     const result = await run();
     expect(result.value).toBe('backup');
-    expect(Date.now() - started).toBeLessThan(1_500);
-    expect(aborted).toBe(true);
+    expect(Date.now() - started).toBeLessThan(250);
+    expect(operator.holds).toBe(1);
     expect(result.attempts).toEqual(expect.arrayContaining([expect.objectContaining({ provider: 'a', code: 'hedge_lost' }), expect.objectContaining({ provider: 'b', status: 200 })]));
     expect(logger.find('hedge started')).toHaveLength(1);
+    // the loser is not cut off: it answers, and its call in the bill ends with it
+    const bill = bills.at(-1)!;
+    await bill.calls[0]!.ended;
+    expect(aborted).toBe(false);
+    expect(bill.calls.map((c) => [c.provider, c.over])).toEqual([['a', true], ['b', false]]);
+  });
+
+  it('keeps a call past its timeout running beside the next target, and serves it if it answers first', async () => {
+    const late: Behavior = () => new Promise((resolve) => setTimeout(() => resolve('late'), 120));
+    const never: Behavior = () => new Promise(() => {});
+    const { run, operator, calls } = setup([['slow', late, { timeoutMs: 50 }], ['b', never]]);
+    const result = await run(2_000);
+    expect(result.value).toBe('late');
+    expect(calls.get('b')).toBe(1);
+    expect(operator.holds).toBe(1);
+    expect(result.attempts[0]).toMatchObject({ provider: 'slow', code: 'timeout' });
+  });
+
+  it('does not start a second call beside a running one when the operator budget has no room', async () => {
+    const late: Behavior = () => new Promise((resolve) => setTimeout(() => resolve('late'), 120));
+    const { run, operator, calls } = setup([['slow', late, { timeoutMs: 50 }], ['b', answer('b')]]);
+    operator.reserve = async () => undefined;
+    const result = await run(2_000);
+    expect(result.value).toBe('late');
+    expect(calls.get('b')).toBeUndefined();
   });
 
   it('keeps retries within the retry budget', async () => {

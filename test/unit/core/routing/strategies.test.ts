@@ -4,6 +4,7 @@ import type { GatewayConfig, ModelTarget } from '../../../../lambdas/core/config
 import type { GatewayError } from '../../../../lambdas/core/errors';
 import { readPolicy } from '../../../../lambdas/core/routing/policy';
 import { planTargets, type PlanContext } from '../../../../lambdas/core/routing/strategies';
+import type { PricedTarget } from '../../../../lambdas/core/routing/resolve';
 import { Resilience } from '../../../../lambdas/core/resilience/resilience';
 import { MemoryLogger } from '../../../helpers/logs';
 
@@ -17,11 +18,11 @@ function setup(random = Math.random) {
     pricing: { big: { inputPerMTok: 10, outputPerMTok: 30 }, small: { inputPerMTok: 0.1, outputPerMTok: 0.4 }, local: { inputPerMTok: 0, outputPerMTok: 0 } },
   });
   const resilience = new Resilience(config, { clock: { now: () => 0 }, logger: new MemoryLogger(), metrics: { add: () => {}, flush: () => {} }, alerts: { publish: async () => {} } }, random);
-  const targets: ModelTarget[] = [
+  const targets: PricedTarget[] = ([
     { provider: 'cloud', model: 'big', weight: 1, tasks: ['reasoning'] },
     { provider: 'cheap', model: 'small', weight: 3 },
     { provider: 'onprem', model: 'local', tasks: ['summarize'] },
-  ];
+  ] as ModelTarget[]).map((t) => ({ ...t, price: config.pricing[t.model]! }));
   const ctx = (over: Partial<PlanContext> = {}): PlanContext => ({
     strategy: 'fallback',
     policy: {},
@@ -32,8 +33,8 @@ function setup(random = Math.random) {
     now: 1_000,
     ...over,
   });
-  const order = (over: Partial<PlanContext> = {}) => planTargets(targets, ctx(over)).map((t) => t.provider);
-  return { resilience, order, config };
+  const order = (over: Partial<PlanContext> = {}, priced = targets) => planTargets(priced, ctx(over)).map((t) => t.provider);
+  return { resilience, order, config, targets };
 }
 
 describe('planTargets', () => {
@@ -88,12 +89,11 @@ describe('planTargets', () => {
   });
 
   it('max cost drops targets estimated above it, and refuses when none is under it', () => {
-    const { order } = setup();
+    const { order, targets } = setup();
     // 1000 in + 500 out: big ≈ $0.025, small ≈ $0.0003, local $0
     expect(order({ policy: { maxCostUsd: 0.001 } })).toEqual(['cheap', 'onprem']);
-    expect(() => order({ policy: { maxCostUsd: 0.001 }, config: { ...setup().config, pricing: { big: { inputPerMTok: 10, outputPerMTok: 30 }, small: { inputPerMTok: 10, outputPerMTok: 30 }, local: { inputPerMTok: 10, outputPerMTok: 30 } } } })).toThrow(
-      expect.objectContaining({ status: 400 }),
-    );
+    const dear = { inputPerMTok: 10, outputPerMTok: 30 };
+    expect(() => order({ policy: { maxCostUsd: 0.001 } }, targets.map((t) => ({ ...t, price: dear })))).toThrow(expect.objectContaining({ status: 400 }));
   });
 
   it('a task puts the targets suited to it first; max latency moves the known-slow ones last', () => {
