@@ -32,6 +32,7 @@ describe('local gateway, called with the OpenAI SDK', () => {
         tenants: [
           { id: 'test', apiKeys: [TEST_KEY], models: ['echo', 'resilient', 'embed', 'mock/*'] },
         ],
+        pricing: { echo: { inputPerMTok: 1, outputPerMTok: 2 }, embed: { inputPerMTok: 0.02, outputPerMTok: 0 }, m: { inputPerMTok: 1, outputPerMTok: 1 }, 'gpt-x': { inputPerMTok: 1, outputPerMTok: 1 } },
       }),
       { env: { FLAKY_KEY: UPSTREAM_KEY } },
     );

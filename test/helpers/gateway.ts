@@ -24,7 +24,7 @@ export function baseConfig(overrides: Record<string, unknown> = {}): Record<stri
     providers: [{ id: 'mock', type: 'mock' }],
     models: [{ name: 'echo', targets: [{ provider: 'mock', model: 'echo' }] }],
     tenants: [{ id: 'test', apiKeys: [TEST_KEY] }],
-    pricing: { echo: { inputPerMTok: 1, outputPerMTok: 2 } },
+    pricing: { echo: { inputPerMTok: 1, outputPerMTok: 2 }, embed: { inputPerMTok: 0.02, outputPerMTok: 0 } },
     ...overrides,
   };
 }

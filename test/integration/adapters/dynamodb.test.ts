@@ -194,7 +194,7 @@ describe('DynamoCostLedger in several regions', () => {
 
   it('writes the entries of two regions apart even for the same request id at the same moment', async () => {
     const at = Date.UTC(2026, 10, 22, 12, 0, 0);
-    const entry = { requestId: 'req_same', tenantId: 'entries', at, route: 'chat' as const, alias: 'echo', provider: 'mock', model: 'echo', tokens: { input: 1, output: 1, cachedInput: 0, cacheWrite: 0 }, costNanoUsd: 5, latencyMs: 1, status: 200, attempts: 1, stream: false };
+    const entry = { requestId: 'req_same', tenantId: 'entries', at, route: 'chat' as const, alias: 'echo', provider: 'mock', model: 'echo', tokens: { input: 1, output: 1, cachedInput: 0, cacheWrite: 0 }, costNanoUsd: 5, operatorCostNanoUsd: 0, calls: [], latencyMs: 1, status: 200, attempts: 1, stream: false };
     await Promise.all([EAST, WEST].map((r) => new DynamoCostLedger(db.client, db.tables.costLedger, 30, r).putEntry(entry)));
     const { Items } = await db.client.send(new QueryCommand({ TableName: db.tables.costLedger, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'T#entries#D#2026-11-22' } } }));
     expect(Items?.map((i) => i.region?.S).sort()).toEqual(['eu-west-1', 'us-east-1']);
