@@ -87,15 +87,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
     response.headers['x-request-id'] = req.requestId;
     const routeAfter = response.after;
     response.after = async () => {
-      for (const work of [routeAfter, scope.settle]) {
+      const afterWork = async (work: (() => Promise<void>) | undefined) => {
         try {
           await work?.();
         } catch (err) {
           deps.logger.error('after-response work failed', { requestId: req.requestId, error: describe(err) });
         }
-      }
-      // breaker outcomes and transitions are shared once the client has its answer, never before it
-      await deps.resilience.sync().catch((err: unknown) => deps.logger.error('breaker sync failed', { error: describe(err) }));
+      };
+      await Promise.all([
+        afterWork(routeAfter),
+        afterWork(scope.settle),
+        // breaker outcomes and transitions are shared once the client has its answer, never before it
+        deps.resilience.sync().catch((err: unknown) => deps.logger.error('breaker sync failed', { error: describe(err) })),
+      ]);
       await finish(scope, response.status, deps);
     };
     return response;

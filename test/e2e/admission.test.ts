@@ -116,14 +116,19 @@ describe('admission through the local gateway', () => {
   it('gives the reservation of a failed call back: failures never use up the budget', async () => {
     // each call may cost up to $0.001 (1 output token at $1000/M); the budget holds three at once
     for (let i = 0; i < 6; i++) expect((await chat(KEY.failing, 'down', { max_tokens: 1 })).status).toBe(502);
-    const after = await usage(KEY.failing);
+    let after = await usage(KEY.failing);
+    for (let i = 0; i < 100 && after.day.requests < 6; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      after = await usage(KEY.failing);
+    }
+    // each failed request is in the ledger (its call was made), at the nothing an error answer costs
     expect(after.day.cost_usd).toBe('0');
-    expect(after.day.requests).toBe(0);
+    expect(after.day.requests).toBe(6);
     const refusedAtOnce = await Promise.all(Array.from({ length: 3 }, () => chat(KEY.failing, 'down', { max_tokens: 1 })));
     expect(refusedAtOnce.map((r) => r.status)).toEqual([502, 502, 502]);
   });
 
-  it('charges a stream the client left for what was produced, and releases the rest of its reservation', async () => {
+  it('reads a stream the client left to its end, charges what its provider reports, and releases the rest of its reservation', async () => {
     const controller = new AbortController();
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
@@ -142,10 +147,11 @@ describe('admission through the local gateway', () => {
       day = (await usage(KEY.streaming)).day;
     }
     expect(day.requests).toBe(1);
-    const charged = usdToNano(Number(day.cost_usd));
-    expect(charged).toBeGreaterThan(0);
-    expect(charged).toBeLessThan(usdToNano(0.1)); // far less than the 500-token worst case of $0.50
-    // the rest of its $0.50 reservation is free again: another call with the same worst case fits the $0.60
-    expect((await chat(KEY.streaming, 'slow-stream', { max_tokens: 500 })).status).toBe(200);
+    // the provider went on to its 200 words (it bills them whoever reads them): 200 output tokens at $1000/M
+    expect(usdToNano(Number(day.cost_usd))).toBe(usdToNano(0.2));
+    expect(upstream.received.at(-1)!.answeredAt! - upstream.received.at(-1)!.at).toBeGreaterThan(1_000);
+    // the rest of its $0.50 reservation is free again: $0.40 of the $0.60 is left for the next call
+    expect((await chat(KEY.streaming, 'slow-stream', { max_tokens: 400 })).status).toBe(200);
+    expect((await chat(KEY.streaming, 'slow-stream', { max_tokens: 400 })).status).toBe(429);
   });
 });

@@ -32,8 +32,8 @@ export class BilledCall {
   /** the provider's usage, or the estimate of a call cut off */
   usage: Usage | undefined;
   estimated = false;
-  /** text of a stream as it arrived, for the estimate should it be cut off */
-  streamedText = '';
+  /** the answer's text as it arrived: the estimate of a call cut off, the length shadows compare */
+  text = '';
   status: number | undefined;
   readonly ended: Promise<void>;
   #end!: () => void;
@@ -61,7 +61,7 @@ export class BilledCall {
     if ('usage' in end) this.usage = end.usage;
     else if ('cut' in end) {
       // the provider had the prompt and may have produced more than arrived: its input bound and what it sent
-      this.usage = this.estimate(this.streamedText);
+      this.usage = this.estimate(this.text);
       this.estimated = true;
     }
     this.#end();

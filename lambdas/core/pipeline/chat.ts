@@ -86,8 +86,9 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
     throw err;
   }
   const completion = run.value;
+  run.call.text = completionText(completion);
   // a provider that reports no usage is charged the bound of its input and of the text it answered
-  run.call.finish(completion.usage ? { usage: completion.usage } : { usage: estimateChatUsage(body, completionText(completion), WORST_INPUT_FACTOR) }, 200);
+  run.call.finish({ usage: completion.usage ?? estimateChatUsage(body, run.call.text, WORST_INPUT_FACTOR) }, 200);
   end.served = run.call;
   end.status = 200;
   describeServed(scope, run);
@@ -177,8 +178,8 @@ interface StreamStart {
 /** what a chunk adds to a call's record: its usage, and the text it carries (for an estimate if cut off) */
 function note(call: BilledCall, chunk: ChatCompletionChunk): Usage | undefined {
   for (const choice of chunk.choices) {
-    call.streamedText += choice.delta.content ?? '';
-    for (const t of choice.delta.tool_calls ?? []) call.streamedText += (t.function?.name ?? '') + (t.function?.arguments ?? '');
+    call.text += choice.delta.content ?? '';
+    for (const t of choice.delta.tool_calls ?? []) call.text += (t.function?.name ?? '') + (t.function?.arguments ?? '');
   }
   return chunk.usage ?? undefined;
 }
@@ -238,7 +239,7 @@ function streamResponse(body: ChatRequest, run: Executed<StreamStart>, scope: Re
         pending = await iterator.next();
       }
       run.signal.stopTimer();
-      call.finish({ usage: usage ?? estimateChatUsage(body, call.streamedText, WORST_INPUT_FACTOR) }, 200);
+      call.finish({ usage: usage ?? estimateChatUsage(body, call.text, WORST_INPUT_FACTOR) }, 200);
       yield SSE_DONE;
     } catch (caught) {
       failed = true;

@@ -36,6 +36,8 @@ function period(p: PeriodUsage) {
   return {
     period: p.period,
     cost_usd: formatUsd(p.costNanoUsd),
+    /** what the operator bore for this tenant's requests beside its own cost (retried failures, hedge losers, shadows) */
+    operator_cost_usd: formatUsd(p.operatorCostNanoUsd),
     reserved_usd: formatUsd(p.reservedNanoUsd),
     requests: p.requests,
     input_tokens: p.inputTokens,

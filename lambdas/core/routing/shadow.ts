@@ -54,7 +54,7 @@ export async function runShadow(body: ChatRequest, alias: ModelAlias, ctx: Shado
   const comparison = {
     requestId,
     alias: alias.name,
-    primary: primary && { provider: primary.provider, model: primary.model, latencyMs: deps.clock.now() - scope.receivedAt, costUsd: formatUsd(primary.costNanoUsd), chars: primary.streamedText.length },
+    primary: primary && { provider: primary.provider, model: primary.model, latencyMs: deps.clock.now() - scope.receivedAt, costUsd: formatUsd(primary.costNanoUsd), chars: primary.text.length },
   };
   const started = deps.clock.now();
   const dims = { Provider: provider.id };
