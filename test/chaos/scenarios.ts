@@ -172,6 +172,8 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   const logger = new TimedLogger();
   const providerBase = { type: 'openai', apiKeyEnv: 'CHAOS_UPSTREAM_KEY', ...FAST };
   const config = validateGatewayConfig({
+    // a hanging call is read this long after another target answered, then cut off
+    gateway: { abandonedCallMs: 1_000 },
     providers: [
       { id: 'primary', baseUrl: `${primary.url}/v1`, ...providerBase, ...scenario.primarySettings },
       ...(backup ? [{ id: 'backup', baseUrl: `${backup.url}/v1`, ...providerBase }] : []),

@@ -198,6 +198,11 @@ export const gatewaySettings = z.strictObject({
   tenantCacheTtlMs: z.number().int().nonnegative().default(30_000),
   /** allow provider-id/model addressing in addition to aliases */
   allowDirectModels: z.boolean().default(true),
+  /**
+   * How long a call the request no longer uses (past its timeout and overtaken, a hedge's loser) is still read
+   * for its usage before it is cut off and charged as estimated
+   */
+  abandonedCallMs: positiveInt.default(10_000),
   /** the output cap of a request that sets none: reserved by budgets and sent to the provider */
   defaultMaxOutputTokens: positiveInt.default(4096),
   /**

@@ -46,7 +46,7 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
     if (end.served && end.status === 200 && !scope.streamError) await shadowAfter(body, route, bounds, { ...money, served: end.served }, scope, deps);
     await settleRequest(scope, money, end, deps);
   };
-  const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs, providerQuota: admission.providerQuota };
+  const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs, providerQuota: admission.providerQuota, abandonedCallMs: deps.config.gateway.abandonedCallMs };
   const capped = (target: PricedTarget) => withOutputCap(body, bounds(target).outputCap);
 
   if (body.stream) {

@@ -28,7 +28,7 @@ export async function handleEmbeddings(req: GatewayRequest, scope: RequestScope,
   const money: RequestMoney = { bill, admission, deadline, route: 'embeddings', stream: false };
   const end: RequestEnd = { status: 0 };
   scope.settle = () => settleRequest(scope, money, end, deps);
-  const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs, providerQuota: admission.providerQuota };
+  const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs, providerQuota: admission.providerQuota, abandonedCallMs: deps.config.gateway.abandonedCallMs };
   let run: Executed<EmbeddingsResponse>;
   try {
     run = await executeWithFallback(route, deadline, execDeps, req.requestId, (provider, target, attempt) =>

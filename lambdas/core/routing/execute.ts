@@ -39,6 +39,8 @@ export interface ExecuteDeps {
   config: Pick<GatewayConfig, 'providers'>;
   /** the provider's own rate limits (per-provider quotas), taken per call; a spent quota passes the target over */
   providerQuota?: ProviderQuotaCheck;
+  /** how long a call the request no longer uses is still read for its usage before it is cut off */
+  abandonedCallMs?: number;
 }
 
 export interface ExecuteOptions<T> {
@@ -432,11 +434,15 @@ class Execution<T> {
 
   /**
    * Calls still running when the request is served or given up: read to their end for their cost (the
-   * operator's), never forwarded. Recorded as such: a hedge's loser, or a call another answer overtook.
+   * operator's), never forwarded, for at most abandonedCallMs; then cut off (their cost estimated). Recorded as
+   * such: a hedge's loser, or a call another answer overtook.
    */
   private leaveRunning(): void {
     const { clock, metrics, logger } = this.deps;
     for (const run of this.running) {
+      const cut = setTimeout(() => run.signal.abort(new Error('abandoned call read past abandonedCallMs')), this.deps.abandonedCallMs ?? 10_000);
+      cut.unref?.();
+      void run.call.ended.then(() => clearTimeout(cut));
       const { provider, target } = run.slot;
       const latencyMs = clock.now() - run.startedAt;
       if (run.hedge) {

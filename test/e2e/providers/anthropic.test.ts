@@ -24,6 +24,8 @@ describe('anthropic provider through the gateway', () => {
     claude = await startFakeAnthropic(ANTHROPIC_KEY);
     gw = await startTestGateway(
       baseConfig({
+        // a call past its timeoutMs is read this long once another target answered, then cut off
+        gateway: { abandonedCallMs: 300 },
         providers: [
           // these tests map one failure after another: keep the breaker from opening between them
           { id: 'claude', type: 'anthropic', baseUrl: claude.url, apiKeyEnv: 'ANTHROPIC_KEY_FOR_TEST', models: [MODEL], breaker: { consecutiveFailures: 1_000, minimumRequests: 1_000 } },
@@ -48,7 +50,7 @@ describe('anthropic provider through the gateway', () => {
     await claude?.close();
   });
 
-  it('answers a chat: system prompt in `system`, max_tokens always sent, key in x-api-key, cached tokens priced', async () => {
+  it('answers a chat: system prompt in `system`, max_tokens always the cap budgets reserved (4096 by default), key in x-api-key, cached tokens priced', async () => {
     claude.reply((_req, res) => sendJson(res, 200, anthropicMessage(MODEL, [{ type: 'text', text: 'Bonjour !' }], 'end_turn', USAGE)));
     const from = claude.received.length;
     const { data, response } = await client.chat.completions
@@ -61,7 +63,7 @@ describe('anthropic provider through the gateway', () => {
     expect(sent!.headers.authorization).toBeUndefined();
     expect(sent!.body).toEqual({
       model: MODEL,
-      max_tokens: 8192,
+      max_tokens: 4096,
       system: [{ type: 'text', text: 'Answer in French.' }],
       messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }],
       temperature: 1,
@@ -232,7 +234,7 @@ describe('anthropic provider through the gateway', () => {
     expect(overloaded.response.headers.get('x-gateway-provider')).toBe('mock');
   });
 
-  it('aborts a call that outlives the entry’s timeoutMs, and falls over', async () => {
+  it('falls over from a call that outlives the entry’s timeoutMs, and cuts it off once another target answered', async () => {
     const hang = hangingReply();
     claude.reply(hang.handler);
     const { response } = await client.chat.completions.create({ model: 'slow-or-mock', messages: [{ role: 'user', content: 'hello?' }] }).withResponse();

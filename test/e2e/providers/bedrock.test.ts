@@ -45,6 +45,8 @@ describe('bedrock provider through the gateway', () => {
     bedrock = await startFakeBedrock({ accessKeyId: ACCESS_KEY_ID, region: REGION });
     gw = await startTestGateway(
       baseConfig({
+        // a call past its timeoutMs is read this long once another target answered, then cut off
+        gateway: { abandonedCallMs: 300 },
         providers: [
           { id: 'aws', type: 'bedrock', region: REGION, baseUrl: bedrock.url, models: [MODEL, 'amazon.titan-embed-text-v2:0', 'cohere.embed-english-v3'] },
           { id: 'aws-elsewhere', type: 'bedrock', region: 'us-east-1', baseUrl: bedrock.url },
@@ -62,6 +64,7 @@ describe('bedrock provider through the gateway', () => {
         pricing: {
           [MODEL]: { inputPerMTok: 3, outputPerMTok: 15, cachedInputPerMTok: 0.3, cacheWritePerMTok: 3.75 },
           'amazon.titan-embed-text-v2:0': { inputPerMTok: 0.02, outputPerMTok: 0 },
+          'cohere.embed-english-v3': { inputPerMTok: 0.1, outputPerMTok: 0 },
           echo: { inputPerMTok: 0, outputPerMTok: 0 },
         },
       }),
@@ -227,7 +230,7 @@ describe('bedrock provider through the gateway', () => {
     expect(bedrock.bodies(afterTitan)[0]).toEqual({ texts: ['a', 'b'], input_type: 'search_document', embedding_types: ['float'] });
   });
 
-  it('aborts an SDK call that outlives the entry’s timeoutMs, and falls over', async () => {
+  it('falls over from an SDK call that outlives the entry’s timeoutMs, and cuts it off once another target answered', async () => {
     for (const stream of [false, true]) {
       const hang = hangingReply();
       bedrock.reply(hang.handler);

@@ -34,7 +34,7 @@ describe('gemini provider through the gateway', () => {
           { name: 'flash-or-mock', targets: [{ provider: 'google', model: MODEL }, { provider: 'mock', model: 'echo' }] },
           { name: 'embed', targets: [{ provider: 'google', model: 'text-embedding-004' }] },
         ],
-        pricing: { [MODEL]: { inputPerMTok: 0.3, outputPerMTok: 2.5, cachedInputPerMTok: 0.075 }, echo: { inputPerMTok: 0, outputPerMTok: 0 } },
+        pricing: { [MODEL]: { inputPerMTok: 0.3, outputPerMTok: 2.5, cachedInputPerMTok: 0.075 }, 'text-embedding-004': { inputPerMTok: 0.1, outputPerMTok: 0 }, echo: { inputPerMTok: 0, outputPerMTok: 0 } },
       }),
       { env: { GEMINI_KEY_FOR_TEST: GEMINI_KEY } },
     );

@@ -26,7 +26,7 @@ describe('OpenAI-compatible presets through the gateway', () => {
           { id: 'groq', type: 'openai', preset: 'groq', baseUrl: `${upstream.url}/groq/v1` },
           { id: 'mistral', type: 'openai', preset: 'mistral', baseUrl: `${upstream.url}/mistral/v1`, apiKeyEnv: 'MY_MISTRAL' },
           { id: 'deepseek', type: 'openai', preset: 'deepseek', baseUrl: `${upstream.url}/deepseek/v1` },
-          { id: 'ollama', type: 'openai', preset: 'ollama', baseUrl: `${upstream.url}/ollama/v1` },
+          { id: 'ollama', type: 'openai', preset: 'ollama', baseUrl: `${upstream.url}/ollama/v1`, free: true },
           { id: 'together', type: 'openai', preset: 'together', baseUrl: `${upstream.url}/together/v1` },
         ],
         models: [
@@ -52,14 +52,14 @@ describe('OpenAI-compatible presets through the gateway', () => {
     await upstream?.close();
   });
 
-  it('groq: the key comes from GROQ_API_KEY; fields Groq refuses (logprobs, message names) are dropped', async () => {
+  it('groq: the key comes from GROQ_API_KEY; fields Groq refuses (logprobs, message names) are dropped; the output cap is always sent', async () => {
     upstream.handle((_req, res) => sendJson(res, 200, openaiCompletion('llama-3.3-70b-versatile', 'fast')));
     const from = upstream.received.length;
     await client.chat.completions.create({ model: 'groq', messages: [{ role: 'user', content: 'hi', name: 'ada' }], logprobs: true });
     const [sent] = upstream.received.slice(from);
     expect(sent!.path).toBe('/groq/v1/chat/completions');
     expect(sent!.headers.authorization).toBe(`Bearer ${GROQ_KEY}`);
-    expect(sent!.body).toEqual({ model: 'llama-3.3-70b-versatile', messages: [{ role: 'user', content: 'hi' }] });
+    expect(sent!.body).toEqual({ model: 'llama-3.3-70b-versatile', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 4096 });
   });
 
   it('groq: usage reported in x_groq on the last chunk reaches the caller as a usage chunk', async () => {
