@@ -55,6 +55,8 @@ describe('GET /health', () => {
       expect(res.status).toBe(502);
     }
     expect(await health(gw)).toMatchObject({ status: 503, body: { status: 'unhealthy', providers: { dead: { breaker: 'open' } } } });
+    // the alert goes out with the breaker's transition, shared after the response
+    await waitFor(() => gw.logger.find('ALERT dead breaker opened').length > 0);
     expect(gw.logger.find('ALERT dead breaker opened')).toHaveLength(1);
     expect(gw.logger.find('breaker opened')[0]).toMatchObject({ breaker: 'dead', provider: 'dead', consecutive: 2 });
   });
