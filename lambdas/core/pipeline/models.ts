@@ -2,6 +2,7 @@
 import type { ModelList } from '../openai/chat-response';
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from '../http';
 import { tenantMayUse } from '../routing/resolve';
+import { canonicalModel } from '../routing/model-names';
 import type { GatewayDeps, RequestScope } from '../gateway';
 
 export async function handleModels(req: GatewayRequest, scope: RequestScope, deps: GatewayDeps): Promise<GatewayResponse> {
@@ -13,7 +14,8 @@ export async function handleModels(req: GatewayRequest, scope: RequestScope, dep
   if (config.gateway.allowDirectModels) {
     for (const provider of config.providers) {
       const names = new Set([...(provider.models ?? []), ...config.models.flatMap((m) => m.targets.filter((t) => t.provider === provider.id).map((t) => t.model))]);
-      for (const name of names) ids.set(`${provider.id}/${name}`, provider.id);
+      // only what a call can reach: a model nothing prices is refused
+      for (const name of names) if (deps.prices.priceOf(provider.id, canonicalModel(provider.type, name))) ids.set(`${provider.id}/${name}`, provider.id);
     }
   }
   const created = Math.floor(deps.clock.now() / 1000);

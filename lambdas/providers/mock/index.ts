@@ -1,7 +1,7 @@
 // The `mock` provider: answers without a network so `npm start` works with no keys. It echoes the last
 // user message (or calls the forced tool with it), streams word by word, and reports usage.
 import { createHash, randomUUID } from 'node:crypto';
-import { messageText, type ChatRequest } from '../../core/openai/chat-request';
+import { maxOutputTokens, messageText, type ChatRequest } from '../../core/openai/chat-request';
 import type { ChatCompletionChunk, Usage } from '../../core/openai/chat-response';
 import { estimateChatInputTokens, estimateTextTokens } from '../../core/tokens';
 import type { ProviderFactory } from '../types';
@@ -26,7 +26,7 @@ export const createMockProvider: ProviderFactory = (config, deps) => ({
       model,
       text: answer.toolCall ? '' : answer.text,
       toolCalls: answer.toolCall ? [answer.toolCall] : [],
-      finishReason: answer.toolCall ? 'tool_calls' : 'stop',
+      finishReason: answer.finishReason,
       usage: answer.usage,
     });
   },
@@ -47,7 +47,7 @@ export const createMockProvider: ProviderFactory = (config, deps) => ({
           yield chunks.delta({ content: word });
         }
       }
-      yield chunks.delta({}, answer.toolCall ? 'tool_calls' : 'stop');
+      yield chunks.delta({}, answer.finishReason);
       yield chunks.usage(answer.usage);
     })();
   },
@@ -63,6 +63,7 @@ export const createMockProvider: ProviderFactory = (config, deps) => ({
 
 interface MockAnswer {
   text: string;
+  finishReason: 'stop' | 'length' | 'tool_calls';
   toolCall?: { id: string; type: 'function'; function: { name: string; arguments: string } };
   usage: Usage;
 }
@@ -71,14 +72,20 @@ function mockAnswer(req: ChatRequest): MockAnswer {
   const last = req.messages[req.messages.length - 1];
   const lastUser = [...req.messages].reverse().find((m) => m.role === 'user');
   // after a tool result, report it, so a tool round trip can be tried end to end
-  const text = last?.role === 'tool' ? `Tool result: ${messageText(last.content)}` : messageText(lastUser?.content ?? '') || '(no user message)';
+  const echoed = last?.role === 'tool' ? `Tool result: ${messageText(last.content)}` : messageText(lastUser?.content ?? '') || '(no user message)';
+  // a word a token, and no more words than the output cap, as a provider honours max_tokens
+  const cap = maxOutputTokens(req);
+  const words = echoed.split(/(?<= )/);
+  const cut = cap !== undefined && words.filter((w) => w.trim()).length > cap;
+  const text = cut ? words.slice(0, cap).join('').trimEnd() : echoed;
   const forced = forcedTool(req);
   const toolCall = forced && last?.role !== 'tool'
     ? { id: `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`, type: 'function' as const, function: { name: forced, arguments: JSON.stringify({ input: text }) } }
     : undefined;
   const prompt = estimateChatInputTokens(req);
   const completion = toolCall ? estimateTextTokens(toolCall.function.arguments) : text.split(/\s+/).filter(Boolean).length;
-  return { text, toolCall, usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } };
+  const finishReason = toolCall ? 'tool_calls' : cut ? 'length' : 'stop';
+  return { text, toolCall, finishReason, usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } };
 }
 
 /** the tool the request forces (tool_choice required / a named function), if any */
