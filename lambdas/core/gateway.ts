@@ -36,6 +36,7 @@ export interface GatewayDeps {
 export interface RequestScope {
   requestId: string;
   receivedAt: number;
+  /** the route template (routeOf), never the raw path */
   route: string;
   tenant?: string;
   model?: string;
@@ -60,14 +61,26 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
 
 export type Gateway = (req: GatewayRequest) => Promise<GatewayResponse>;
 
+/** the Route of a path that is not one of ours: a metric dimension takes values from a fixed set only */
+export const OTHER_ROUTE = 'other';
+
+/**
+ * The route a path names, for logs and the Route metric dimension: one of the ROUTES templates, or "other".
+ * Never the raw path, which the caller chooses: each distinct dimension value is a CloudWatch metric billed
+ * to the operator.
+ */
+export function routeOf(path: string): string {
+  return Object.hasOwn(ROUTES, path) ? path : OTHER_ROUTE;
+}
+
 export function createGateway(deps: GatewayDeps): Gateway {
   return async (req) => {
-    const scope: RequestScope = { requestId: req.requestId, receivedAt: req.receivedAt, route: req.path };
+    const scope: RequestScope = { requestId: req.requestId, receivedAt: req.receivedAt, route: routeOf(req.path) };
     let response: GatewayResponse;
     try {
-      const methods = ROUTES[req.path];
+      const methods = Object.hasOwn(ROUTES, req.path) ? ROUTES[req.path] : undefined;
       if (!methods) throw errors.notFound(req.path);
-      const handler = methods[req.method];
+      const handler = Object.hasOwn(methods, req.method) ? methods[req.method] : undefined;
       if (!handler) throw errors.methodNotAllowed(req.method, req.path);
       if (req.bodyBytes > deps.config.gateway.maxRequestBytes) throw errors.requestTooLarge(deps.config.gateway.maxRequestBytes);
       response = await handler(req, scope, deps);
