@@ -2,10 +2,11 @@
 // OpenAI-shaped answer in one place, and log and measure each request once it is over.
 import type { AdmissionControl } from './admission/admit';
 import type { GatewayConfig } from './config/schema';
+import { boundedName } from './bounded-name';
 import { asGatewayError, errors, GatewayError } from './errors';
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from './http';
 import { METRICS } from './observability';
-import type { AlertPublisher, Clock, CostLedger, Logger, Metrics } from './ports';
+import { StoreRejectedWrite, type AlertPublisher, type Clock, type CostLedger, type Logger, type Metrics } from './ports';
 import type { Provider } from '../providers/types';
 import type { TenantDirectory } from './tenants/directory';
 import type { Resilience } from './resilience/resilience';
@@ -88,12 +89,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
       response = errorResponse(err, scope, deps);
     }
     response.headers['x-request-id'] = req.requestId;
+    boundHeaders(response.headers);
     const routeAfter = response.after;
     response.after = async () => {
       try {
         await routeAfter?.();
       } catch (err) {
-        deps.logger.error('after-response work failed', { requestId: req.requestId, error: describe(err) });
+        if (err instanceof StoreRejectedWrite) {
+          // the entry is a record of the call; its cost is in the period's settlement, which is written apart
+          deps.logger.error('ledger entry set aside: the store refused it as invalid', { requestId: req.requestId, tenant: scope.tenant, costNanoUsd: scope.costNanoUsd, error: err.message });
+          deps.metrics.add(METRICS.ledgerWritesRejected, 1, 'Count', { Kind: 'entry' });
+        } else {
+          deps.logger.error('after-response work failed', { requestId: req.requestId, error: describe(err) });
+        }
       }
       // breaker outcomes and transitions are shared once the client has its answer, never before it
       await deps.resilience.sync().catch((err: unknown) => deps.logger.error('breaker sync failed', { error: describe(err) }));
@@ -120,6 +128,23 @@ async function finish(scope: RequestScope, status: number, deps: GatewayDeps): P
   deps.metrics.add(METRICS.latency, latencyMs, 'Milliseconds');
   deps.logger.info('request', { ...scope, status, latencyMs });
   await deps.metrics.flush();
+}
+
+/** a response header value longer than this (a model name from the request, echoed) is cut to a stand-in */
+const MAX_HEADER_VALUE_CHARS = 512;
+/** what a header value may hold: visible ASCII, spaces and tabs (Node refuses the rest with an exception) */
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+
+/**
+ * Response headers that echo request values (x-gateway-model is the model a tenant addressed) stay small and
+ * well-formed: an oversized one breaks clients (their header limit is 16 KB) and API Gateway (10 KB), and a
+ * control character makes Node throw while the answer is being written.
+ */
+function boundHeaders(headers: Record<string, string>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (value.length <= MAX_HEADER_VALUE_CHARS && HEADER_VALUE.test(value)) continue;
+    headers[name] = boundedName(value.replace(/[^\t\x20-\x7e]/g, '?'), MAX_HEADER_VALUE_CHARS).replace('…', '...');
+  }
 }
 
 /** error text for logs: message and stack, never request data */
