@@ -2,10 +2,11 @@
 // OpenAI-shaped answer in one place, and log and measure each request once it is over.
 import type { AdmissionControl } from './admission/admit';
 import type { GatewayConfig } from './config/schema';
+import { boundedName } from './bounded-name';
 import { asGatewayError, errors, GatewayError } from './errors';
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from './http';
 import { METRICS } from './observability';
-import type { AlertPublisher, Clock, CostLedger, Logger, Metrics } from './ports';
+import { StoreRejectedWrite, type AlertPublisher, type Clock, type CostLedger, type Logger, type Metrics } from './ports';
 import type { PriceBook } from './pricing/price-book';
 import type { Provider } from '../providers/types';
 import type { TenantDirectory } from './tenants/directory';
@@ -39,6 +40,7 @@ export interface GatewayDeps {
 export interface RequestScope {
   requestId: string;
   receivedAt: number;
+  /** the route template (routeOf), never the raw path */
   route: string;
   tenant?: string;
   model?: string;
@@ -70,14 +72,26 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
 
 export type Gateway = (req: GatewayRequest) => Promise<GatewayResponse>;
 
+/** the Route of a path that is not one of ours: a metric dimension takes values from a fixed set only */
+export const OTHER_ROUTE = 'other';
+
+/**
+ * The route a path names, for logs and the Route metric dimension: one of the ROUTES templates, or "other".
+ * Never the raw path, which the caller chooses: each distinct dimension value is a CloudWatch metric billed
+ * to the operator.
+ */
+export function routeOf(path: string): string {
+  return Object.hasOwn(ROUTES, path) ? path : OTHER_ROUTE;
+}
+
 export function createGateway(deps: GatewayDeps): Gateway {
   return async (req) => {
-    const scope: RequestScope = { requestId: req.requestId, receivedAt: req.receivedAt, route: req.path };
+    const scope: RequestScope = { requestId: req.requestId, receivedAt: req.receivedAt, route: routeOf(req.path) };
     let response: GatewayResponse;
     try {
-      const methods = ROUTES[req.path];
+      const methods = Object.hasOwn(ROUTES, req.path) ? ROUTES[req.path] : undefined;
       if (!methods) throw errors.notFound(req.path);
-      const handler = methods[req.method];
+      const handler = Object.hasOwn(methods, req.method) ? methods[req.method] : undefined;
       if (!handler) throw errors.methodNotAllowed(req.method, req.path);
       if (req.bodyBytes > deps.config.gateway.maxRequestBytes) throw errors.requestTooLarge(deps.config.gateway.maxRequestBytes);
       response = await handler(req, scope, deps);
@@ -85,13 +99,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
       response = errorResponse(err, scope, deps);
     }
     response.headers['x-request-id'] = req.requestId;
+    boundHeaders(response.headers);
     const routeAfter = response.after;
     response.after = async () => {
       const afterWork = async (work: (() => Promise<void>) | undefined) => {
         try {
           await work?.();
         } catch (err) {
-          deps.logger.error('after-response work failed', { requestId: req.requestId, error: describe(err) });
+          if (err instanceof StoreRejectedWrite) {
+            // the entry is a record of the call; its cost is in the period's settlement, which is written apart
+            deps.logger.error('ledger entry set aside: the store refused it as invalid', { requestId: req.requestId, tenant: scope.tenant, costNanoUsd: scope.costNanoUsd, error: err.message });
+            deps.metrics.add(METRICS.ledgerWritesRejected, 1, 'Count', { Kind: 'entry' });
+          } else {
+            deps.logger.error('after-response work failed', { requestId: req.requestId, error: describe(err) });
+          }
         }
       };
       await Promise.all([
@@ -124,6 +145,23 @@ async function finish(scope: RequestScope, status: number, deps: GatewayDeps): P
   const { settle: _work, ...fields } = scope;
   deps.logger.info('request', { ...fields, status, latencyMs });
   await deps.metrics.flush();
+}
+
+/** a response header value longer than this (a model name from the request, echoed) is cut to a stand-in */
+const MAX_HEADER_VALUE_CHARS = 512;
+/** what a header value may hold: visible ASCII, spaces and tabs (Node refuses the rest with an exception) */
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+
+/**
+ * Response headers that echo request values (x-gateway-model is the model a tenant addressed) stay small and
+ * well-formed: an oversized one breaks clients (their header limit is 16 KB) and API Gateway (10 KB), and a
+ * control character makes Node throw while the answer is being written.
+ */
+function boundHeaders(headers: Record<string, string>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (value.length <= MAX_HEADER_VALUE_CHARS && HEADER_VALUE.test(value)) continue;
+    headers[name] = boundedName(value.replace(/[^\t\x20-\x7e]/g, '?'), MAX_HEADER_VALUE_CHARS).replace('…', '...');
+  }
 }
 
 /** error text for logs: message and stack, never request data */

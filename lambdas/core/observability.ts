@@ -41,4 +41,10 @@ export const METRICS = {
   /** settled cost in USD; dimension Tenant, and separately Provider */
   costUsd: 'CostUsd',
   cacheHits: 'CacheHits',
+  /**
+   * a ledger write the store refused as invalid (item too large, key too long); dimension Kind: breakdown (a
+   * settlement written without its split by model), settlement (a batch set aside: its cost is only in the
+   * log), entry (a per-request entry set aside; its cost is in the settlement)
+   */
+  ledgerWritesRejected: 'LedgerWritesRejected',
 } as const;

@@ -70,6 +70,18 @@ export interface HttpClient {
   request(req: HttpRequest): Promise<HttpResponse>;
 }
 
+/**
+ * The store refused a write as invalid (DynamoDB's ValidationException: item too large, key too long,
+ * expression too large, …): nothing was applied, and the same write can never succeed, so it is not retried
+ * as it is. The message is the store's, which names limits, never the item's values.
+ */
+export class StoreRejectedWrite extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreRejectedWrite';
+  }
+}
+
 /** A stored API key: only its SHA-256 is kept. */
 export interface ApiKeyRecord {
   keyHash: string;
@@ -147,8 +159,8 @@ export interface LedgerEntry {
 export interface UsageTotals {
   /** what the account was charged */
   costNanoUsd: number;
-  /** what the operator bore for the account's requests beside it (retried failures, hedge losers) */
-  operatorCostNanoUsd: number;
+  /** what the operator bore for the account's requests beside it (retried failures, hedge losers); absent: none */
+  operatorCostNanoUsd?: number;
   requests: number;
   inputTokens: number;
   outputTokens: number;
@@ -160,6 +172,7 @@ export interface UsageTotals {
 /** A tenant's day or month: what settled (costNanoUsd), and what is held but not yet spent. */
 export interface PeriodUsage extends UsageTotals {
   period: string;
+  operatorCostNanoUsd: number;
   /** held for calls in flight and by instances' budget leases */
   reservedNanoUsd: number;
 }
@@ -235,7 +248,10 @@ export interface CostLedger {
    * back). The committed total after, or undefined.
    */
   growLease(period: BudgetPeriod, leaseId: string, delta: number, topUps: number, limitNanoUsd: number | undefined): Promise<number | undefined>;
-  /** Apply a settlement batch (one conditional UpdateItem); not applied when the stored seq is not `seq - 1`. */
+  /**
+   * Apply a settlement batch (one conditional UpdateItem); not applied when the stored seq is not `seq - 1`.
+   * Rejects with StoreRejectedWrite when the store refuses the write as invalid.
+   */
   flush(period: BudgetPeriod, flush: LeaseFlush): Promise<FlushOutcome>;
   /** the lease as stored now (strongly consistent), to learn whether an uncertain write was applied */
   readLease(period: BudgetPeriod, leaseId: string): Promise<StoredLease | undefined>;
@@ -246,7 +262,10 @@ export interface CostLedger {
    * replica has them now (a replication lag behind). undefined, with no round trip, when there is one region.
    */
   otherRegions(period: BudgetPeriod): Promise<OtherRegionsPeriod | undefined>;
-  /** the per-request entry, kept for the retention period */
+  /**
+   * the per-request entry, kept for the retention period; rejects with StoreRejectedWrite when the store
+   * refuses it as invalid (other entries written with it are not held up)
+   */
   putEntry(entry: LedgerEntry): Promise<void>;
   usage(tenantId: string, day: string, month: string): Promise<{ day: PeriodUsage; month: PeriodUsage }>;
 }

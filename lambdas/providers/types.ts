@@ -4,6 +4,7 @@ import type { ProviderConfig } from '../core/config/schema';
 import type { ChatRequest, EmbeddingsRequest } from '../core/openai/chat-request';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse } from '../core/openai/chat-response';
 import type { Clock, HttpClient, Logger, SecretSource } from '../core/ports';
+import { redactSecrets } from '../core/redact';
 
 export interface ProviderDeps {
   http: HttpClient;
@@ -37,7 +38,12 @@ export interface Provider {
 
 export type ProviderFactory = (config: ProviderConfig, deps: ProviderDeps) => Provider;
 
-/** A provider failure, normalized so the core decides retries and fallbacks without knowing the provider. */
+/**
+ * A provider failure, normalized so the core decides retries and fallbacks without knowing the provider. Its
+ * message is the provider's own words with credentials, account ids and ARNs taken out (core/redact.ts): every
+ * provider error is made here, so the error body, `attempts[].message`, mid-stream error events and log lines
+ * that show it are clean.
+ */
 export class ProviderError extends Error {
   readonly status: number;
   readonly retryable: boolean;
@@ -45,7 +51,7 @@ export class ProviderError extends Error {
   readonly code: string;
 
   constructor(opts: { status: number; retryable: boolean; code: string; message: string; retryAfterMs?: number }) {
-    super(opts.message);
+    super(redactSecrets(opts.message));
     this.name = 'ProviderError';
     this.status = opts.status;
     this.retryable = opts.retryable;

@@ -31,7 +31,7 @@ export function baseConfig(overrides: Record<string, unknown> = {}): Record<stri
 
 export async function startTestGateway(
   rawConfig: Record<string, unknown> = baseConfig(),
-  opts: { env?: Record<string, string | undefined>; dynamodbEndpoint?: string; groupCommitMs?: number } = {},
+  opts: { env?: Record<string, string | undefined>; dynamodbEndpoint?: string; groupCommitMs?: number; metrics?: Metrics } = {},
 ): Promise<TestGateway> {
   const logger = new MemoryLogger();
   const gateway = await startLocalGateway({
@@ -41,7 +41,7 @@ export async function startTestGateway(
     dynamodbEndpoint: opts.dynamodbEndpoint,
     groupCommitMs: opts.groupCommitMs,
     logger,
-    metrics: silentMetrics,
+    metrics: opts.metrics ?? silentMetrics,
   });
   return {
     ...gateway,

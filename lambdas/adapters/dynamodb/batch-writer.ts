@@ -1,7 +1,12 @@
 // Puts items with group commit: the first put goes out after `lingerMs` (0: at once), and the puts that queue up
 // meanwhile or while a write is in flight leave together in the next BatchWriteItem (up to 25). One request alone
 // (a Lambda invocation) costs one call as before; many at once (a busy local server) cost a fraction of a call each.
+// DynamoDB refuses a whole BatchWriteItem when one of its items is invalid (too large, a key too long): the batch
+// is then halved until each invalid item stands alone, so the others land and only the invalid ones are refused,
+// once, never retried.
 import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { boundedName } from '../../core/bounded-name';
+import { StoreRejectedWrite } from '../../core/ports';
 import { backoffDelay } from '../../core/resilience/backoff';
 
 /** DynamoDB's limit per BatchWriteItem */
@@ -26,7 +31,7 @@ export class BatchWriter {
     private readonly lingerMs = 0,
   ) {}
 
-  /** resolves once the item is written; rejects when DynamoDB would not take it after retries */
+  /** resolves once the item is written; rejects when DynamoDB would not take it after retries, or (StoreRejectedWrite) refuses it as invalid */
   put(item: Record<string, AttributeValue>): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, key: `${item.pk?.S}\0${item.sk?.S}`, resolve, reject });
@@ -37,16 +42,26 @@ export class BatchWriter {
   async #drain(): Promise<void> {
     this.#draining = true;
     if (this.lingerMs > 0) await this.sleep(this.lingerMs);
-    while (this.#queue.length > 0) {
-      const batch = this.#take();
-      try {
-        await this.#write(batch.map((q) => q.item));
-        for (const q of batch) q.resolve();
-      } catch (err) {
+    while (this.#queue.length > 0) await this.#writeSplitting(this.#take());
+    this.#draining = false;
+  }
+
+  /** write the batch; one DynamoDB refuses as invalid is halved until the invalid items stand alone */
+  async #writeSplitting(batch: Queued[]): Promise<void> {
+    try {
+      await this.#write(batch.map((q) => q.item));
+      for (const q of batch) q.resolve();
+    } catch (err) {
+      if (!(err instanceof Error && err.name === 'ValidationException')) {
         for (const q of batch) q.reject(err);
+      } else if (batch.length === 1) {
+        batch[0]!.reject(new StoreRejectedWrite(`${this.tableName} refused the item ${boundedName(batch[0]!.key.replace('\0', ' / '), 200)}: ${err.message}`));
+      } else {
+        const half = Math.ceil(batch.length / 2);
+        await this.#writeSplitting(batch.slice(0, half));
+        await this.#writeSplitting(batch.slice(half));
       }
     }
-    this.#draining = false;
   }
 
   /** up to 25 queued puts, no two for the same key (BatchWriteItem refuses duplicates; a later one waits) */

@@ -30,7 +30,9 @@ import type {
   StoredLease,
 } from '../../core/ports';
 import { ALERT_PERCENTS } from '../../core/admission/budgets';
+import { boundedName } from '../../core/bounded-name';
 import { dayOf } from '../../core/periods';
+import { StoreRejectedWrite } from '../../core/ports';
 import { BatchWriter } from './batch-writer';
 import { num, toItem } from './marshal';
 import { queryItems } from './query';
@@ -41,6 +43,15 @@ export const DAY_SECONDS = 86_400;
 const AGGREGATE_RETENTION_DAYS = 400;
 
 export const LEASE_PREFIX = 'L|';
+/**
+ * A provider/model name in a breakdown attribute name (M|<name>|<total>) keeps at most this many characters, an
+ * entry's model and alias at most ENTRY_NAME_CHARS: names come from requests (direct addressing), and a period
+ * item holds four attributes per model, so an unbounded name makes the item too large to write (boundedName).
+ */
+export const BREAKDOWN_NAME_CHARS = 512;
+export const ENTRY_NAME_CHARS = 1_024;
+/** a request id in an entry's sort key (which DynamoDB caps at 1 KB) */
+const REQUEST_ID_CHARS = 200;
 const BREAKDOWN_TOTALS = ['costNanoUsd', 'requests', 'inputTokens', 'outputTokens'] as const;
 /** the budget has room for :max more (the limit less what the write adds) */
 const HAS_ROOM = '(attribute_not_exists(committedNanoUsd) OR committedNanoUsd <= :max)';
@@ -49,7 +60,7 @@ const HAS_ROOM = '(attribute_not_exists(committedNanoUsd) OR committedNanoUsd <=
 export const ledgerKeys = {
   entry: (tenantId: string, day: string, at: number, requestId: string, suffix = '') => ({
     pk: `T#${tenantId}#D#${day}`,
-    sk: `R#${new Date(at).toISOString()}#${requestId}${suffix}`,
+    sk: `R#${new Date(at).toISOString()}#${boundedName(requestId, REQUEST_ID_CHARS)}${suffix}`,
   }),
   entries: (tenantId: string, day: string) => `T#${tenantId}#D#${day}`,
   /** the sort key of a period in every region's item, before the region suffix */
@@ -137,7 +148,10 @@ export class DynamoCostLedger implements CostLedger {
       ['M', t.byModel],
       ['P', t.byProvider],
     ] as const) {
-      for (const [name, b] of Object.entries(breakdown)) for (const total of BREAKDOWN_TOTALS) add(`${prefix}|${name}|${total}`, b[total]);
+      for (const [name, b] of Object.entries(breakdown)) {
+        const bounded = boundedName(name, BREAKDOWN_NAME_CHARS);
+        for (const total of BREAKDOWN_TOTALS) add(`${prefix}|${bounded}|${total}`, b[total]);
+      }
     }
 
     const sets = ['expiresAt = :exp'];
@@ -203,7 +217,9 @@ export class DynamoCostLedger implements CostLedger {
       toItem({
         ...ledgerKeys.entry(e.tenantId, dayOf(e.at), e.at, e.requestId, this.#suffix),
         ...entry,
-        calls: calls.map((c) => ({ ...c })),
+        calls: calls.map((c) => ({ ...c, model: boundedName(c.model, ENTRY_NAME_CHARS) })),
+        alias: boundedName(e.alias, ENTRY_NAME_CHARS),
+        model: boundedName(e.model, ENTRY_NAME_CHARS),
         region: this.#regions.own,
         inputTokens: tokens.input,
         outputTokens: tokens.output,
@@ -251,7 +267,7 @@ export class DynamoCostLedger implements CostLedger {
       return { applied: true, attributes: Attributes };
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return { applied: false, retried: (err.$metadata.attempts ?? 1) > 1 };
-      throw err;
+      throw asRejectedWrite(err);
     }
   }
 
@@ -262,6 +278,11 @@ export class DynamoCostLedger implements CostLedger {
   #item(period: BudgetPeriod) {
     return this.#client.send(new GetItemCommand({ TableName: this.#tableName, Key: ledgerKeys.period(period, this.#suffix), ConsistentRead: true }));
   }
+}
+
+/** DynamoDB's verdict that a write is invalid (it applied nothing) as the core's StoreRejectedWrite; other errors as they are */
+export function asRejectedWrite(err: unknown): unknown {
+  return err instanceof Error && err.name === 'ValidationException' ? new StoreRejectedWrite(err.message) : err;
 }
 
 /** A period's totals: the sum of its items (one per region that served the tenant in it). */

@@ -230,12 +230,15 @@ export class Admission {
       provider: entry.provider,
       model: `${entry.provider}/${entry.model}`,
     };
-    await Promise.all([
+    // every write is waited for even when one fails (a refused entry must not cut the settlements short)
+    const outcomes = await Promise.allSettled([
       ...tickets.map((t) => t.correctTokens(used)),
       this.#providerTickets.get(entry.provider)?.correctTokens(used),
       ...holds.map((h) => budgets.settle(h, settlement)),
       ledger.putEntry(entry),
     ]);
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** No provider answered (or the client left first): the call cost nothing; its estimates go back. */

@@ -36,7 +36,8 @@
 // trips are as above.
 import { randomBytes } from 'node:crypto';
 import { METRICS } from '../observability';
-import type { AlertPublisher, BudgetPeriod, Clock, CostLedger, LeaseFlush, Logger, Metrics, OtherRegionsPeriod, UsageTotals } from '../ports';
+import { boundedName } from '../bounded-name';
+import { StoreRejectedWrite, type AlertPublisher, type BudgetPeriod, type Clock, type CostLedger, type LeaseFlush, type Logger, type Metrics, type OtherRegionsPeriod, type UsageTotals } from '../ports';
 import { formatUsd } from '../pricing/cost';
 import { Demand, type LeaseTuning } from './quota-lease';
 
@@ -468,18 +469,23 @@ export class Budgets {
     try {
       outcome = await this.#apply(state.period, flush);
     } catch (err) {
-      lease.uncertain = { flush, batch };
-      this.#deps.logger.error('a settlement batch could not be written yet; it is sent again before the next one', {
-        tenant: state.period.tenantId,
-        period: state.period.name,
-        lease: lease.id,
-        seq: flush.seq,
-        costUsd: formatUsd(flush.totals.costNanoUsd),
-        requests: flush.totals.requests,
-        error: (err as Error).message,
-      });
+      if (err instanceof StoreRejectedWrite) return this.#rejected(state, lease, flush, batch, err);
+      this.#uncertain(state, lease, flush, batch, err);
       throw err;
     }
+    await this.#applied(state, lease, flush, batch, outcome);
+  }
+
+  /** a write whose outcome is unknown (timeout, store unreachable): sent again, as it is, before the next one */
+  #uncertain(state: PeriodState, lease: Lease, flush: LeaseFlush, batch: Settlement[], err: unknown): void {
+    lease.uncertain = { flush, batch };
+    this.#deps.logger.error('a settlement batch could not be written yet; it is sent again before the next one', {
+      ...batchFacts(state, lease, flush),
+      error: (err as Error).message,
+    });
+  }
+
+  async #applied(state: PeriodState, lease: Lease, flush: LeaseFlush, batch: Settlement[], outcome: number | 'unknown' | 'lost'): Promise<void> {
     lease.uncertain = undefined;
     if (outcome === 'lost') {
       this.#deps.logger.error('budget lease vanished before its settlement was written; recording it anew', { tenant: state.period.tenantId, lease: lease.id });
@@ -496,6 +502,50 @@ export class Budgets {
       this.#track(this.#flush(state, lease));
     }
     if (outcome !== 'unknown') await this.#alertIfCrossed(state, outcome);
+  }
+
+  /**
+   * The store refused the batch as invalid, so nothing of it was applied and the same write never will be: it
+   * is never retried as it is, nor ahead of later batches. Most likely its breakdown by model made the period
+   * item too large (a tenant addressing many distinct model names), so it goes once more without the breakdown:
+   * its cost, tokens and requests still land and only their split by model and provider is lost (and logged).
+   * If even that is refused the batch is set aside: logged with what it would have added (an operator can
+   * reconcile from the line and the ledger entries), counted in LedgerWritesRejected, and the lease's later
+   * batches are written as though it had not been.
+   */
+  async #rejected(state: PeriodState, lease: Lease, flush: LeaseFlush, batch: Settlement[], err: StoreRejectedWrite): Promise<void> {
+    lease.uncertain = undefined;
+    const { logger, metrics } = this.#deps;
+    const facts = { ...batchFacts(state, lease, flush), error: err.message };
+    const names = Object.keys(flush.totals.byModel);
+    if (names.length || Object.keys(flush.totals.byProvider).length) {
+      const bare: LeaseFlush = { ...flush, totals: { ...flush.totals, byModel: {}, byProvider: {} } };
+      let outcome: number | 'unknown' | 'lost';
+      try {
+        outcome = await this.#apply(state.period, bare);
+      } catch (again) {
+        if (!(again instanceof StoreRejectedWrite)) {
+          this.#uncertain(state, lease, bare, batch, again);
+          throw again;
+        }
+        return this.#setAside(state, lease, flush, { ...facts, error: again.message });
+      }
+      logger.warn('settlement written without its breakdown by model: the store refused the whole batch as invalid', {
+        ...facts,
+        models: names.map((n) => boundedName(n, 80)),
+      });
+      metrics.add(METRICS.ledgerWritesRejected, 1, 'Count', { Kind: 'breakdown' });
+      return this.#applied(state, lease, bare, batch, outcome);
+    }
+    this.#setAside(state, lease, flush, facts);
+  }
+
+  #setAside(state: PeriodState, lease: Lease, flush: LeaseFlush, facts: Record<string, unknown>): void {
+    this.#deps.logger.error('settlement set aside: the store refused it as invalid', facts);
+    this.#deps.metrics.add(METRICS.ledgerWritesRejected, 1, 'Count', { Kind: 'settlement' });
+    // a refused close leaves the lease stored at its last written batch: the sweep gives back what it did not use
+    if (flush.close) this.#forget(state, lease);
+    else if (this.#done(lease)) this.#track(this.#flush(state, lease));
   }
 
   #forget(state: PeriodState, lease: Lease): void {
@@ -525,6 +575,8 @@ export class Budgets {
         const outcome = await this.#deps.ledger.flush(period, flush);
         if (outcome.applied) return outcome.costNanoUsd;
       } catch (err) {
+        // refused as invalid: nothing was applied, and trying again would be refused again
+        if (err instanceof StoreRejectedWrite) throw err;
         lastError = err;
       }
       const stored = await this.#deps.ledger.readLease(period, flush.leaseId);
@@ -563,6 +615,19 @@ export class Budgets {
   }
 }
 
+/** what a log line says about a settlement batch: who, which period and lease, and what it adds (never payloads) */
+function batchFacts(state: PeriodState, lease: Lease, flush: LeaseFlush): Record<string, unknown> {
+  return {
+    tenant: state.period.tenantId,
+    period: state.period.name,
+    lease: lease.id,
+    seq: flush.seq,
+    costUsd: formatUsd(flush.totals.costNanoUsd),
+    costNanoUsd: flush.totals.costNanoUsd,
+    requests: flush.totals.requests,
+  };
+}
+
 /** the other regions' committed total as last read */
 function elsewhere(state: PeriodState): number {
   return state.elsewhere?.committedNanoUsd ?? 0;
@@ -572,7 +637,7 @@ export function sumSettlements(batch: Settlement[]): UsageTotals {
   const totals: UsageTotals = { costNanoUsd: 0, operatorCostNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, byModel: {}, byProvider: {} };
   for (const s of batch) {
     totals.costNanoUsd += s.costNanoUsd;
-    totals.operatorCostNanoUsd += s.operatorCostNanoUsd ?? 0;
+    totals.operatorCostNanoUsd! += s.operatorCostNanoUsd ?? 0;
     totals.requests += 1;
     totals.inputTokens += s.inputTokens;
     totals.outputTokens += s.outputTokens;

@@ -4,6 +4,7 @@
 // from the store (so many instances do not all probe at once), and outcomes and transitions are written
 // after the response. Each transition is logged, measured and (open/close) alerted once, by the instance
 // whose conditional write won.
+import { boundedName } from '../bounded-name';
 import type { GatewayConfig, ProviderConfig } from '../config/schema';
 import { METRICS } from '../observability';
 import type { AlertPublisher, BreakerStore, Clock, Logger, Metrics, ProviderHealth, SharedBreaker } from '../ports';
@@ -21,7 +22,9 @@ const LEASE_WAIT_MS = 500;
 const READ_STALE_MS = 2_000;
 const STORE_CHECK_TIMEOUT_MS = 2_000;
 /** breakers kept per instance, at most (per-model breakers of directly addressed models are the open end) */
-const MAX_BREAKERS = 1_000;
+export const MAX_BREAKERS = 1_000;
+/** a model name in a breaker key (a DynamoDB key, which must stay under 2 KB) keeps at most this many characters */
+const MODEL_KEY_CHARS = 256;
 /** a health check older than this no longer says anything about a provider */
 export const HEALTH_MAX_AGE_MS = 5 * 60_000;
 
@@ -38,6 +41,8 @@ export interface BreakerEntry {
   readonly breaker: CircuitBreaker;
   readonly provider: string;
   readonly model?: string;
+  /** named by the config (a provider, or an alias target of a perModel provider): kept for good, shown on /health */
+  readonly configured: boolean;
   /** when the store was last read for this breaker */
   readAt: number;
   flushedAt: number;
@@ -61,6 +66,8 @@ export class BreakerBoard {
   readonly health = new Map<string, ProviderHealth>();
   /** false after a failed store call, true after a good one (to log an outage once) */
   private storeReachable = true;
+  /** true while the constructor makes the breakers the config names */
+  private configuring = true;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -69,6 +76,7 @@ export class BreakerBoard {
     // every breaker the config can use, so /health and the first request know them all
     for (const p of config.providers) if (!p.breaker.perModel) this.entry(p, '');
     for (const m of config.models) for (const t of m.targets) this.entry(this.provider(t.provider), t.model);
+    this.configuring = false;
   }
 
   /** Read every breaker and provider health now (at start, so the first request finds them cached). */
@@ -76,23 +84,49 @@ export class BreakerBoard {
     if (this.deps.store) this.read([...this.entries.keys()], true).catch(() => undefined);
   }
 
-  /** the breaker that guards calls to this provider and model */
-  entry(provider: ProviderConfig, model: string): BreakerEntry {
-    const settings = provider.breaker;
-    // per-model breakers for models callers name directly are capped: past that they share one
-    const perModel = settings.perModel && (this.entries.size < MAX_BREAKERS || this.entries.has(`${provider.id}/${model}`));
-    const key = perModel ? `${provider.id}/${model}` : settings.perModel ? `${provider.id}/*` : provider.id;
-    let entry = this.entries.get(key);
-    if (!entry) {
-      entry = { breaker: new CircuitBreaker(key, settings), provider: provider.id, model: settings.perModel ? key.slice(provider.id.length + 1) : undefined, readAt: 0, flushedAt: 0, usedAt: 0, leaseDeniedUntil: 0 };
-      this.entries.set(key, entry);
-    }
+  /**
+   * The breaker that guards calls to this provider and model: the provider's, or (breaker.perModel) the model's.
+   * A model the caller addressed directly (`direct`: provider/model, not an alias) always gets a breaker of its
+   * own, so what one tenant's calls to a model of its choosing do (a model its key may not use, one that fails
+   * on its requests) never opens the breaker the aliases of every tenant go through.
+   */
+  entry(provider: ProviderConfig, model: string, direct = false): BreakerEntry {
+    const perModel = direct || provider.breaker.perModel;
+    const key = perModel ? `${provider.id}/${boundedName(model, MODEL_KEY_CHARS)}` : provider.id;
+    const found = this.entries.get(key);
+    if (found) return found;
+    const entry: BreakerEntry = {
+      breaker: new CircuitBreaker(key, provider.breaker),
+      provider: provider.id,
+      model: perModel ? key.slice(provider.id.length + 1) : undefined,
+      configured: this.configuring,
+      readAt: 0,
+      flushedAt: 0,
+      usedAt: 0,
+      leaseDeniedUntil: 0,
+    };
+    // breakers of models callers name are the open end: past the cap the least recently used idle one makes
+    // room, and with none idle the call gets a breaker of its own that nothing shares (nor remembers)
+    if (this.entries.size >= MAX_BREAKERS && !this.configuring && !this.evictIdle()) return entry;
+    this.entries.set(key, entry);
     return entry;
   }
 
-  /** every breaker of one provider (one, or one per model) */
+  /** forget the least recently used breaker the config does not name and that holds nothing (closed, nothing to write) */
+  private evictIdle(): boolean {
+    const now = this.deps.clock.now();
+    let idle: BreakerEntry | undefined;
+    for (const e of this.entries.values()) {
+      if (e.configured || e.breaker.pending || e.leaseHeld || e.breaker.phase(now) !== 'closed') continue;
+      if (!idle || e.usedAt < idle.usedAt) idle = e;
+    }
+    if (idle) this.entries.delete(idle.breaker.key);
+    return idle !== undefined;
+  }
+
+  /** the breakers of one provider that the config names (one, or one per model): what /health reports */
   ofProvider(providerId: string): BreakerEntry[] {
-    return [...this.entries.values()].filter((e) => e.provider === providerId);
+    return [...this.entries.values()].filter((e) => e.provider === providerId && e.configured);
   }
 
   /** Bring these breakers up to date when their cache is older than a second; waits at most STORE_WAIT_MS. */

@@ -22,6 +22,7 @@ import { backoffDelay, sleep } from '../resilience/backoff';
 import type { BreakerEntry } from '../resilience/breaker-board';
 import type { CallKind } from '../resilience/latency';
 import { DEFAULT_THROTTLE_MS, type Resilience } from '../resilience/resilience';
+import type { RetryBudget } from '../resilience/retry-budget';
 import { ProviderError, type Provider } from '../../providers/types';
 import type { PolicyHints } from './policy';
 import type { PricedTarget, ResolvedModel } from './resolve';
@@ -62,6 +63,8 @@ export interface Executed<T> {
   value: T;
   target: PricedTarget;
   provider: Provider;
+  /** the breaker that guarded the call that succeeded (a stream's later failure is counted on it) */
+  breaker: BreakerEntry;
   /** the attempt that succeeded: streams keep it for the idle timeout and to end the upstream */
   signal: AttemptSignal;
   /** the served call in the request's bill */
@@ -81,10 +84,14 @@ export function canFallback(err: ProviderError): boolean {
   return err.retryable || err.status === 401 || err.status === 403 || err.status === 404;
 }
 
-/** Failures that say the provider is unwell. A 429 is a throttle (handled by its window), a 4xx is about the request. */
+/**
+ * Failures that say the provider is unwell: no answer, timeouts, 5xx (and 408/409/425). A 429 is a throttle
+ * (handled by its window). A 4xx — 400, 401, 403, 404, 413, 422, a prompt over the context window — is about
+ * the request: a tenant could send five of them on purpose (a model its key may not use) and open a breaker
+ * every tenant shares, so they never count. A revoked operator key shows in the health check instead.
+ */
 export function countsAgainstBreaker(err: ProviderError): boolean {
-  if (err.status === 429) return false;
-  return err.retryable || err.status === 401 || err.status === 403;
+  return err.retryable && err.status !== 429;
 }
 
 export function executeWithFallback<T>(
@@ -104,14 +111,15 @@ export function executeWithFallback<T>(
  */
 export function reportLateFailure(deps: Pick<ExecuteDeps, 'resilience' | 'clock'>, run: Executed<unknown>, err: unknown): void {
   if (!(err instanceof ProviderError) || !countsAgainstBreaker(err)) return;
-  const { breaker } = deps.resilience.breakers.entry(run.provider.config, run.target.model);
-  breaker.onFailure(deps.clock.now(), false, `mid-stream ${err.code}`);
+  run.breaker.breaker.onFailure(deps.clock.now(), false, `mid-stream ${err.code}`);
 }
 
 interface Slot {
   target: PricedTarget;
   provider: Provider;
   entry: BreakerEntry;
+  /** the retry budget its retries spend */
+  budget: RetryBudget;
   /** calls made to this target for this request */
   tries: number;
   /** not before: backoff after a failure, or the provider's throttle window */
@@ -196,8 +204,11 @@ class Execution<T> {
         this.attempts.push({ provider: target.provider, model: target.model, latencyMs: 0, skipped: 'no API key configured here' });
         continue;
       }
-      const entry = resilience.breakers.entry(provider.config, target.model);
-      this.slots.push({ target, provider, entry, tries: 0, readyAt: 0, done: false });
+      // a model the caller named itself (provider/model) has a breaker and retry budget of its own
+      const direct = this.route.direct;
+      const entry = resilience.breakers.entry(provider.config, target.model, direct);
+      const budget = resilience.budget(provider.config, direct ? target.model : undefined);
+      this.slots.push({ target, provider, entry, budget, tries: 0, readyAt: 0, done: false });
     }
     await resilience.breakers.ensureFresh(this.slots.map((s) => s.entry));
 
@@ -273,7 +284,7 @@ class Execution<T> {
     if (slot.done) return false;
     if ([...this.running].some((r) => r.slot === slot)) return false;
     if (slot.tries >= slot.provider.config.retry.maxAttempts) return (slot.done = true), false;
-    if (slot.tries > 0 && !this.deps.resilience.budget(slot.provider.config).canRetry(now)) {
+    if (slot.tries > 0 && !slot.budget.canRetry(now)) {
       this.deps.logger.warn('retry budget spent: not retrying', { requestId: this.requestId, provider: slot.provider.id });
       return (slot.done = true), false;
     }
@@ -297,7 +308,7 @@ class Execution<T> {
     const { resilience, clock, metrics } = this.deps;
     const { provider, target } = slot;
     const startedAt = clock.now();
-    resilience.budget(provider.config).recordCall(startedAt, slot.tries > 0);
+    slot.budget.recordCall(startedAt, slot.tries > 0);
     slot.tries++;
     const timeouts = this.timeouts(slot);
     const signal = new AttemptSignal(this.deadline, timeouts.attemptMs, timeouts.idleMs);
@@ -395,7 +406,7 @@ class Execution<T> {
     this.running.delete(run);
     if (outcome.ok) {
       if (run.hedge) this.deps.metrics.add(METRICS.hedges, 1, 'Count', { Provider: run.slot.provider.id, Outcome: 'won' });
-      return { value: outcome.value, target: run.slot.target, provider: run.slot.provider, signal: run.signal, call: run.call, attempts: this.attempts };
+      return { value: outcome.value, target: run.slot.target, provider: run.slot.provider, breaker: run.slot.entry, signal: run.signal, call: run.call, attempts: this.attempts };
     }
     if (outcome.ended !== undefined) throw requestEnded(outcome.ended, this.attempts) ?? outcome.ended;
     if (outcome.error && !canFallback(outcome.error)) throw callerError(outcome.error, this.attempts);

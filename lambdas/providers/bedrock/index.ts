@@ -3,6 +3,7 @@
 import type { CallOptions, ProviderFactory } from '../types';
 import { embeddingsList, embeddingTexts } from '../shared/embeddings';
 import { malformed, unsupported } from '../shared/errors';
+import { encodedBySdk } from '../shared/paths';
 import { epochSeconds, newId } from '../shared/ids';
 import { ChunkBuilder, pumpStream } from '../shared/stream';
 import { bedrockRuntime, type BedrockRuntime } from './endpoint';
@@ -23,7 +24,7 @@ export const createBedrockProvider: ProviderFactory = (config, deps) => {
 
   async function invokeJson<T>(model: string, body: unknown, opts: CallOptions): Promise<T> {
     const out = await withBedrock(({ sdk, client }) =>
-      client.send(new sdk.InvokeModelCommand({ modelId: model, contentType: 'application/json', accept: 'application/json', body: JSON.stringify(body) }), { abortSignal: opts.signal }),
+      client.send(new sdk.InvokeModelCommand({ modelId: encodedBySdk('bedrock', model), contentType: 'application/json', accept: 'application/json', body: JSON.stringify(body) }), { abortSignal: opts.signal }),
     );
     try {
       return JSON.parse(new TextDecoder().decode(out.body)) as T;

@@ -5,6 +5,7 @@ import type { ContentBlock, ConverseCommandInput, Tool, ToolChoice } from '@aws-
 import { maxOutputTokens, type ChatMessage, type ChatRequest, type UserContentPart } from '../../core/openai/chat-request';
 import type { ProviderConfig } from '../../core/config/schema';
 import { unsupported } from '../shared/errors';
+import { encodedBySdk } from '../shared/paths';
 import { fileDataOf, instructionBlocks, jsonToolFor, parseDataUrl, resultsFirst, toolArguments, toTurns, type BlockWriters } from '../shared/messages';
 import { applyParams, stopList, type ParamRule } from '../shared/params';
 
@@ -23,7 +24,7 @@ export interface ConverseCall {
 }
 
 export function toConverseInput(req: ChatRequest, model: string, config: ProviderConfig): ConverseCall {
-  const input: ConverseCommandInput = { modelId: model, messages: toConverseMessages(req.messages) };
+  const input: ConverseCommandInput = { modelId: encodedBySdk('bedrock', model), messages: toConverseMessages(req.messages) };
   const system = instructionBlocks(req.messages);
   if (system.length) input.system = system.flatMap(({ text, cache }) => (cache ? [{ text }, CACHE_POINT] : [{ text }]));
   const inference = applyParams(req, BEDROCK_PARAMS, {} as Record<string, unknown>);

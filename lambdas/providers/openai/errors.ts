@@ -9,12 +9,19 @@ interface OpenAIErrorBody {
 }
 
 const CONTEXT_TOO_LONG = /maximum context length|context window|context length/i;
+/**
+ * OpenAI answers a single request larger than the organization's tokens-per-minute limit with a 429 ("Request
+ * too large for gpt-4o … on tokens per min (TPM): Limit 30000, Requested 36000"): no wait makes it fit, and
+ * taken as a throttle it would set the model aside for every tenant. It is the request's size: a 413.
+ */
+const REQUEST_TOO_LARGE = /^request too large\b/i;
 
 export function mapOpenAIError(status: number, headers: Record<string, string>, body: string): ProviderError {
   const parsed = parseJsonOrUndefined(body) as OpenAIErrorBody | undefined;
   const error = parsed?.error;
   const message = (typeof error === 'string' ? error : error?.message) ?? parsed?.message ?? bodySnippet(body, status);
   const code = typeof error === 'object' && error?.code != null ? String(error.code) : undefined;
+  if (status === 429 && REQUEST_TOO_LARGE.test(message)) return providerError({ status: 413, message, code: 'request_too_large' });
   return providerError({
     status,
     message,

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Deadline } from '../../../lambdas/core/deadline';
-import type { ModelTarget, ProviderConfig } from '../../../lambdas/core/config/schema';
+import type { ProviderConfig } from '../../../lambdas/core/config/schema';
 import { executeWithFallback } from '../../../lambdas/core/routing/execute';
 import type { ResolvedModel } from '../../../lambdas/core/routing/resolve';
 import { Bill, type OperatorBudget } from '../../../lambdas/core/admission/bill';
 import { ProviderError, type Provider } from '../../../lambdas/providers/types';
 import { validateGatewayConfig } from '../../../lambdas/core/config/load';
 import { Resilience } from '../../../lambdas/core/resilience/resilience';
+import { MAX_BREAKERS } from '../../../lambdas/core/resilience/breaker-board';
 import { MemoryLogger } from '../../helpers/logs';
 
 type Behavior = (signal: AbortSignal) => Promise<string>;
@@ -33,13 +34,19 @@ function setup(providers: Array<[string, Behavior, Settings?]>, deadlineMs = 5_0
     config.providers.map((pc, i) => [pc.id, fakeProvider(pc, () => behaviors.get(pc.id)!, providers[i]![2]?.configured ?? true)]),
   );
   const price = { inputPerMTok: 1, outputPerMTok: 1 };
-  const resolved: ResolvedModel = { requested: 'm', strategy: 'fallback', direct: false, unpriced: [], targets: providers.map(([id]) => ({ provider: id, model: `${id}-model`, price })), ...route };
+  const targets = providers.map(([id]) => ({ provider: id, model: `${id}-model`, price }));
+  // an alias by default (its targets share their providers' breakers); `direct: true` is direct addressing
+  const resolved: ResolvedModel = { requested: 'm', strategy: 'fallback', direct: false, unpriced: [], targets, alias: { name: 'm', strategy: 'fallback', targets }, ...route };
   const clock = { now: () => Date.now() };
   const logger = new MemoryLogger();
   const metrics = { add: () => {}, flush: () => {} };
   const resilience = new Resilience(config, { clock, logger, metrics, alerts: { publish: async () => {} } }, random);
   const deps = { providers: map, clock, logger, metrics, defaultTimeoutMs: 1_000, resilience, config };
-  const operator = { holds: 0, reserve: async () => (operator.holds++, { settle: async () => {}, release: async () => {} }), charge: async () => {} } satisfies OperatorBudget & { holds: number };
+  const operator: OperatorBudget & { holds: number } = {
+    holds: 0,
+    reserve: async () => (operator.holds++, { settle: async () => {}, release: async () => {} }),
+    charge: async () => {},
+  };
   const bills: Bill[] = [];
   const run = (ms = deadlineMs) => {
     const bill = new Bill(1, operator, () => ({ prompt_tokens: 1, completion_tokens: 0, total_tokens: 1 }));
@@ -280,3 +287,64 @@ describe('executeWithFallback', () => {
   });
 });
 
+
+describe('one tenant cannot open a breaker or spend a retry budget that others share', () => {
+  it.each([400, 401, 403, 404, 413, 422])('a %i (an answer about the request) never counts against the breaker', async (status) => {
+    const { run, resilience, config } = setup([['a', fail(status, false)], ['b', answer('ok')]]);
+    // 401/403/404 fall over to b; the others go back to the caller
+    for (let i = 0; i < 12; i++) await run().catch((err: Error) => expect(err.message).toContain(`failed with ${status}`));
+    expect(resilience.breakers.entry(config.providers[0]!, 'a-model').breaker.phase(Date.now())).toBe('closed');
+  });
+
+  it('nor does a prompt over the context window', async () => {
+    const tooLong = async () => {
+      throw new ProviderError({ status: 400, retryable: false, code: 'context_length_exceeded', message: 'too long' });
+    };
+    const { run, resilience, config } = setup([['a', tooLong]]);
+    for (let i = 0; i < 8; i++) await expect(run()).rejects.toMatchObject({ code: 'context_length_exceeded' });
+    expect(resilience.breakers.entry(config.providers[0]!, 'a-model').breaker.phase(Date.now())).toBe('closed');
+  });
+
+  it('5xx, no answer and timeouts still open the provider breaker', async () => {
+    for (const behavior of [fail(503), fail(0), hang]) {
+      const { run, resilience, config } = setup([['a', behavior, { timeouts: { minMs: 20, maxMs: 20 } }], ['b', answer('ok')]]);
+      for (let i = 0; i < 5; i++) await run();
+      expect(resilience.breakers.entry(config.providers[0]!, 'a-model').breaker.phase(Date.now())).toBe('open');
+    }
+  });
+
+  it('failures of a model a caller addressed directly open that model’s breaker only, not the one aliases share', async () => {
+    const { run, resilience, config } = setup([['a', fail(500)]], 5_000, { alias: undefined, direct: true, targets: [{ provider: 'a', model: 'tenant-chosen', price: { inputPerMTok: 1, outputPerMTok: 1 } }] });
+    for (let i = 0; i < 6; i++) await expect(run()).rejects.toMatchObject({ code: 'upstream_error' });
+    const provider = config.providers[0]!;
+    expect(resilience.breakers.entry(provider, 'tenant-chosen', true).breaker.phase(Date.now())).toBe('open');
+    expect(resilience.breakers.entry(provider, 'a-model').breaker.phase(Date.now())).toBe('closed');
+    // and /health's view of the provider knows nothing of the tenant's model
+    expect(resilience.breakers.ofProvider('a').map((e) => e.breaker.key)).toEqual(['a']);
+  });
+
+  it('retries of a directly addressed model spend a budget of their own', async () => {
+    const { run, resilience, config } = setup([['a', fail(500), { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, budgetRatio: 0 } }]], 5_000, {
+      alias: undefined,
+      direct: true,
+      targets: [{ provider: 'a', model: 'tenant-chosen', price: { inputPerMTok: 1, outputPerMTok: 1 } }],
+    });
+    // the reserve (10 a second over 10 s) is all a budget of ratio 0 has: the direct model spends it
+    for (let i = 0; i < 110; i++) await run().catch(() => undefined);
+    const provider = config.providers[0]!;
+    expect(resilience.budget(provider, 'tenant-chosen').canRetry(Date.now())).toBe(false);
+    expect(resilience.budget(provider).canRetry(Date.now())).toBe(true);
+  });
+
+  it('keeps at most MAX_BREAKERS breakers: idle ones of directly addressed models make room, and past that a call gets its own', () => {
+    const { resilience, config } = setup([['a', answer('ok')]]);
+    const provider = config.providers[0]!;
+    const board = resilience.breakers;
+    const first = board.entry(provider, 'direct-0', true);
+    for (let i = 1; i < MAX_BREAKERS + 50; i++) board.entry(provider, `direct-${i}`, true).usedAt = i;
+    expect(board.entry(provider, 'direct-0', true)).not.toBe(first); // the idle one was let go
+    expect(board.entry(provider, 'a-model')).toBe(board.entry(provider, 'a-model')); // the config's stays
+    // a long name is bounded in the key the store keeps
+    expect(board.entry(provider, 'x'.repeat(100_000), true).breaker.key.length).toBeLessThan(300);
+  });
+});

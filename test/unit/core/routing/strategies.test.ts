@@ -83,7 +83,7 @@ describe('planTargets', () => {
   it('sensitivity=high keeps only private providers, and refuses when there are none', () => {
     const { order, config, resilience } = setup();
     expect(order({ policy: { sensitivity: 'high' } })).toEqual(['onprem']);
-    expect(() => planTargets([{ provider: 'cloud', model: 'big' }], { strategy: 'fallback', policy: { sensitivity: 'high' }, kind: 'chat', config, resilience, now: 0 })).toThrow(
+    expect(() => planTargets([{ provider: 'cloud', model: 'big', price: config.pricing.big! }], { strategy: 'fallback', policy: { sensitivity: 'high' }, kind: 'chat', config, resilience, now: 0 })).toThrow(
       expect.objectContaining({ status: 400, code: 'invalid_request' }),
     );
   });

@@ -28,6 +28,20 @@ describe('gemini request mapping', () => {
   });
 
   it.each([
+    ['../../some/other/endpoint?x='],
+    ['gemini-2.5-flash:generateContent#junk'],
+    ['..'],
+    ['models/..'],
+    ['models/a/b'],
+    ['cachedContents/x'],
+    ['gemini%2F..'],
+    ['gemini 2.5'],
+    [''],
+  ])('refuses the model name %j, which would change the path, with a 400 before any call', (model) => {
+    expect(() => geminiUrl(config, model, 'generateContent')).toThrow(expect.objectContaining({ status: 400, retryable: false, code: 'invalid_model_name' }));
+  });
+
+  it.each([
     ['auto', { mode: 'AUTO' }],
     ['required', { mode: 'ANY' }],
     ['none', { mode: 'NONE' }],

@@ -42,6 +42,13 @@ describe('OpenAI-style errors', () => {
     [429, { error: { message: 'Rate limit reached', code: 'rate_limit_exceeded' } }, { 'x-ratelimit-reset-tokens': '1m30s' }, { status: 429, retryable: true, retryAfterMs: 90_000 }],
     [503, { message: 'overloaded' }, { 'retry-after-ms': '250' }, { status: 503, retryable: true, retryAfterMs: 250 }],
     [401, { error: 'Invalid API key' }, {}, { status: 401, retryable: false, message: 'Invalid API key' }],
+    // one request over the organization's TPM: its size, not a throttle that would set the model aside for everyone
+    [
+      429,
+      { error: { message: 'Request too large for gpt-4o in organization org-abc on tokens per min (TPM): Limit 30000, Requested 36000.', type: 'tokens', code: 'rate_limit_exceeded' } },
+      { 'x-ratelimit-reset-tokens': '12s' },
+      { status: 413, retryable: false, code: 'request_too_large', retryAfterMs: undefined },
+    ],
   ])('maps HTTP %i %j', (status, body, headers, expected) => {
     expect(mapOpenAIError(status, headers, JSON.stringify(body))).toMatchObject(expected);
   });
