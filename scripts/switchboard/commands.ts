@@ -6,10 +6,8 @@ import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoCostLedger, ledgerKeys } from '../../lambdas/adapters/dynamodb/cost-ledger';
+import { DynamoCostLedger } from '../../lambdas/adapters/dynamodb/cost-ledger';
 import { storedTenantIds, sweepLeases } from '../../lambdas/adapters/dynamodb/lease-sweep';
-import { queryItems } from '../../lambdas/adapters/dynamodb/query';
-import { fromItem } from '../../lambdas/adapters/dynamodb/marshal';
 import type { RegionScope } from '../../lambdas/adapters/dynamodb/regions';
 import { LOCAL_TABLE_NAMES, type TableNames } from '../../lambdas/adapters/dynamodb/tables';
 import { AdminError, DynamoTenantAdmin } from '../../lambdas/adapters/dynamodb/tenant-admin';
@@ -17,7 +15,7 @@ import { DynamoTenantStore } from '../../lambdas/adapters/dynamodb/tenant-store'
 import { parseGatewayConfig } from '../../lambdas/core/config/load';
 import { budget as budgetSchema, rateLimits as rateLimitsSchema, type GatewayConfig } from '../../lambdas/core/config/schema';
 import { dayOf, monthOf } from '../../lambdas/core/periods';
-import type { Logger, PeriodUsage, UsageBreakdown } from '../../lambdas/core/ports';
+import type { LedgerEntry, Logger, PeriodUsage, UsageBreakdown } from '../../lambdas/core/ports';
 import { formatUsd } from '../../lambdas/core/pricing/cost';
 
 export interface CliIo {
@@ -320,6 +318,7 @@ function printNewKey(ctx: Context, tenantId: string, key: string, keyId: string)
 
 function printPeriod(io: CliIo, p: PeriodUsage): void {
   io.out(`${p.period}: $${formatUsd(p.costNanoUsd)} spent, $${formatUsd(p.reservedNanoUsd)} reserved, ${p.requests} requests, ${p.inputTokens} input / ${p.outputTokens} output tokens`);
+  if (p.operatorCostNanoUsd) io.out(`  and $${formatUsd(p.operatorCostNanoUsd)} borne by the operator (retried failures, hedge losers, shadow calls)`);
   const rows = (kind: string, totals: Record<string, UsageBreakdown>) =>
     Object.entries(totals)
       .sort((a, b) => b[1].costNanoUsd - a[1].costNanoUsd)
@@ -329,15 +328,28 @@ function printPeriod(io: CliIo, p: PeriodUsage): void {
   io.out('');
 }
 
-const CSV_COLUMNS = ['at', 'requestId', 'tenantId', 'route', 'alias', 'provider', 'model', 'inputTokens', 'cachedInputTokens', 'outputTokens', 'costUsd', 'latencyMs', 'status', 'attempts', 'stream', 'region'] as const;
+const CSV_COLUMNS = ['at', 'requestId', 'tenantId', 'route', 'alias', 'provider', 'model', 'inputTokens', 'cachedInputTokens', 'outputTokens', 'costUsd', 'operatorCostUsd', 'calls', 'latencyMs', 'status', 'attempts', 'stream', 'region'] as const;
+
+/** one request's upstream calls in a cell: provider/model:status:bearer:cost, estimated ones marked "~" */
+function callsCell(calls: LedgerEntry['calls']): string {
+  return calls.map((c) => `${c.provider}/${c.model}:${c.status}:${c.bearer}:${c.estimated ? '~' : ''}${formatUsd(c.costNanoUsd)}`).join(' ');
+}
 
 async function exportCsv(ctx: Context, tenantId: string, days: string[]): Promise<void> {
   const lines = [CSV_COLUMNS.join(',')];
   for (const day of days) {
-    const entries = queryItems(ctx.dynamo, { TableName: ctx.tables.costLedger, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: ledgerKeys.entries(tenantId, day) } } });
-    for await (const item of entries) {
-      const e = fromItem(item) as Record<string, unknown>;
-      const row: Record<(typeof CSV_COLUMNS)[number], unknown> = { ...e, at: iso(Number(e.at)), costUsd: formatUsd(Number(e.costNanoUsd)) } as never;
+    for await (const e of ctx.ledger.entries(tenantId, day)) {
+      const row: Record<(typeof CSV_COLUMNS)[number], unknown> = {
+        ...e,
+        inputTokens: e.tokens.input,
+        cachedInputTokens: e.tokens.cachedInput,
+        outputTokens: e.tokens.output,
+        at: iso(e.at),
+        costUsd: formatUsd(e.costNanoUsd),
+        operatorCostUsd: formatUsd(e.operatorCostNanoUsd),
+        calls: callsCell(e.calls),
+        region: e.region,
+      };
       lines.push(CSV_COLUMNS.map((c) => csvCell(row[c])).join(','));
     }
   }

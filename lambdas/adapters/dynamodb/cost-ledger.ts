@@ -34,7 +34,7 @@ import { boundedName } from '../../core/bounded-name';
 import { dayOf } from '../../core/periods';
 import { StoreRejectedWrite } from '../../core/ports';
 import { BatchWriter } from './batch-writer';
-import { num, toItem } from './marshal';
+import { fromItem, num, toItem } from './marshal';
 import { queryItems } from './query';
 import { isMultiRegion, regionSuffix, singleRegion, splitRegion, type RegionScope } from './regions';
 
@@ -228,6 +228,23 @@ export class DynamoCostLedger implements CostLedger {
         expiresAt: Math.floor(e.at / 1000) + this.#retentionDays * DAY_SECONDS,
       }),
     );
+  }
+
+  /** A day's per-request entries of a tenant, every region's (the CLI's CSV; request history). */
+  async *entries(tenantId: string, day: string): AsyncGenerator<LedgerEntry & { region?: string }> {
+    for await (const item of queryItems(this.#client, {
+      TableName: this.#tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: ledgerKeys.entries(tenantId, day) } },
+    })) {
+      const { inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, pk: _pk, sk: _sk, expiresAt: _exp, ...rest } = fromItem(item) as Record<string, never>;
+      yield {
+        ...rest,
+        operatorCostNanoUsd: rest.operatorCostNanoUsd ?? 0,
+        calls: rest.calls ?? [],
+        tokens: { input: inputTokens ?? 0, output: outputTokens ?? 0, cachedInput: cachedInputTokens ?? 0, cacheWrite: cacheWriteTokens ?? 0 },
+      } as unknown as LedgerEntry & { region?: string };
+    }
   }
 
   /** every region's totals, summed */
