@@ -15,7 +15,7 @@ import { formatDuration, retryAfterSeconds } from './windows';
 export interface AdmissionRequest {
   tenant: Tenant;
   route: ResolvedModel;
-  /** estimated before the call; corrected when it has settled */
+  /** an upper bound from core/tokens (the most any target can bill); corrected when the call has settled */
   inputTokens: number;
   /** the most output the call may produce (the request's max, or the gateway default) */
   maxOutputTokens: number;
@@ -25,12 +25,6 @@ export interface AdmissionRequest {
 
 /** Per provider attempt: undefined to go ahead, or how long until the provider's quota has room again. */
 export type ProviderQuotaCheck = (providerId: string) => Promise<{ retryAfterMs: number } | undefined>;
-
-/**
- * Token estimates count ~4 characters a token; real tokenizers can count more (code, non-Latin text), so the
- * worst case that budgets reserve assumes a quarter more input than estimated.
- */
-const WORST_INPUT_FACTOR = 1.25;
 
 export class AdmissionControl {
   readonly #config: GatewayConfig;
@@ -116,7 +110,8 @@ export class AdmissionControl {
 
   /** the dearest target's price for the estimated input and the full output: what a budget must set aside */
   worstCase(route: ResolvedModel, inputTokens: number, maxOutputTokens: number): number {
-    const tokens = { input: Math.ceil(inputTokens * WORST_INPUT_FACTOR), output: maxOutputTokens, cachedInput: 0, cacheWrite: 0 };
+    // the input estimate is an upper bound already (core/tokens): no margin on top
+    const tokens = { input: inputTokens, output: maxOutputTokens, cachedInput: 0, cacheWrite: 0 };
     return Math.max(0, ...route.targets.map((t) => costNanoUsd(tokens, priceFor(this.#config.pricing, t.provider, t.model))));
   }
 

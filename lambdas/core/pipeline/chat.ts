@@ -10,7 +10,7 @@ import { readPolicy } from '../routing/policy';
 import { resolveModel, type ResolvedModel } from '../routing/resolve';
 import { runShadow, sampledForShadow } from '../routing/shadow';
 import { sseData, SSE_DONE } from '../sse';
-import { estimateChatInputTokens, estimateChatUsage } from '../tokens';
+import { estimateChatUsage, estimateForTargets, tokenTargets } from '../tokens';
 import type { GatewayDeps, RequestScope } from '../gateway';
 import { ProviderError } from '../../providers/types';
 import { parseBody } from './body';
@@ -27,7 +27,7 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
   scope.stream = Boolean(body.stream);
   const route = resolveModel(body.model, deps.config, tenant);
   const policy = readPolicy(req.headers, body.metadata);
-  const estimate = { inputTokens: estimateChatInputTokens(body), outputTokens: maxOutputTokens(body) ?? deps.config.gateway.defaultMaxOutputTokens };
+  const estimate = { inputTokens: estimateForTargets(body, tokenTargets(route.targets, deps.config.providers)), outputTokens: maxOutputTokens(body) ?? deps.config.gateway.defaultMaxOutputTokens };
   const admission = await deps.admission.admit({ tenant, route, inputTokens: estimate.inputTokens, maxOutputTokens: estimate.outputTokens, receivedAt: req.receivedAt });
   const deadline = new Deadline(deps.config.gateway.requestTimeoutMs, deps.clock.now(), req.signal);
   const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs, providerQuota: admission.providerQuota };
@@ -63,7 +63,7 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
     { kind: 'chat', policy, estimate });
     const completion = run.value;
     const text = completionText(completion);
-    const usage = completion.usage ?? estimateChatUsage(body, text);
+    const usage = completion.usage ?? estimateChatUsage(body, text, run.provider.type, run.target.model);
     const settled = settle(scope, run, usage, deps, { route: 'chat', stream: false, status: 200 }, admission);
     return {
       ...jsonResponse(200, completion, { ...admission.headers, ...gatewayHeaders(run, settled.costNanoUsd) }),
@@ -121,7 +121,11 @@ function streamResponse(
 
   function frame(chunk: ChatCompletionChunk): string | undefined {
     if (chunk.usage) usage = chunk.usage;
-    for (const choice of chunk.choices) text += choice.delta.content ?? '';
+    // everything the client is shown counts, should the stream be cut before the provider reports usage
+    for (const { delta } of chunk.choices) {
+      text += (delta.content ?? '') + (delta.refusal ?? '');
+      for (const call of delta.tool_calls ?? []) text += (call.function?.name ?? '') + (call.function?.arguments ?? '');
+    }
     // the usage-only chunk was requested for pricing; pass it on only if the caller asked for it too
     const usageOnly = chunk.choices.length === 0 && chunk.usage;
     return !usageOnly || includeUsage ? sseData(includeUsage ? chunk : withoutUsage(chunk)) : undefined;
@@ -161,7 +165,7 @@ function streamResponse(
     body: frames(),
     after: async () => {
       // a stream cut short never reported usage: charge what was produced, estimated
-      const settled = settle(scope, run, usage ?? estimateChatUsage(body, text), deps, {
+      const settled = settle(scope, run, usage ?? estimateChatUsage(body, text, run.provider.type, run.target.model), deps, {
         route: 'chat',
         stream: true,
         status: scope.streamError ? 502 : 200,

@@ -47,7 +47,7 @@ export async function runShadow(
     const answer: ChatCompletion = await provider.chat(request, shadow.model, { signal, requestId: `${requestId}-shadow` });
     const latencyMs = deps.clock.now() - started;
     const text = answer.choices.map((c) => c.message.content ?? '').join('');
-    const usage: Usage = answer.usage ?? estimateChatUsage(body, text);
+    const usage: Usage = answer.usage ?? estimateChatUsage(body, text, provider.type, shadow.model);
     const cost = costNanoUsd(tokenCounts(usage), priceFor(deps.config.pricing, provider.id, shadow.model));
     deps.logger.info('shadow compared', {
       ...comparison,

@@ -76,7 +76,7 @@ function mockAnswer(req: ChatRequest): MockAnswer {
   const toolCall = forced && last?.role !== 'tool'
     ? { id: `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`, type: 'function' as const, function: { name: forced, arguments: JSON.stringify({ input: text }) } }
     : undefined;
-  const prompt = estimateChatInputTokens(req);
+  const prompt = estimateChatInputTokens(req, 'mock');
   const completion = toolCall ? estimateTextTokens(toolCall.function.arguments) : text.split(/\s+/).filter(Boolean).length;
   return { text, toolCall, usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } };
 }
