@@ -41,17 +41,22 @@ type OpenAIVision = { kind: 'tiles'; base: number; tile: number } | { kind: 'pat
 const tiles = (base: number, tile: number): OpenAIVision => ({ kind: 'tiles', base, tile });
 const patches = (multiplier: number): OpenAIVision => ({ kind: 'patches', multiplier });
 
-/** OpenAI's models by name (fine-tunes `ft:<model>:…` and OpenRouter's `openai/<model>` too); undefined: not one we know */
-export function openAIVision(model: string): OpenAIVision | undefined {
+/**
+ * OpenAI's models by name (fine-tunes `ft:<model>:…` and OpenRouter's `openai/<model>` too), each with the
+ * schemes that may apply (GPT-4.1 is listed with the tile models and billed by patches in OpenAI's worked
+ * example: both, the dearer taken); undefined: not a model we know.
+ */
+export function openAIVision(model: string): OpenAIVision[] | undefined {
   const m = model.replace(/^ft:/, '').replace(/^openai\//, '');
-  if (m.startsWith('gpt-4o-mini')) return tiles(2833, 5667);
-  if (/^gpt-(4\.1|5)-mini/.test(m)) return patches(1.62);
-  if (/^gpt-(4\.1|5)-nano/.test(m)) return patches(2.46);
-  if (/^(o4-mini|codex-mini)/.test(m)) return patches(1.72);
-  if (/^(gpt-4o|chatgpt-4o|gpt-4-turbo|gpt-4-vision|gpt-4\.1|gpt-4\.5)/.test(m)) return tiles(85, 170);
-  if (/^o[13](-|$)/.test(m)) return tiles(75, 150);
-  if (/^gpt-5(-chat|-\d{4}-\d\d-\d\d|$)/.test(m)) return tiles(70, 140);
-  if (m.startsWith('computer-use-preview')) return tiles(65, 129);
+  if (m.startsWith('gpt-4o-mini')) return [tiles(2833, 5667)];
+  if (/^gpt-(4\.1|5)-mini/.test(m)) return [patches(1.62)];
+  if (/^gpt-(4\.1|5)-nano/.test(m)) return [patches(2.46)];
+  if (/^(o4-mini|codex-mini)/.test(m)) return [patches(1.72)];
+  if (m.startsWith('gpt-4.1')) return [tiles(85, 170), patches(1)];
+  if (/^(gpt-4o|chatgpt-4o|gpt-4-turbo|gpt-4-vision|gpt-4\.5)/.test(m)) return [tiles(85, 170)];
+  if (/^o[13](-|$)/.test(m)) return [tiles(75, 150)];
+  if (/^gpt-5(-chat|-\d{4}-\d\d-\d\d|$)/.test(m)) return [tiles(70, 140)];
+  if (m.startsWith('computer-use-preview')) return [tiles(65, 129)];
   return undefined;
 }
 
@@ -91,9 +96,16 @@ function openAIImage(vision: OpenAIVision, size: ImageSize | undefined, detail: 
   return openAITileTokens(size ?? OPENAI_LARGEST, detail, vision.base, vision.tile);
 }
 
+/** the dearest of several schemes */
+function openAIImages(visions: readonly OpenAIVision[], size: ImageSize | undefined, detail: ImageDetail): number {
+  let most = 0;
+  for (const v of visions) most = Math.max(most, openAIImage(v, size, detail));
+  return most;
+}
+
 /** an OpenAI model we do not know by name: every OpenAI formula, the dearest taken */
 function anyOpenAIImage(size: ImageSize | undefined, detail: ImageDetail): number {
-  return Math.max(openAIImage(tiles(2833, 5667), size, detail), openAIImage(patches(2.46), size, detail));
+  return openAIImages([tiles(2833, 5667), patches(2.46)], size, detail);
 }
 
 // ---- Anthropic: about w × h / 750, or ⌈w/28⌉ × ⌈h/28⌉ patches, after the resize to the model's native size ----
@@ -186,7 +198,7 @@ export function familyBounds(family: Family | undefined, model: string): FamilyB
   switch (family) {
     case 'openai': {
       const vision = openAIVision(model);
-      const image = vision ? (s: ImageSize | undefined, d: ImageDetail) => openAIImage(vision, s, d) : looksLikeOpenAI(model) ? anyOpenAIImage : anyImage;
+      const image = vision ? (s: ImageSize | undefined, d: ImageDetail) => openAIImages(vision, s, d) : looksLikeOpenAI(model) ? anyOpenAIImage : anyImage;
       const maxInput = vision ? MAX_INPUT.openai : MAX_INPUT.any;
       return { image, pdfPage: pdfPage(image(undefined, 'high')), maxPages: vision ? MAX_PAGES.openai : MAX_PAGES.any, toolPrompt: TOOL_PROMPT, maxInput };
     }
