@@ -38,7 +38,7 @@ export function estimateForTargets(req: ChatRequest, targets: readonly TokenTarg
 }
 
 /** The targets of a route with their providers' families, for estimateForTargets. */
-export function tokenTargets(targets: readonly ModelTarget[], providers: readonly ProviderConfig[]): TokenTarget[] {
+export function tokenTargets(targets: readonly ModelTarget[], providers: ReadonlyArray<Pick<ProviderConfig, 'id' | 'type'>>): TokenTarget[] {
   return targets.map((t) => ({ family: providers.find((p) => p.id === t.provider)?.type, model: t.model }));
 }
 
