@@ -48,6 +48,12 @@ describe('the text bound against real tokenizers', () => {
     expect(estimateTextTokens('\ufdfa'.repeat(100))).toBeGreaterThanOrEqual(claudeTokens('\ufdfa'.repeat(100)));
   });
 
+  it('counts what NFC makes of the text when that is longer (U+0958 is 3 bytes, 6 after NFC: Qwen2 normalizes so)', () => {
+    expect('\u0958'.normalize('NFC')).toBe('\u0915\u093c');
+    expect(estimateTextTokens('\u0958'.repeat(10))).toBe(60);
+    expect(estimateTextTokens('\ud834\udd5e')).toBe(Buffer.byteLength('\ud834\udd5e'.normalize('NFC')));
+  });
+
   afterAll(() => {
     if (!rows.length) return;
     const header = `| corpus | UTF-8 bytes | ${Object.keys(TOKENIZERS).join(' | ')} |`;
