@@ -44,7 +44,8 @@ export function tokenTargets(targets: readonly ModelTarget[], providers: Readonl
 
 /**
  * Embedding inputs: text by the same bound, plus two tokens an item for the begin and end markers a
- * SentencePiece model adds; token-id inputs are counted exactly (they are the tokens).
+ * SentencePiece model adds; token-id inputs are counted exactly (they are the tokens). The same for every
+ * family (the text bound holds for every tokenizer): the family is taken for symmetry with chat.
  */
 export function estimateEmbeddingsInputTokens(req: EmbeddingsRequest, _family?: ProviderFamily, _model?: string): number {
   const input = req.input;
@@ -56,11 +57,6 @@ export function estimateEmbeddingsInputTokens(req: EmbeddingsRequest, _family?: 
     else tokens += item.length;
   }
   return tokens;
-}
-
-/** the same for every family today: the text bound does not depend on the tokenizer */
-export function estimateEmbeddingsForTargets(req: EmbeddingsRequest, targets: readonly TokenTarget[]): number {
-  return Math.max(0, ...targets.map((t) => estimateEmbeddingsInputTokens(req, t.family, t.model)), estimateEmbeddingsInputTokens(req));
 }
 
 const EMBEDDING_ITEM_MARKERS = 2;

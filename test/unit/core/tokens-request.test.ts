@@ -7,7 +7,6 @@ import { chatRequest, embeddingsRequest, type ChatRequest } from '../../../lambd
 import {
   estimateChatInputTokens,
   estimateChatUsage,
-  estimateEmbeddingsForTargets,
   estimateEmbeddingsInputTokens,
   estimateForTargets,
   tokenTargets,
@@ -204,7 +203,7 @@ describe('embeddings input estimates', () => {
   it('bounds text inputs like chat text, per item', () => {
     const items = ['hello world', '中文文本', '🚀'];
     const req = embeddingsRequest.parse({ model: 'e', input: items });
-    const estimate = estimateEmbeddingsForTargets(req, [{ family: 'openai', model: 'text-embedding-3-small' }, { family: 'gemini', model: 'gemini-embedding-001' }]);
+    const estimate = estimateEmbeddingsInputTokens(req, 'gemini', 'gemini-embedding-001');
     expect(estimate).toBeGreaterThanOrEqual(items.reduce((n, t) => n + tokens(t), 0));
     expect(estimate).toBe(items.reduce((n, t) => n + Buffer.byteLength(t) + 2, 0));
   });
