@@ -7,6 +7,9 @@ export interface ImageSize {
   height: number;
 }
 
+/** blocks or segments read from one header at most (each read decodes a few bytes) */
+const MAX_HEADER_STEPS = 4096;
+
 /** base64 with padding only at the end: anything else is not what the provider will decode, so no size is read */
 const STRICT_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -56,22 +59,23 @@ function gifSize(head: Buffer, bytes: Base64Bytes): ImageSize | undefined {
   let height = head.readUInt16LE(8);
   const packed = head[10]!;
   let pos = 13 + (packed & 0x80 ? 3 * 2 ** ((packed & 0x07) + 1) : 0);
-  for (let step = 0; step < 256; step++) {
+  // at most MAX_HEADER_STEPS blocks are read before the first frame: endless extensions are not walked
+  let inExtension = false;
+  for (let steps = 0; steps < MAX_HEADER_STEPS; steps++) {
     const block = bytes.read(pos, 10);
-    if (block[0] === 0x2c && block.length >= 9) {
+    if (!block.length) break;
+    if (inExtension) {
+      // sub-blocks of (size, data) until a zero size
+      pos += 1 + block[0]!;
+      if (block[0] === 0) inExtension = false;
+    } else if (block[0] === 0x2c && block.length >= 9) {
       width = Math.max(width, block.readUInt16LE(1) + block.readUInt16LE(5));
       height = Math.max(height, block.readUInt16LE(3) + block.readUInt16LE(7));
       break;
-    }
-    if (block[0] !== 0x21 || block.length < 3) break;
-    // an extension: label, then sub-blocks of (size, data) until a zero size
-    pos += 2;
-    for (let sub = 0; sub < 4096; sub++) {
-      const size = bytes.read(pos, 1)[0];
-      if (size === undefined) return { width, height };
-      pos += 1 + size;
-      if (size === 0) break;
-    }
+    } else if (block[0] === 0x21 && block.length >= 2) {
+      pos += 2; // introducer and label
+      inExtension = true;
+    } else break;
   }
   return { width, height };
 }
@@ -105,7 +109,7 @@ function jpegSize(head: Buffer, bytes: Base64Bytes): ImageSize | undefined {
   if (head[0] !== 0xff || head[1] !== 0xd8) return undefined;
   let pos = 2;
   let size: ImageSize | undefined;
-  for (let step = 0; step < 4096; step++) {
+  for (let step = 0; step < MAX_HEADER_STEPS; step++) {
     const seg = bytes.read(pos, 9);
     if (seg.length < 2 || seg[0] !== 0xff) break;
     const marker = seg[1]!;

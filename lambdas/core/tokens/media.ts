@@ -97,31 +97,37 @@ function mp3Seconds(bytes: Base64Bytes): number {
   return seconds + Math.max(0, bytes.length - pos) / MIN_AUDIO_BYTES_PER_SECOND;
 }
 
-/** at most this much of a document is inflated to find its pages; past it the page count is not known */
-const MAX_INFLATED_BYTES = 16 * 1024 * 1024;
+/** at most this much of a document's object streams is inflated, all together; past it the page count is not known */
+const MAX_INFLATED_BYTES = 8 * 1024 * 1024;
+/** object streams looked into, at most */
+const MAX_OBJECT_STREAMS = 1000;
 
 /**
  * Pages of a PDF, at least: the most of (page objects, any page tree's /Count), looking inside compressed
  * object streams too. Undefined when the count cannot be known (no page found, a stream that does not
- * inflate): the caller then takes the provider's page limit.
+ * inflate, more streams or inflated bytes than the limits above): the caller takes the provider's page limit.
  */
 export function pdfPageCount(pdf: Buffer): number | undefined {
   const text = pdf.toString('latin1');
   let pages = countPages(text);
-  if (text.includes('/ObjStm')) {
-    // the object streams' dictionaries name /Type /ObjStm; each is followed by its stream
-    const objStm = /\/Type\s*\/ObjStm\b[^]*?stream\r?\n/g;
-    for (let m = objStm.exec(text); m; m = objStm.exec(text)) {
-      const start = m.index + m[0].length;
-      const end = text.indexOf('endstream', start);
-      if (end < 0) return undefined;
-      try {
-        const inflated = inflateSync(pdf.subarray(start, end), { maxOutputLength: MAX_INFLATED_BYTES });
-        pages = Math.max(pages, countPages(inflated.toString('latin1')));
-      } catch {
-        return undefined;
-      }
+  let budget = MAX_INFLATED_BYTES;
+  let streams = 0;
+  // each object stream's dictionary names /Type /ObjStm, and its data follows the next `stream` keyword
+  for (let at = text.indexOf('/ObjStm'); at >= 0; at = text.indexOf('/ObjStm', at + 7)) {
+    if (++streams > MAX_OBJECT_STREAMS) return undefined;
+    const keyword = text.indexOf('stream', at);
+    if (keyword < 0) return undefined;
+    const start = keyword + (text.startsWith('stream\r\n', keyword) ? 8 : 7);
+    const end = text.indexOf('endstream', start);
+    if (end < 0) return undefined;
+    try {
+      const inflated = inflateSync(pdf.subarray(start, end), { maxOutputLength: budget });
+      budget -= inflated.length;
+      pages = Math.max(pages, countPages(inflated.toString('latin1')));
+    } catch {
+      return undefined;
     }
+    at = end;
   }
   return pages > 0 ? pages : undefined;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Base64Bytes, imageSizeOfBase64 } from '../../../lambdas/core/tokens/image-size';
 import { audioSecondsBound, MIN_AUDIO_BYTES_PER_SECOND, pdfPageCount } from '../../../lambdas/core/tokens/media';
+import { deflateSync } from 'node:zlib';
 import { gif, jpeg, mp3, mp3Seconds, pdf, pdfWithObjectStream, png, wav, webp } from '../../helpers/media-fixtures';
 
 const b64 = (b: Buffer) => b.toString('base64');
@@ -26,6 +27,15 @@ describe('image sizes from base64 headers', () => {
     expect(imageSizeOfBase64(b64(webp('VP8 ', 640, 480)))).toEqual({ width: 640, height: 480 });
     expect(imageSizeOfBase64(b64(webp('VP8L', 1024, 7)))).toEqual({ width: 1024, height: 7 });
     expect(imageSizeOfBase64(b64(webp('VP8X', 16383, 9000)))).toEqual({ width: 16383, height: 9000 });
+  });
+
+  it('stops walking a GIF after 4096 blocks: a frame hidden behind endless extensions leaves the logical screen', () => {
+    const plain = gif(10, 10, { left: 20, top: 5, width: 40, height: 30 });
+    // 5,000 empty comment extensions (introducer, label, terminator) before the frame: 10,000 blocks
+    const extensions = Buffer.concat(Array.from({ length: 5000 }, () => Buffer.from([0x21, 0xfe, 0x00])));
+    const at = plain.indexOf(0x2c, 13 + 6);
+    const hidden = Buffer.concat([plain.subarray(0, at), extensions, plain.subarray(at)]);
+    expect(imageSizeOfBase64(b64(hidden))).toEqual({ width: 10, height: 10 });
   });
 
   it('knows no size for anything else: truncated headers, other formats, base64 a provider would decode differently', () => {
@@ -85,6 +95,15 @@ describe('PDF page counts', () => {
   it('takes the larger of the page objects and the page tree /Count, so neither can understate the other', () => {
     expect(pdfPageCount(pdfWithObjectStream(3, 50))).toBe(50);
     expect(pdfPageCount(pdfWithObjectStream(9, 1))).toBe(9);
+  });
+
+  it('gives up (the page limit is taken) past 1000 object streams or 8 MB inflated', () => {
+    const stream = (data: Buffer) => Buffer.concat([Buffer.from(`<< /Type /ObjStm /Filter /FlateDecode /Length ${data.length} >>\nstream\n`, 'latin1'), data, Buffer.from('\nendstream\n', 'latin1')]);
+    const many = Buffer.concat([pdf(2), ...Array.from({ length: 1001 }, () => stream(deflateSync(Buffer.from('<</Type/Page>>'))))]);
+    expect(pdfPageCount(many)).toBeUndefined();
+    const bomb = Buffer.concat([pdf(2), stream(deflateSync(Buffer.alloc(9 * 1024 * 1024, 0x20)))]);
+    expect(pdfPageCount(bomb)).toBeUndefined();
+    expect(pdfPageCount(Buffer.concat([pdf(2), stream(deflateSync(Buffer.alloc(1024, 0x20)))]))).toBe(2);
   });
 
   it('knows no count when a stream does not inflate or no page is found', () => {
