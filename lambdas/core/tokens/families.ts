@@ -28,7 +28,7 @@ export const FRAMING = {
   perTool: 10,
 };
 
-/** audio tokens per second: Gemini's published 32 is the highest any family publishes (OpenAI bills 10) */
+/** audio tokens per second: Gemini's published 32; OpenAI publishes no per-second rate (docs/token-estimates.md) */
 export const AUDIO_TOKENS_PER_SECOND = 32;
 
 /** text on one document page, on top of its image: a dense page holds about 3,000 characters */
