@@ -1,6 +1,7 @@
 // What each provider family bills for the parts of a request that are not text: images by its own published
 // formula, audio by the second, document pages; and the framing around messages and tools. Every figure
 // is an upper bound; where it comes from is in docs/token-estimates.md, section by section.
+import type { PROVIDER_TYPES } from '../config/constants';
 import type { ImageSize } from './image-size';
 
 export type ImageDetail = 'auto' | 'low' | 'high';
@@ -178,9 +179,7 @@ export function anyImage(size: ImageSize | undefined, detail: ImageDetail): numb
   );
 }
 
-/** Anthropic's tool-use system prompt: 530 tokens at most in its published table (Claude 3 Opus); with margin */
-const CLAUDE_TOOL_PROMPT = 600;
-/** families that publish no tool prompt: the same generous figure */
+/** a tool-use system prompt: Anthropic's published table goes up to 530 (Claude 3 Opus); the others publish none */
 const TOOL_PROMPT = 600;
 
 /** the provider's limit on pages in one document (Anthropic 600 for its 1M-token models, OpenAI 100, Gemini 1000) */
@@ -191,7 +190,7 @@ const MAX_INPUT = { anthropic: 1_000_000, openai: 1_047_576, gemini: 2_097_152, 
 
 const pdfPage = (imageMax: number) => imageMax + PDF_TEXT_PER_PAGE;
 
-export type Family = 'openai' | 'anthropic' | 'gemini' | 'bedrock' | 'cohere' | 'mock';
+export type Family = (typeof PROVIDER_TYPES)[number];
 
 /** the bounds for one family and model; an unknown family (or a model we cannot place) gets the dearest of all */
 export function familyBounds(family: Family | undefined, model: string): FamilyBounds {
@@ -222,7 +221,7 @@ function claude(model: string): FamilyBounds {
     image: (size) => anthropicImageTokens(size, model),
     pdfPage: pdfPage(anthropicImageTokens(undefined, model)),
     maxPages: MAX_PAGES.anthropic,
-    toolPrompt: CLAUDE_TOOL_PROMPT,
+    toolPrompt: TOOL_PROMPT,
     maxInput: MAX_INPUT.anthropic,
   };
 }

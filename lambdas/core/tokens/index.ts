@@ -5,7 +5,7 @@
 import type { ModelTarget, ProviderConfig } from '../config/schema';
 import type { ChatMessage, ChatRequest, EmbeddingsRequest, UserContentPart } from '../openai/chat-request';
 import type { Usage } from '../openai/chat-response';
-import { AUDIO_TOKENS_PER_SECOND, familyBounds, FRAMING, type Family, type ImageDetail } from './families';
+import { AUDIO_TOKENS_PER_SECOND, familyBounds, FRAMING, type ImageDetail } from './families';
 import { imageSizeOfBase64, type ImageSize } from './image-size';
 import { audioSecondsBound, pdfPageCount } from './media';
 import { jsonTextTokenBound, jsonTokenBound, textTokenBound } from './text';
@@ -210,7 +210,7 @@ function base64Payload(url: string): { mediaType: string; payload: string } | un
 }
 
 function boundFor(census: Census, target: TokenTarget): number {
-  const bounds = familyBounds(target.family as Family | undefined, target.model);
+  const bounds = familyBounds(target.family, target.model);
   let tokens = FRAMING.perRequest + census.messages * FRAMING.perMessage + census.parts * FRAMING.perPart + census.text;
   tokens += census.tools * FRAMING.perTool + (census.toolPrompt ? bounds.toolPrompt : 0);
   for (const image of census.images) tokens += bounds.image(image.size, image.detail);
