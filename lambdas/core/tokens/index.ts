@@ -19,7 +19,7 @@ export interface TokenTarget {
   model: string;
 }
 
-/** An upper bound of the tokens in `text` for every tokenizer our providers use (its UTF-8 bytes, or more after NFKC). */
+/** An upper bound of the tokens in `text` for every tokenizer our providers use: its UTF-8 bytes, or those of its NFKC or NFC form. */
 export function estimateTextTokens(text: string): number {
   return textTokenBound(text);
 }
