@@ -23,6 +23,8 @@ export interface BenchOptions {
   streamChunks: number;
   /** fresh processes per cold-start variant (0: skip bundle size and cold start) */
   coldRuns: number;
+  /** rounds of the input-token estimate micro-benchmark, in the bench process (0: skip it) */
+  estimateRounds: number;
   targets: TargetName[];
   /** write V8 CPU profiles of the gateway processes and summarize them (slows the gateways: numbers are then not comparable) */
   profile: boolean;
@@ -44,6 +46,7 @@ const INTEGER_KNOBS = {
   warmup: { env: 'BENCH_WARMUP', default: 400, min: 0 },
   streamChunks: { env: 'BENCH_STREAM_CHUNKS', default: 20, min: 1 },
   coldRuns: { env: 'BENCH_COLD_RUNS', default: 11, min: 0 },
+  estimateRounds: { env: 'BENCH_ESTIMATE_ROUNDS', default: 5, min: 0 },
 } as const;
 
 export const USAGE = `npm run bench -- [options]        (each option also reads an environment variable)
@@ -56,6 +59,7 @@ export const USAGE = `npm run bench -- [options]        (each option also reads 
   --warmup=N          requests per target before measuring         BENCH_WARMUP        (${INTEGER_KNOBS.warmup.default})
   --stream-chunks=N   content chunks per streamed answer           BENCH_STREAM_CHUNKS (${INTEGER_KNOBS.streamChunks.default})
   --cold-runs=N       fresh processes per cold-start variant       BENCH_COLD_RUNS     (${INTEGER_KNOBS.coldRuns.default}; 0 skips bundle + cold start)
+  --estimate-rounds=N rounds of the input-token estimate timing     BENCH_ESTIMATE_ROUNDS (${INTEGER_KNOBS.estimateRounds.default}; 0 skips)
   --targets=a,b       subset of direct,switchboard,portkey         BENCH_TARGETS       (all; direct is always added)
   --switchboard=MODE  tsx (npm start's path) | bundle (esbuild)    BENCH_SWITCHBOARD   (tsx)
   --profile           CPU-profile both gateways and summarize      BENCH_PROFILE=1
@@ -89,6 +93,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
       warmup: { type: 'string' },
       'stream-chunks': { type: 'string' },
       'cold-runs': { type: 'string' },
+      'estimate-rounds': { type: 'string' },
       targets: { type: 'string' },
       switchboard: { type: 'string' },
       profile: { type: 'boolean' },
@@ -113,6 +118,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     warmup: values.warmup,
     streamChunks: values['stream-chunks'],
     coldRuns: values['cold-runs'],
+    estimateRounds: values['estimate-rounds'],
   };
   const ints = Object.fromEntries(
     Object.entries(INTEGER_KNOBS).map(([name, knob]) => {

@@ -5,6 +5,7 @@ import type { TargetName } from './options';
 import type { ProfileSummary } from './profile-summary';
 import { formatProfile } from './profile-summary';
 import { median, type Summary } from './stats';
+import { formatTokenEstimate, type TokenEstimateRow } from './token-estimate';
 
 /** DESIGN.md, "Speed: what the hot path may cost" */
 export const TARGETS = {
@@ -43,6 +44,8 @@ export interface BenchResults {
   comparison: Record<string, number | null>;
   bundle?: HandlerBundle;
   coldStart?: ColdVariantResult[];
+  /** core/tokens' input-token estimate, µs per request (bench/token-estimate.ts) */
+  tokenEstimate?: TokenEstimateRow[];
   profiles?: Partial<Record<TargetName, ProfileSummary>>;
   notes: string[];
 }
@@ -211,6 +214,7 @@ export function formatReport(r: BenchResults): string {
       '',
     );
   }
+  if (r.tokenEstimate?.length) out.push(formatTokenEstimate(r.tokenEstimate, (r.options as { estimateRounds: number }).estimateRounds), '');
   if (r.profiles) {
     for (const [name, p] of Object.entries(r.profiles)) if (p) out.push(formatProfile(`CPU profile of ${name}`, p), '');
   }

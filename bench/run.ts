@@ -23,6 +23,7 @@ import { freePort, interruptChild, isInterrupted, onExit, spawnNode, stopAll, st
 import { summarizeProfile, type ProfileSummary } from './profile-summary';
 import { comparison, formatReport, type BenchResults, type PhaseResult } from './report';
 import { median, summarize } from './stats';
+import { measureTokenEstimate } from './token-estimate';
 import { CHAT_BODY, STREAM_BODY, TENANT_KEY, UPSTREAM_KEY } from './workload';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,6 +63,13 @@ async function main(): Promise<void> {
   });
 
   try {
+    // in this process, before any other starts: the input-token estimate every chat request runs
+    let tokenEstimate: BenchResults['tokenEstimate'];
+    if (opts.estimateRounds > 0) {
+      log('bench: timing the input-token estimate…');
+      tokenEstimate = measureTokenEstimate(opts.estimateRounds);
+    }
+
     // (a) the upstream, in its own process
     const upstreamPort = await freePort();
     const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
@@ -227,6 +235,7 @@ async function main(): Promise<void> {
       comparison: comparison(phases),
       bundle,
       coldStart,
+      tokenEstimate,
       profiles: opts.profile ? profiles : undefined,
       notes,
     };

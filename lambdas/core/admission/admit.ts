@@ -26,6 +26,11 @@ export interface AdmissionRequest {
   route: ResolvedModel;
   /** per target: its input bound and output cap (what a call there may cost at most) */
   bounds: (target: PricedTarget) => CallBounds;
+  /**
+   * the input tokens token-rate limits count at admission, corrected by the real usage once the call settled: a
+   * typical estimate, not the bound (a bound several times the real count would refuse fair calls)
+   */
+  rateTokens: number;
   /** the request's arrival: the day and month it is charged to */
   receivedAt: number;
 }
@@ -64,7 +69,7 @@ export class AdmissionControl {
   async admit(req: AdmissionRequest): Promise<Admission> {
     const { tenant, route } = req;
     const worst = this.worstCase(route, req.bounds);
-    const inputTokens = Math.max(...route.targets.map((t) => req.bounds(t).inputTokens));
+    const inputTokens = req.rateTokens;
     const perRequest = tenant.budget.perRequestUsd;
     if (perRequest !== undefined && worst > usdToNano(perRequest)) {
       throw budgetError(

@@ -43,7 +43,7 @@ export class BilledCall {
     readonly provider: string,
     readonly model: string,
     readonly price: ModelPrice,
-    private readonly estimate: (text: string) => Usage,
+    private readonly estimate: (text: string, call: { provider: string; model: string }) => Usage,
     private readonly oneHourCache: boolean,
   ) {
     this.ended = new Promise((resolve) => (this.#end = resolve));
@@ -61,7 +61,7 @@ export class BilledCall {
     if ('usage' in end) this.usage = end.usage;
     else if ('cut' in end) {
       // the provider had the prompt and may have produced more than arrived: its input bound and what it sent
-      this.usage = this.estimate(this.text);
+      this.usage = this.estimate(this.text, this);
       this.estimated = true;
     }
     this.#end();
@@ -91,7 +91,7 @@ export class Bill {
     /** the most one call of this request may cost: what each operator hold covers */
     readonly worstCase: number,
     private readonly operator: OperatorBudget,
-    private readonly estimate: (text: string) => Usage,
+    private readonly estimate: (text: string, call: { provider: string; model: string }) => Usage,
     /** the request asked for one-hour prompt-cache entries */
     private readonly oneHourCache = false,
   ) {}

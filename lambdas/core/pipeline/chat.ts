@@ -17,12 +17,10 @@ import type { GatewayDeps, RequestScope } from '../gateway';
 import type { GatewayConfig } from '../config/schema';
 import { ProviderError } from '../../providers/types';
 import { parseBody } from './body';
-import { attemptCount, gatewayHeaders, settleRequest, type RequestEnd, type RequestMoney } from './settle';
+import { attemptCount, gatewayHeaders, rateTokensOf, settleRequest, type RequestEnd, type RequestMoney } from './settle';
 
 /** role-only chunks read ahead before the first content, at most */
 const MAX_PREAMBLE_CHUNKS = 8;
-/** until token estimates are a proven bound, budgets reserve a quarter more input than estimated */
-const WORST_INPUT_FACTOR = 1.25;
 
 export async function handleChat(req: GatewayRequest, scope: RequestScope, deps: GatewayDeps): Promise<GatewayResponse> {
   const tenant = await deps.tenants.identify(req);
@@ -34,12 +32,13 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
   refuseUnknownFields(body, route, deps.config);
   const policy = readPolicy(req.headers, body.metadata);
   const bounds = callBounds(body, deps.config);
-  const admission = await deps.admission.admit({ tenant, route, bounds, receivedAt: req.receivedAt });
+  const admission = await deps.admission.admit({ tenant, route, bounds, rateTokens: rateTokensOf(req), receivedAt: req.receivedAt });
   const first = bounds(route.targets[0]!);
   const estimate = { inputTokens: first.inputTokens, outputTokens: first.outputCap };
   const deadline = new Deadline(deps.config.gateway.requestTimeoutMs, deps.clock.now(), req.signal);
   const cacheWrites = first.cacheWrites;
-  const bill = new Bill(admission.worstCase, deps.admission.operator(req.receivedAt), (text) => estimateChatUsage(body, text, WORST_INPUT_FACTOR), cacheWrites === '1h');
+  const usageBound = (text: string, call: { provider: string; model: string }) => estimateChatUsage(body, text, typeOf(deps.config, call.provider), call.model);
+  const bill = new Bill(admission.worstCase, deps.admission.operator(req.receivedAt), usageBound, cacheWrites === '1h');
   const money: RequestMoney = { bill, admission, deadline, route: 'chat', stream: scope.stream, };
   const end: RequestEnd = { status: 0 };
   scope.settle = async () => {
@@ -88,22 +87,36 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
   const completion = run.value;
   run.call.text = completionText(completion);
   // a provider that reports no usage is charged the bound of its input and of the text it answered
-  run.call.finish({ usage: completion.usage ?? estimateChatUsage(body, run.call.text, WORST_INPUT_FACTOR) }, 200);
+  run.call.finish(completion.usage ? { usage: completion.usage } : { cut: true }, 200);
   end.served = run.call;
   end.status = 200;
   describeServed(scope, run);
   return jsonResponse(200, completion, { ...admission.headers, ...gatewayHeaders(run, run.call.costNanoUsd) });
 }
 
-/** Per target: the bound of its input and the output cap its call is sent (and its budgets reserve). */
+/**
+ * Per target: the bound of its input (core/tokens: the most that provider can bill for it) and the output cap
+ * its call is sent (and its budgets reserve). Worked out once per target.
+ */
 function callBounds(body: ChatRequest, config: GatewayConfig): (target: PricedTarget) => CallBounds {
-  const inputTokens = Math.ceil(estimateChatInputTokens(body) * WORST_INPUT_FACTOR);
   const requested = maxOutputTokens(body);
   const cacheWrites = cacheWritesOf(body);
+  const known = new Map<string, CallBounds>();
   return (target) => {
-    const provider = config.providers.find((p) => p.id === target.provider);
-    return { inputTokens, outputCap: requested ?? provider?.defaultMaxTokens ?? config.gateway.defaultMaxOutputTokens, cacheWrites };
+    const key = `${target.provider}/${target.model}`;
+    let bounds = known.get(key);
+    if (!bounds) {
+      const provider = config.providers.find((p) => p.id === target.provider);
+      const inputTokens = estimateChatInputTokens(body, provider?.type, target.model);
+      bounds = { inputTokens, outputCap: requested ?? provider?.defaultMaxTokens ?? config.gateway.defaultMaxOutputTokens, cacheWrites };
+      known.set(key, bounds);
+    }
+    return bounds;
   };
+}
+
+function typeOf(config: GatewayConfig, providerId: string): GatewayConfig['providers'][number]['type'] | undefined {
+  return config.providers.find((p) => p.id === providerId)?.type;
 }
 
 /** The request as a provider gets it: the reserved output cap, under one name (providers map it to theirs). */
@@ -178,7 +191,7 @@ interface StreamStart {
 /** what a chunk adds to a call's record: its usage, and the text it carries (for an estimate if cut off) */
 function note(call: BilledCall, chunk: ChatCompletionChunk): Usage | undefined {
   for (const choice of chunk.choices) {
-    call.text += choice.delta.content ?? '';
+    call.text += (choice.delta.content ?? '') + (choice.delta.refusal ?? '');
     for (const t of choice.delta.tool_calls ?? []) call.text += (t.function?.name ?? '') + (t.function?.arguments ?? '');
   }
   return chunk.usage ?? undefined;
@@ -239,7 +252,8 @@ function streamResponse(body: ChatRequest, run: Executed<StreamStart>, scope: Re
         pending = await iterator.next();
       }
       run.signal.stopTimer();
-      call.finish({ usage: usage ?? estimateChatUsage(body, call.text, WORST_INPUT_FACTOR) }, 200);
+      // a provider that reports no usage is charged the bound of its input and of the text it sent
+      call.finish(usage ? { usage } : { cut: true }, 200);
       yield SSE_DONE;
     } catch (caught) {
       failed = true;

@@ -11,7 +11,7 @@ import { resolveModel } from '../routing/resolve';
 import { estimateEmbeddingsInputTokens } from '../tokens';
 import type { GatewayDeps, RequestScope } from '../gateway';
 import { parseBody } from './body';
-import { attemptCount, gatewayHeaders, settleRequest, type RequestEnd, type RequestMoney } from './settle';
+import { attemptCount, gatewayHeaders, rateTokensOf, settleRequest, type RequestEnd, type RequestMoney } from './settle';
 
 export async function handleEmbeddings(req: GatewayRequest, scope: RequestScope, deps: GatewayDeps): Promise<GatewayResponse> {
   const tenant = await deps.tenants.identify(req);
@@ -21,7 +21,7 @@ export async function handleEmbeddings(req: GatewayRequest, scope: RequestScope,
   const route = resolveModel(body.model, deps.config, tenant, deps.prices);
   const policy = readPolicy(req.headers, undefined);
   const inputTokens = estimateEmbeddingsInputTokens(body);
-  const admission = await deps.admission.admit({ tenant, route, bounds: () => ({ inputTokens, outputCap: 0 }), receivedAt: req.receivedAt });
+  const admission = await deps.admission.admit({ tenant, route, bounds: () => ({ inputTokens, outputCap: 0 }), rateTokens: rateTokensOf(req), receivedAt: req.receivedAt });
   const deadline = new Deadline(deps.config.gateway.requestTimeoutMs, deps.clock.now(), req.signal);
   const usageOf = (tokens: number) => ({ prompt_tokens: tokens, completion_tokens: 0, total_tokens: tokens });
   const bill = new Bill(admission.worstCase, deps.admission.operator(req.receivedAt), () => usageOf(inputTokens));

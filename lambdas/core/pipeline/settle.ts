@@ -87,6 +87,11 @@ function settlementOf(call: BilledCall): Settlement {
   };
 }
 
+/** what token-rate limits count for a request at admission: a token per 4 bytes of its body, corrected after */
+export function rateTokensOf(req: { bodyBytes: number }): number {
+  return Math.ceil(req.bodyBytes / 4);
+}
+
 /** calls actually made (skipped targets are not attempts) */
 export function attemptCount(run: Pick<Executed<unknown>, 'attempts'>): number {
   return run.attempts.filter((a) => !a.skipped).length;

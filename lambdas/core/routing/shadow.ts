@@ -63,7 +63,7 @@ export async function runShadow(body: ChatRequest, alias: ModelAlias, ctx: Shado
     const answer = await provider.chat({ ...request, max_completion_tokens: bounds.outputCap }, model, { signal, requestId: `${requestId}-shadow` });
     const latencyMs = deps.clock.now() - started;
     const text = answer.choices.map((c) => c.message.content ?? '').join('');
-    call.finish({ usage: answer.usage ?? estimateChatUsage(body, text) }, 200);
+    call.finish({ usage: answer.usage ?? estimateChatUsage(body, text, provider.type, model) }, 200);
     const cost = call.costNanoUsd;
     deps.logger.info('shadow compared', {
       ...comparison,

@@ -82,7 +82,7 @@ function mockAnswer(req: ChatRequest): MockAnswer {
   const toolCall = forced && last?.role !== 'tool'
     ? { id: `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`, type: 'function' as const, function: { name: forced, arguments: JSON.stringify({ input: text }) } }
     : undefined;
-  const prompt = estimateChatInputTokens(req);
+  const prompt = estimateChatInputTokens(req, 'mock');
   const completion = toolCall ? estimateTextTokens(toolCall.function.arguments) : text.split(/\s+/).filter(Boolean).length;
   const finishReason = toolCall ? 'tool_calls' : cut ? 'length' : 'stop';
   return { text, toolCall, finishReason, usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } };

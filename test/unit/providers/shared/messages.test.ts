@@ -61,6 +61,7 @@ describe('embeddings helpers', () => {
     const list = embeddingsList(embeddingsRequest.parse({ model: 'e', input: 'abcdefgh', encoding_format: 'base64' }), 'e', [[1, -0.5]]);
     const bytes = Buffer.from(list.data[0]!.embedding as string, 'base64');
     expect([bytes.readFloatLE(0), bytes.readFloatLE(4)]).toEqual([1, -0.5]);
-    expect(list.usage).toEqual({ prompt_tokens: 2, total_tokens: 2 });
+    // the input-token bound of core/tokens: 8 UTF-8 bytes and 2 item markers
+    expect(list.usage).toEqual({ prompt_tokens: 10, total_tokens: 10 });
   });
 });
