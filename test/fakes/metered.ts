@@ -11,6 +11,8 @@ export const WANTED = 50_000;
 
 export interface MeteredCall {
   model: string;
+  /** the request's message text, to tell calls apart */
+  prompt: string;
   input: number;
   output: number;
   stream: boolean;
@@ -40,9 +42,12 @@ interface Body {
   messages: Array<{ content: unknown }>;
 }
 
+function promptOf(body: Body): string {
+  return body.messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? ''))).join('');
+}
+
 export function inputTokensOf(body: Body): number {
-  const text = body.messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? ''))).join('');
-  return Math.ceil(text.length / 4);
+  return Math.ceil(promptOf(body).length / 4);
 }
 
 export async function startMeteredUpstream(): Promise<MeteredUpstream> {
@@ -61,7 +66,7 @@ async function answer(req: ReceivedRequest, res: http.ServerResponse, behaviors:
   const cap = body.max_completion_tokens ?? body.max_tokens ?? WANTED;
   const words = Array.from({ length: Math.min(cap, WANTED) }, (_, i) => `w${i} `);
   const usage = { prompt_tokens: inputTokensOf(body), completion_tokens: words.length, total_tokens: inputTokensOf(body) + words.length };
-  const call: MeteredCall = { model: body.model, input: usage.prompt_tokens, output: usage.completion_tokens, stream: Boolean(body.stream), caps: { max_tokens: body.max_tokens, max_completion_tokens: body.max_completion_tokens } };
+  const call: MeteredCall = { model: body.model, prompt: promptOf(body), input: usage.prompt_tokens, output: usage.completion_tokens, stream: Boolean(body.stream), caps: { max_tokens: body.max_tokens, max_completion_tokens: body.max_completion_tokens } };
   const base = { id: 'chatcmpl-metered', created: 1_700_000_000, model: body.model };
   if (!body.stream) {
     sendJson(res, 200, { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: words.join('') }, finish_reason: 'stop' }], usage });
