@@ -1,8 +1,8 @@
 // Named OpenAI-compatible services. A preset is config, not an adapter: it fills in what a provider entry
 // leaves out (base URL, key variable, headers; the entry's own values win) and says which request fields the
-// service names differently or refuses, and where it reads the output cap. Pricing hints are documentation:
-// the gateway prices from the price catalogue and the config's `pricing` table.
-import type { ModelPrice, ProviderConfig } from '../../core/config/schema';
+// service names differently or refuses, and where it reads the output cap. Prices come from the price
+// catalogue (the preset names the catalogue's provider) and the config's `pricing` table.
+import type { ProviderConfig } from '../../core/config/schema';
 
 export const OPENAI_PRESET_IDS = ['openai', 'groq', 'mistral', 'openrouter', 'together', 'cerebras', 'deepseek', 'ollama', 'vllm'] as const;
 export type OpenAIPresetId = (typeof OPENAI_PRESET_IDS)[number];
@@ -24,11 +24,7 @@ export interface OpenAIPreset {
   dropMessageNames?: boolean;
   /** the service takes `cache_control` breakpoints on content parts (others never see them) */
   cacheControl?: boolean;
-  /** list prices per million tokens as published on PRICING_HINTS_AS_OF; copy them into `pricing` to use them */
-  pricingHints?: Readonly<Record<string, ModelPrice>>;
 }
-
-export const PRICING_HINTS_AS_OF = '2025-12-01';
 
 export const OPENAI_PRESETS: Readonly<Record<OpenAIPresetId, OpenAIPreset>> = {
   openai: {
@@ -36,14 +32,6 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAIPresetId, OpenAIPreset>> = {
     baseUrl: 'https://api.openai.com/v1',
     apiKeyEnv: 'OPENAI_API_KEY',
     maxTokensField: 'max_completion_tokens',
-    pricingHints: {
-      'gpt-4o-mini': { inputPerMTok: 0.15, outputPerMTok: 0.6, cachedInputPerMTok: 0.075 },
-      'gpt-4o': { inputPerMTok: 2.5, outputPerMTok: 10, cachedInputPerMTok: 1.25 },
-      'gpt-4.1': { inputPerMTok: 2, outputPerMTok: 8, cachedInputPerMTok: 0.5 },
-      'gpt-4.1-mini': { inputPerMTok: 0.4, outputPerMTok: 1.6, cachedInputPerMTok: 0.1 },
-      'text-embedding-3-small': { inputPerMTok: 0.02, outputPerMTok: 0 },
-      'text-embedding-3-large': { inputPerMTok: 0.13, outputPerMTok: 0 },
-    },
   },
   groq: {
     name: 'Groq',
@@ -52,10 +40,6 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAIPresetId, OpenAIPreset>> = {
     maxTokensField: 'max_completion_tokens',
     drop: ['logprobs', 'top_logprobs', 'logit_bias'],
     dropMessageNames: true,
-    pricingHints: {
-      'llama-3.3-70b-versatile': { inputPerMTok: 0.59, outputPerMTok: 0.79 },
-      'llama-3.1-8b-instant': { inputPerMTok: 0.05, outputPerMTok: 0.08 },
-    },
   },
   mistral: {
     name: 'Mistral AI',
@@ -65,11 +49,6 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAIPresetId, OpenAIPreset>> = {
     maxTokensField: 'max_tokens',
     // Mistral reports usage on its last chunk unasked, and refuses fields it does not know
     drop: ['stream_options', 'user', 'logit_bias', 'logprobs', 'top_logprobs', 'store', 'service_tier'],
-    pricingHints: {
-      'mistral-large-latest': { inputPerMTok: 2, outputPerMTok: 6 },
-      'mistral-small-latest': { inputPerMTok: 0.1, outputPerMTok: 0.3 },
-      'mistral-embed': { inputPerMTok: 0.1, outputPerMTok: 0 },
-    },
   },
   openrouter: {
     name: 'OpenRouter',
@@ -86,9 +65,6 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAIPresetId, OpenAIPreset>> = {
     baseUrl: 'https://api.together.xyz/v1',
     apiKeyEnv: 'TOGETHER_API_KEY',
     maxTokensField: 'max_tokens',
-    pricingHints: {
-      'meta-llama/Llama-3.3-70B-Instruct-Turbo': { inputPerMTok: 0.88, outputPerMTok: 0.88 },
-    },
   },
   cerebras: {
     name: 'Cerebras',
@@ -96,20 +72,12 @@ export const OPENAI_PRESETS: Readonly<Record<OpenAIPresetId, OpenAIPreset>> = {
     apiKeyEnv: 'CEREBRAS_API_KEY',
     maxTokensField: 'max_completion_tokens',
     drop: ['frequency_penalty', 'presence_penalty', 'logit_bias', 'logprobs', 'parallel_tool_calls', 'service_tier'],
-    pricingHints: {
-      'llama3.1-8b': { inputPerMTok: 0.1, outputPerMTok: 0.1 },
-      'llama-3.3-70b': { inputPerMTok: 0.85, outputPerMTok: 1.2 },
-    },
   },
   deepseek: {
     name: 'DeepSeek',
     baseUrl: 'https://api.deepseek.com/v1',
     apiKeyEnv: 'DEEPSEEK_API_KEY',
     maxTokensField: 'max_tokens',
-    pricingHints: {
-      'deepseek-chat': { inputPerMTok: 0.28, outputPerMTok: 0.42, cachedInputPerMTok: 0.028 },
-      'deepseek-reasoner': { inputPerMTok: 0.28, outputPerMTok: 0.42, cachedInputPerMTok: 0.028 },
-    },
   },
   ollama: {
     name: 'Ollama (local)',
