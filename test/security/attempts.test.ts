@@ -79,7 +79,9 @@ describe('every upstream call is accounted', () => {
   it('charges a client that left before the first byte for the whole answer its provider went on to bill', async () => {
     const controller = new AbortController();
     const { requestId, response } = send('up/wait', {}, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 100);
+    // the client leaves once the provider has its prompt, before the answer starts
+    await eventually(async () => upstream.received.some((r) => JSON.stringify(r.body).includes(requestId)));
+    controller.abort();
     await expect(response).rejects.toThrow();
     const entry = await entryOf(requestId);
     const [billed] = billedFor(requestId, 'wait');

@@ -40,8 +40,9 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
   const usageBound = (text: string, call: { provider: string; model: string }) => estimateChatUsage(body, text, typeOf(deps.config, call.provider), call.model);
   const bill = new Bill(admission.worstCase, deps.admission.operator(req.receivedAt), usageBound, cacheWrites === '1h');
   const money: RequestMoney = { bill, admission, deadline, route: 'chat', stream: scope.stream, };
-  const end: RequestEnd = { status: 0 };
+  const end: RequestEnd & { unread?: () => void } = { status: 0 };
   scope.settle = async () => {
+    end.unread?.();
     if (end.served && end.status === 200 && !scope.streamError) await shadowAfter(body, route, bounds, { ...money, served: end.served }, scope, deps);
     await settleRequest(scope, money, end, deps);
   };
@@ -72,7 +73,9 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
     end.served = run.call;
     end.status = 200;
     describeServed(scope, run);
-    return streamResponse(body, run, scope, deps, admission);
+    const response = streamResponse(body, run, scope, deps, admission);
+    end.unread = response.unread;
+    return response;
   }
 
   let run: Executed<ChatCompletion>;
@@ -225,7 +228,7 @@ function drainStart(start: StreamStart, call: BilledCall): Promise<Usage | undef
  * stream with an OpenAI-style error event (which the OpenAI SDKs raise) and no [DONE]. A client that leaves
  * mid-way stops the forwarding, not the call: the rest is read to its end for its usage.
  */
-function streamResponse(body: ChatRequest, run: Executed<StreamStart>, scope: RequestScope, deps: GatewayDeps, admission: Admission): GatewayResponse {
+function streamResponse(body: ChatRequest, run: Executed<StreamStart>, scope: RequestScope, deps: GatewayDeps, admission: Admission): GatewayResponse & { unread: () => void } {
   const includeUsage = body.stream_options?.include_usage === true;
   const call = run.call;
   let usage: Usage | undefined;
@@ -237,7 +240,9 @@ function streamResponse(body: ChatRequest, run: Executed<StreamStart>, scope: Re
     return !usageOnly || includeUsage ? sseData(includeUsage ? chunk : withoutUsage(chunk)) : undefined;
   }
 
+  let started = false;
   async function* frames(): AsyncGenerator<string> {
+    started = true;
     const { iterator, head } = run.value;
     // a chunk read and not yet framed
     let pending: IteratorResult<ChatCompletionChunk> | undefined = run.value.next;
@@ -280,6 +285,15 @@ function streamResponse(body: ChatRequest, run: Executed<StreamStart>, scope: Re
     status: 200,
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...admission.headers, ...gatewayHeaders(run) },
     body: frames(),
+    // a body the front door never began to send (its write failed first): the call is read to its end all the same
+    unread: () => {
+      if (started || call.over) return;
+      void drainStart(run.value, call).then(
+        (reported) => call.finish(reported ? { usage: reported } : { cut: true }, 200),
+        () => call.finish({ cut: true }, 200),
+      );
+      void call.ended.then(() => run.signal.abort());
+    },
   };
 }
 
