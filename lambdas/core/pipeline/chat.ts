@@ -12,6 +12,7 @@ import { runShadow, sampledForShadow } from '../routing/shadow';
 import { sseData, SSE_DONE } from '../sse';
 import { estimateChatInputTokens, estimateChatUsage } from '../tokens';
 import type { GatewayDeps, RequestScope } from '../gateway';
+import { METRICS } from '../observability';
 import { ProviderError } from '../../providers/types';
 import { parseBody } from './body';
 import { gatewayHeaders, settle } from './settle';
@@ -65,6 +66,7 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
     const text = completionText(completion);
     const usage = completion.usage ?? estimateChatUsage(body, text);
     const settled = settle(scope, run, usage, deps, { route: 'chat', stream: false, status: 200 }, admission);
+    firstByte(scope, deps);
     return {
       ...jsonResponse(200, completion, { ...admission.headers, ...gatewayHeaders(run, settled.costNanoUsd) }),
       after: async () => {
@@ -130,6 +132,7 @@ function streamResponse(
   async function* frames(): AsyncGenerator<string> {
     const { iterator, head } = run.value;
     try {
+      firstByte(scope, deps);
       for (const chunk of head) yield frame(chunk)!;
       let next = run.value.next;
       while (!next.done) {
@@ -170,6 +173,11 @@ function streamResponse(
       if (!scope.streamError) await shadowAfter(body, route, run, text, settled.costNanoUsd, scope, deps);
     },
   };
+}
+
+/** the answer's first byte leaves now: what the p99 latency alarm reads (a long stream's length does not count) */
+function firstByte(scope: RequestScope, deps: GatewayDeps): void {
+  deps.metrics.add(METRICS.timeToFirstByte, deps.clock.now() - scope.receivedAt, 'Milliseconds');
 }
 
 function withoutUsage(chunk: ChatCompletionChunk): ChatCompletionChunk {
