@@ -2,14 +2,9 @@
 // (staging beside prod) in one account and region never collide. The default name (`switchboard`) gives the
 // names a single deployment has always had: tables switchboard-*, secrets switchboard/<provider>.
 import { tenantUsageKeyName, tenantUsageKeyValue, usagePlanName } from '../../lambdas/adapters/apigateway/usage-keys';
-import { TABLES, type TableKey } from '../../lambdas/adapters/dynamodb/tables';
+import { deployedTableName, type TableKey } from '../../lambdas/adapters/dynamodb/tables';
 import { METRIC_NAMESPACE } from '../../lambdas/core/observability';
 import { DEFAULT_DEPLOYMENT_NAME } from './deploy-settings';
-
-/** the part of a table's local name after `switchboard-`: breaker-state, rate-counters, cost-ledger, tenants */
-function tableSuffix(key: TableKey): string {
-  return TABLES[key].localName.replace(/^switchboard-/, '');
-}
 
 export class DeploymentNames {
   constructor(readonly name: string = DEFAULT_DEPLOYMENT_NAME) {}
@@ -20,7 +15,7 @@ export class DeploymentNames {
   }
 
   table(key: TableKey): string {
-    return `${this.name}-${tableSuffix(key)}`;
+    return deployedTableName(this.name, key);
   }
 
   /**
