@@ -60,7 +60,8 @@ export class ProviderHealthCheck extends Construct {
       tracing: false,
     });
     if (props.regionHealthUrl) this.function.addEnvironment('REGION_HEALTH_URL', props.regionHealthUrl);
-    this.function.bindTable(props.breakerTable, 'breakerState', 'write').allowSecretsRead(props.secretNames);
+    // a key put or rotated reaches the probes within 5 minutes; each read is a billed Secrets Manager call
+    this.function.bindTable(props.breakerTable, 'breakerState', 'write').allowSecretsRead(props.secretNames, Duration.minutes(5));
     if (props.leaseSweep) {
       this.function.bindTable(props.leaseSweep.costLedgerTable, 'costLedger', 'readWrite').bindTable(props.leaseSweep.tenantsTable, 'tenants', 'read');
       this.function.addEnvironment('SWEEP_LEASES', 'true');
