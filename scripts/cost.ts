@@ -34,12 +34,10 @@ function report(title: string, context: Record<string, string>): void {
   console.log(`**idle total: $${idle.usd.toFixed(2)} a month**\n`);
   const memory = sb.services[0]!.gatewayFunction.node.defaultChild as unknown as { memorySize: number };
   const replicaRegions = Math.max(0, sb.services.length - 1);
-  for (const mb of [...new Set([memory.memorySize, 128, 256, 512, 1024])].sort((a, b) => a - b)) {
-    const cost = perMillionRequests({ ...DEFAULT_REQUEST, gatewayMemoryMb: mb, replicaRegions });
-    if (mb === memory.memorySize) console.log(`${markdownTable(cost.lines, { label: `per million requests, ${mb} MB (deployed)`, usd: cost.usd }, 'per million')}\n`);
-    else console.log(`- at ${mb} MB: $${cost.usd.toFixed(2)} per million requests`);
-  }
-  console.log('');
+  const deployed = perMillionRequests({ ...DEFAULT_REQUEST, gatewayMemoryMb: memory.memorySize, replicaRegions });
+  console.log(`${markdownTable(deployed.lines, { label: `per million requests, ${memory.memorySize} MB (deployed)`, usd: deployed.usd }, 'per million')}\n`);
+  const sizes = [128, 256, 512, 1024].map((mb) => `${mb} MB $${perMillionRequests({ ...DEFAULT_REQUEST, gatewayMemoryMb: mb, replicaRegions }).usd.toFixed(2)}`);
+  console.log(`per million requests by gateway memory: ${sizes.join(', ')}\n`);
 }
 
 const given = contextFromArgs(process.argv.slice(2));
