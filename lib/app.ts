@@ -61,6 +61,8 @@ export function buildApp(app: App = new App()): SwitchboardApp {
     keyedProviders: gateway.keyedProviders,
     removalPolicy,
     retainedOnly: settings.importRetainedState,
+    // an import adopts resources and may create none: no CDK metadata resource either
+    ...(settings.importRetainedState ? { analyticsReporting: false } : {}),
     // tenants and the cost ledger live here: deleting this stack takes a deliberate extra step
     terminationProtection: removalPolicy === RemovalPolicy.RETAIN,
   });
