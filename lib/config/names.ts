@@ -42,8 +42,8 @@ export class DeploymentNames {
     return `/${this.name}/${what}`;
   }
 
-  /** alarms are regional: one per region under the same name */
-  alarm(id: string): string {
+  /** a regional resource (alarm, topic, rule): each region's stack has its own under the same name */
+  regional(id: string): string {
     return `${this.name}-${id}`;
   }
 

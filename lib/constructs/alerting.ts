@@ -86,7 +86,7 @@ export class Alerting extends Construct {
       });
     }
     this.topic = new Topic(this, 'Topic', {
-      topicName: this.names.alarm('alarms'),
+      topicName: this.names.regional('alarms'),
       displayName: 'Switchboard alarms',
       masterKey: this.topicKey,
       enforceSSL: true,
@@ -219,7 +219,7 @@ export class Alerting extends Construct {
     },
   ): Alarm {
     const alarm = new Alarm(this, id, {
-      alarmName: this.names.alarm(id),
+      alarmName: this.names.regional(id),
       alarmDescription: props.description,
       metric: props.metric,
       threshold: props.threshold,

@@ -128,7 +128,7 @@ export class RegionalServiceStack extends Stack {
       regionHealthUrl: `${this.gatewayApi.api.url}health`,
       logGroupName: names.logGroup('health-check'),
       metricNamespace: names.metricNamespace,
-      ruleName: names.alarm('health-check'),
+      ruleName: names.regional('health-check'),
     });
     const regions = props.regions ?? [];
     if (regions.length > 1) for (const fn of [this.gatewayFunction, this.healthCheck.function]) fn.addEnvironment('REGIONS', regions.join(','));
