@@ -261,6 +261,12 @@ describe('API', () => {
       ResponseTemplates: { 'application/json': Match.serializedJson({ error: Match.objectLike({ code: 'invalid_api_key', type: 'invalid_request_error' }) }) },
     });
     service.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'THROTTLED', StatusCode: '429' });
+    // a tenant without its usage-plan key in this region: the operator's fix is named
+    service.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'INVALID_API_KEY',
+      StatusCode: '403',
+      ResponseTemplates: { 'application/json': Match.serializedJson({ error: Match.objectLike({ code: 'usage_plan_key_missing' }) }) },
+    });
   });
 
   it('lets only this API invoke the gateway function', () => {

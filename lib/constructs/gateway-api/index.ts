@@ -129,6 +129,9 @@ const GATEWAY_ERRORS: Array<{ type: ResponseType; status: string; code: string; 
     message: 'The body must be a JSON object with "model" and "messages" (chat) or "model" and "input" (embeddings).' },
   { type: ResponseType.REQUEST_TOO_LARGE, status: '413', code: 'request_too_large', errorType: 'invalid_request_error',
     message: 'The request body is too large.' },
+  // the authorizer named a tenant whose own usage-plan key is not in this region's plans
+  { type: ResponseType.INVALID_API_KEY, status: '403', code: 'usage_plan_key_missing', errorType: 'permission_error',
+    message: 'This tenant has no usage-plan key in this region yet; the operator adds it with "switchboard tenants sync-keys".' },
   { type: ResponseType.THROTTLED, status: '429', code: 'rate_limit_exceeded', errorType: 'requests',
     message: 'Too many requests: the gateway is throttling this API or tier. Retry after a short wait.' },
   { type: ResponseType.QUOTA_EXCEEDED, status: '429', code: 'rate_limit_exceeded', errorType: 'requests',
