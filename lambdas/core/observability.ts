@@ -9,7 +9,7 @@ export const METRICS = {
   errors: 'Errors',
   /** gateway latency from request to last byte, ms */
   latency: 'Latency',
-  /** time to first byte, ms */
+  /** time to the first byte of an answer's body, ms; no dimension but Powertools' `service` (the p99 alarm names it) */
   timeToFirstByte: 'TimeToFirstByte',
   /** one provider call; dimensions Provider, Outcome (ok|error) */
   upstreamCalls: 'UpstreamCalls',
@@ -34,12 +34,21 @@ export const METRICS = {
   breakerState: 'BreakerState',
   /** 1 healthy, 0 not; dimension Provider (scheduled health check) */
   providerHealthy: 'ProviderHealthy',
+  /**
+   * 1 when the region's own GET /health answered 200 to the scheduled check, 0 otherwise; no dimension but
+   * Powertools' `service`, so an alarm (and the Route 53 health check that follows it) can name it exactly
+   */
+  regionHealthy: 'RegionHealthy',
   rateLimited: 'RateLimited',
   budgetExceeded: 'BudgetExceeded',
   /** a tenant crossed 80/90/100 % of a budget period; dimensions Tenant, Threshold */
   budgetThreshold: 'BudgetThresholdReached',
-  /** settled cost in USD; dimension Tenant, and separately Provider */
+  /**
+   * settled cost in USD; dimension Provider, and separately Tenant (a dimension only with TENANT_METRICS,
+   * else a field of the log line: see the metrics adapter)
+   */
   costUsd: 'CostUsd',
+  /** answers served from the response cache (issue 12: no cache yet, so nothing emits it and no widget reads it) */
   cacheHits: 'CacheHits',
   /**
    * a ledger write the store refused as invalid (item too large, key too long); dimension Kind: breakdown (a

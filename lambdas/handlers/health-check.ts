@@ -1,6 +1,7 @@
-// Scheduled (every minute) provider health check: probes each configured provider, records the result in
-// the breaker table and as ProviderHealthy metrics, which the "no healthy provider" alarm watches. With
-// SWEEP_LEASES (every region) it then releases the budget leases that this region's crashed instances left.
+// Scheduled (every minute) health check: probes each configured provider, records the result in the breaker
+// table and as ProviderHealthy metrics, and calls the region's own GET /health (REGION_HEALTH_URL) for the
+// RegionHealthy metric that regional failover follows. With SWEEP_LEASES (every region) it then releases the
+// budget leases that this region's crashed instances left.
 import { runHealthChecks } from '../core/health/check-providers';
 import { dynamoClient } from '../adapters/dynamodb/client';
 import { sweepLeases } from '../adapters/dynamodb/lease-sweep';
@@ -25,9 +26,19 @@ const tables = tableNamesFromEnv(env);
 const store = new DynamoProviderHealthStore(dynamo, tables.breakerState);
 
 const sweep = process.env.SWEEP_LEASES === 'true';
+const regionHealthUrl = process.env.REGION_HEALTH_URL;
+const http = new NodeHttpClient();
 
 export const handler = async (): Promise<{ canServe: boolean; leasesReleased?: number }> => {
-  const { canServe } = await runHealthChecks({ providers, store, clock: systemClock, logger, metrics, region: env.AWS_REGION });
+  const { canServe } = await runHealthChecks({
+    providers,
+    store,
+    clock: systemClock,
+    logger,
+    metrics,
+    region: env.AWS_REGION,
+    regionEndpoint: regionHealthUrl ? { url: regionHealthUrl, http } : undefined,
+  });
   if (!sweep) return { canServe };
   const { released } = await sweepLeases({
     client: dynamo,

@@ -20,6 +20,21 @@ const hostname = z
 
 export const ROUTING_POLICIES = ['failover', 'latency'] as const;
 
+/** The deployment name when none is given: the stack and physical names a single deployment has always had. */
+export const DEFAULT_DEPLOYMENT_NAME = 'switchboard';
+
+/** Where `cdk deploy` reads the gateway config from unless `gatewayConfig` says otherwise (real providers only). */
+export const DEFAULT_DEPLOY_CONFIG = 'deploy/gateway.config.json';
+
+/**
+ * The headers that carry a caller's key. API Gateway may cache an authorizer answer only by a header that
+ * carries the credential, so that the cache key is the credential itself.
+ */
+export const CREDENTIAL_HEADERS = ['authorization', 'x-api-key'] as const;
+
+/** `-c flag=true` arrives as a string: accept true/false in either form. */
+const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+
 export const deploySettings = z
   .object({
     /** the first is primary: it owns the global tables and secrets, and is PRIMARY in failover routing */
@@ -28,7 +43,21 @@ export const deploySettings = z
     hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ').optional(),
     hostedZoneName: hostname.optional(),
     alarmEmails: commaList(z.email()).default([]),
-    gatewayConfig: z.string().min(1).default('gateway.config.json'),
+    /**
+     * The deployment: prefixes every stack name and physical name (tables, secrets, alarms, log groups, API,
+     * usage plans…), so several deployments (staging, prod) share an account and region. Short, because AWS
+     * names have limits (a sampling rule name has 32 characters).
+     */
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,18}[a-z0-9]$|^[a-z]$/, '1-20 lower-case letters, digits or "-", starting with a letter')
+      .default(DEFAULT_DEPLOYMENT_NAME),
+    /**
+     * What `cdk destroy` does with tables and secrets: `retain` (tenants, ledger and provider keys stay, with
+     * deletion protection) or `destroy` (a dev deployment: everything goes).
+     */
+    removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
+    gatewayConfig: z.string().min(1).default(DEFAULT_DEPLOY_CONFIG),
     /** with two or more regions: `failover` (PRIMARY/SECONDARY) or `latency` (nearest healthy region) */
     routing: z.enum(ROUTING_POLICIES).default('failover'),
     /**
@@ -36,10 +65,35 @@ export const deploySettings = z
      * are accepted (see GatewayApiProps.authorizerCacheTtl)
      */
     authorizerCacheTtl: z.coerce.number().int().min(0).max(3600).default(0),
+    /** the header API Gateway caches authorizer answers by (with authorizerCacheTtl above 0): the one that carries the key */
+    authorizerCacheHeader: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(CREDENTIAL_HEADERS)).default('authorization'),
     /** gateway function memory in MB (see docs/deploy.md, "Memory") */
     gatewayMemoryMb: z.coerce.number().int().min(128).max(10_240).default(512),
     /** requests per 5 minutes per client IP; set it to put a WAF web ACL in front of the API */
     wafRateLimit: z.coerce.number().int().min(10).max(2_000_000_000).optional(),
+    /** share of API requests traced by X-Ray (GET /health never is) */
+    traceSampleRate: z.coerce.number().min(0).max(1).default(0.05),
+    /**
+     * Publish CostUsd and BudgetThresholdReached per tenant as CloudWatch metrics ($0.30 a month per tenant and
+     * metric). Off: the tenant is a field of the metric's log line (the dashboard's cost-by-tenant table reads it).
+     */
+    tenantMetrics: flag.default(false),
+    /** encrypt the alarm topic with a customer-managed KMS key ($1 a month per region) */
+    encryptAlarmTopic: flag.default(false),
+    /** AWS Chatbot: a Slack channel subscribed to every region's alarm topic (the workspace is authorized once in the console) */
+    slackWorkspaceId: z.string().regex(/^[A-Z0-9]{1,32}$/, 'a Slack workspace id such as T0123456789').optional(),
+    slackChannelId: z.string().regex(/^[A-Z0-9]{1,32}$/, 'a Slack channel id such as C0123456789').optional(),
+    /** AWS Chatbot: a Microsoft Teams channel (the team is authorized once in the console) */
+    teamsTenantId: z.guid().optional(),
+    teamsTeamId: z.guid().optional(),
+    teamsChannelId: z.string().min(1).max(256).optional(),
+    /** an AWS Budgets monthly cost budget (USD) for this deployment, alerting at 80 % actual and 100 % forecast to the alarm topic */
+    monthlyBudgetUsd: z.coerce.number().positive().optional(),
+    /**
+     * Synthesize only the retained state (tables and secrets) of the state stack, to `cdk import` them after a
+     * teardown (docs/deploy.md, "Teardown")
+     */
+    importRetainedState: flag.default(false),
   })
   .superRefine((s, ctx) => {
     const seen = new Set<string>();
@@ -62,11 +116,21 @@ export const deploySettings = z
       if (s.regions.length > 1 && s.domainName === s.hostedZoneName)
         ctx.addIssue({ code: 'custom', path: ['domainName'], message: 'with several regions, use a subdomain (such as ai.example.com), not the zone apex' });
     }
+    together(ctx, s, ['slackWorkspaceId', 'slackChannelId'], 'the Slack channel');
+    together(ctx, s, ['teamsTenantId', 'teamsTeamId', 'teamsChannelId'], 'the Teams channel');
     if (s.regions.length < 2 && s.routing !== 'failover')
       ctx.addIssue({ code: 'custom', path: ['routing'], message: 'latency routing needs two or more regions' });
   });
 
 export type DeploySettings = z.infer<typeof deploySettings>;
+
+function together<K extends string>(ctx: z.RefinementCtx, s: Partial<Record<K, unknown>>, keys: K[], what: string): void {
+  const given = keys.filter((k) => s[k] !== undefined);
+  if (given.length === 0 || given.length === keys.length) return;
+  for (const key of keys) {
+    if (s[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${keys.join(', ')} go together (${what}): set all or none` });
+  }
+}
 
 export const DEPLOY_SETTING_KEYS = Object.keys(deploySettings.shape) as Array<keyof DeploySettings>;
 

@@ -1,18 +1,11 @@
-// Alerting: the encrypted alarm topic with its email subscriptions, and the alarms that page someone when
-// the gateway cannot serve: 5xx rate, p99 latency, Lambda errors and throttles, DynamoDB throttles, breakers
-// opening, budget thresholds, failed health checks, and one composite "gateway unhealthy" alarm.
+// Alerting: the alarm topic with its email subscriptions, and the alarms that page someone when the gateway
+// cannot serve: the region failing its own /health (what regional failover follows), 5xx rate, time to first
+// byte, Lambda errors, DynamoDB throttles, breakers opening, budget thresholds, providers failing their check.
+// Every alarm metric is billed monthly ($0.10, a Metrics Insights alarm per series it reads), so each alarm
+// here pages on something no other alarm already pages on.
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
-import {
-  Alarm,
-  AlarmRule,
-  ComparisonOperator,
-  CompositeAlarm,
-  MathExpression,
-  Metric,
-  TreatMissingData,
-  type IMetric,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, MathExpression, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -21,7 +14,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { insightsQuery, METRICS } from '../config/metrics';
+import { insightsQuery, METRICS, serviceMetric, SERVICES } from '../config/metrics';
+import { DeploymentNames } from '../config/names';
 
 /** Key administration spelled out action by action: the account keeps full control without a `kms:*`. */
 const KEY_ADMIN_ACTIONS = [
@@ -35,59 +29,70 @@ const KEY_ADMIN_ACTIONS = [
 export interface AlertThresholds {
   /** share of API requests answered 5xx over 5 minutes @default 0.05 */
   readonly serverErrorRate?: number;
-  /** API p99 latency over 5 minutes; streams count until their last byte @default Duration.seconds(60) */
-  readonly p99Latency?: Duration;
+  /** p99 time to the first byte of an answer over 5 minutes (a long stream's length does not count) @default Duration.seconds(60) */
+  readonly p99TimeToFirstByte?: Duration;
   /** gateway function errors in 5 minutes (errors the handler could not turn into an HTTP answer) @default 5 */
   readonly gatewayErrors?: number;
+  /** minutes in a row the region's own /health must fail before it counts as down (and fails over) @default 2 */
+  readonly regionDownMinutes?: number;
 }
 
 export interface AlertingProps {
+  /** @default new DeploymentNames() */
+  readonly names?: DeploymentNames;
   /** @default [] */
   readonly emails?: readonly string[];
   readonly api: RestApi;
-  /** the gateway function: its errors feed the composite alarm */
+  /** the gateway function: its errors and throttles alarm */
   readonly gatewayFunction: IFunction;
-  /** every other function (authorizer, health check, rotation): errors and throttles alarm */
+  /** other functions whose errors alarm (the authorizer, the rotation function) */
   readonly functions: Readonly<Record<string, IFunction>>;
   readonly tables: readonly ITable[];
+  /**
+   * Encrypt the topic with a customer-managed KMS key ($1 a month). Off, the topic is not encrypted at rest:
+   * alarm notifications and budget alerts hold alarm names, thresholds, tenant ids and amounts, never
+   * prompts or keys, and SNS keeps a message only until it is delivered.
+   * @default false
+   */
+  readonly encryptTopic?: boolean;
   /** @default - see AlertThresholds */
   readonly thresholds?: AlertThresholds;
 }
 
 export class Alerting extends Construct {
   readonly topic: Topic;
-  readonly topicKey: Key;
+  readonly topicKey?: Key;
   readonly alarms: Alarm[] = [];
-  readonly gatewayUnhealthy: CompositeAlarm;
+  /** the region failed its own /health: what its Route 53 health check follows */
+  readonly regionUnhealthy: Alarm;
   private readonly action: SnsAction;
+  private readonly names: DeploymentNames;
 
   constructor(scope: Construct, id: string, props: AlertingProps) {
     super(scope, id);
     const t = props.thresholds ?? {};
+    this.names = props.names ?? new DeploymentNames();
+    const namespace = this.names.metricNamespace;
 
-    this.topicKey = new Key(this, 'TopicKey', {
-      description: 'Encrypts the Switchboard alarm topic',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-      policy: new iam.PolicyDocument({
-        statements: [
-          new iam.PolicyStatement({ actions: KEY_ADMIN_ACTIONS, principals: [new iam.AccountRootPrincipal()], resources: ['*'] }),
-          // CloudWatch alarms publish to the topic, which needs a data key from this key
-          new iam.PolicyStatement({
-            actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-            principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-            resources: ['*'],
-            conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-          }),
-        ],
-      }),
-    });
+    if (props.encryptTopic) {
+      this.topicKey = new Key(this, 'TopicKey', {
+        description: 'Encrypts the Switchboard alarm topic',
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.DESTROY,
+        pendingWindow: Duration.days(7),
+        policy: new iam.PolicyDocument({
+          statements: [new iam.PolicyStatement({ actions: KEY_ADMIN_ACTIONS, principals: [new iam.AccountRootPrincipal()], resources: ['*'] })],
+        }),
+      });
+    }
     this.topic = new Topic(this, 'Topic', {
+      topicName: this.names.regional('alarms'),
       displayName: 'Switchboard alarms',
       masterKey: this.topicKey,
       enforceSSL: true,
     });
+    // CloudWatch alarms publish to the topic, which needs a data key when the topic is encrypted
+    this.allowPublishFrom('cloudwatch.amazonaws.com');
     for (const email of props.emails ?? []) {
       const subscription = this.topic.addSubscription(new EmailSubscription(email));
       Validations.of(subscription).acknowledge({
@@ -97,98 +102,109 @@ export class Alerting extends Construct {
     }
     this.action = new SnsAction(this.topic);
 
+    const regionDown = t.regionDownMinutes ?? 2;
+    this.regionUnhealthy = this.alarm('RegionUnhealthy', {
+      description:
+        `The region's own GET /health failed ${regionDown} minutes in a row, or the scheduled check stopped reporting: its API, ` +
+        'its gateway function, its state store or all its providers are down. Route 53 fails the region over on this alarm.',
+      // a plain metric with its exact dimensions and a Minimum: what a Route 53 health check can follow
+      metric: serviceMetric(namespace, METRICS.regionHealthy, SERVICES.healthCheck, 'Minimum'),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: regionDown,
+      // silence from the every-minute check is itself a failure
+      treatMissingData: TreatMissingData.BREACHING,
+    });
     const serverErrorRate = t.serverErrorRate ?? 0.05;
-    const serverErrors = this.alarm('ServerErrorRate', {
+    this.alarm('ServerErrorRate', {
       description: `More than ${serverErrorRate * 100}% of API requests answered 5xx over 5 minutes.`,
       metric: props.api.metricServerError({ statistic: 'Average', period: Duration.minutes(5) }),
       threshold: serverErrorRate,
       evaluationPeriods: 1,
     });
-    const p99Latency = t.p99Latency ?? Duration.seconds(60);
+    const p99 = t.p99TimeToFirstByte ?? Duration.seconds(60);
     this.alarm('LatencyP99', {
-      description: `API p99 latency above ${p99Latency.toSeconds()} s over 15 minutes.`,
-      metric: props.api.metricLatency({ statistic: 'p99', period: Duration.minutes(5) }),
-      threshold: p99Latency.toMilliseconds(),
+      description: `p99 time to the first byte of an answer above ${p99.toSeconds()} s over 15 minutes (a long stream's length does not count).`,
+      metric: serviceMetric(namespace, METRICS.timeToFirstByte, SERVICES.gateway, 'p99', Duration.minutes(5)),
+      threshold: p99.toMilliseconds(),
       evaluationPeriods: 3,
     });
-    const gatewayErrors = this.alarm('GatewayFunctionErrors', {
+    this.alarm('GatewayFunctionErrors', {
       description: 'The gateway function failed invocations (crashes or timeouts, not HTTP errors).',
       metric: props.gatewayFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: t.gatewayErrors ?? 5,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
-    for (const [name, fn] of Object.entries({ Gateway: props.gatewayFunction, ...props.functions })) {
-      if (fn !== props.gatewayFunction) {
-        this.alarm(`${name}FunctionErrors`, {
-          description: `The ${name} function failed.`,
-          metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-          threshold: 1,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          evaluationPeriods: 1,
-        });
-      }
-      this.alarm(`${name}FunctionThrottles`, {
-        description: `The ${name} function was throttled (concurrency limit reached).`,
-        metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+    this.alarm('GatewayFunctionThrottles', {
+      description: "The gateway function was throttled: the account's concurrency is used up.",
+      metric: props.gatewayFunction.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    for (const [name, fn] of Object.entries(props.functions)) {
+      this.alarm(`${name}FunctionErrors`, {
+        description: `The ${name} function failed.`,
+        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
       });
     }
+    // one query over the tables' ThrottledRequests, which DynamoDB publishes only for throttled requests
+    const tables = props.tables.map((table) => `TableName = '${table.tableName}'`).join(' OR ');
     this.alarm('DynamoDbThrottles', {
       description: 'DynamoDB throttled reads or writes on a Switchboard table.',
-      metric: new MathExpression({
-        label: 'throttle events',
-        expression: props.tables.map((_, i) => `r${i} + w${i}`).join(' + '),
-        usingMetrics: Object.fromEntries(
-          props.tables.flatMap((table, i) => [
-            [`r${i}`, tableMetric(table, 'ReadThrottleEvents')],
-            [`w${i}`, tableMetric(table, 'WriteThrottleEvents')],
-          ]),
-        ),
-        period: Duration.minutes(5),
-      }),
+      metric: insights(`SELECT SUM(ThrottledRequests) FROM SCHEMA("AWS/DynamoDB", Operation, TableName) WHERE ${tables}`, 'ThrottledRequests', Duration.minutes(5)),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
     this.alarm('BreakerOpened', {
       description: 'A provider circuit breaker opened: calls to it fail and traffic falls back.',
-      metric: insights(METRICS.breakerOpened, 'SUM', Duration.minutes(1)),
+      metric: insights(insightsQuery(namespace, METRICS.breakerOpened, 'SUM'), METRICS.breakerOpened, Duration.minutes(1)),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
     this.alarm('BudgetThreshold', {
       description: 'A tenant reached a budget threshold (80, 90 or 100 % of a daily or monthly budget).',
-      metric: insights(METRICS.budgetThreshold, 'SUM', Duration.minutes(5)),
+      metric: insights(insightsQuery(namespace, METRICS.budgetThreshold, 'SUM'), METRICS.budgetThreshold, Duration.minutes(5)),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
     this.alarm('ProviderUnhealthy', {
-      description: 'A provider failed the scheduled health check for 5 minutes in a row.',
-      metric: insights(METRICS.providerHealthy, 'MIN', Duration.minutes(1)),
+      description: 'A provider failed the scheduled health check for 5 minutes in a row (a revoked key, an outage); traffic falls back.',
+      metric: insights(insightsQuery(namespace, METRICS.providerHealthy, 'MIN'), METRICS.providerHealthy, Duration.minutes(1)),
       threshold: 1,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 5,
     });
-    const regionUnhealthy = this.alarm('NoHealthyProvider', {
-      description: 'No provider passed the scheduled health check for 3 minutes (or the check stopped reporting): this region cannot serve.',
-      metric: insights(METRICS.providerHealthy, 'MAX', Duration.minutes(1)),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-      // silence from the every-minute check is itself a failure
-      treatMissingData: TreatMissingData.BREACHING,
-    });
+  }
 
-    this.gatewayUnhealthy = new CompositeAlarm(this, 'GatewayUnhealthy', {
-      alarmDescription: 'The gateway is failing requests: 5xx rate, function errors, or no healthy provider.',
-      alarmRule: AlarmRule.anyOf(serverErrors, gatewayErrors, regionUnhealthy),
-    });
-    this.gatewayUnhealthy.addAlarmAction(this.action);
+  /**
+   * Let an AWS service (CloudWatch alarms, AWS Budgets) publish to the topic from this account: a topic
+   * policy statement, and use of the topic's key when there is one.
+   */
+  allowPublishFrom(service: string): void {
+    const principal = new iam.ServicePrincipal(service);
+    const account = Stack.of(this).account;
+    if (service !== 'cloudwatch.amazonaws.com') {
+      // CloudWatch alarms of this account publish through the topic's default policy
+      this.topic.addToResourcePolicy(
+        new iam.PolicyStatement({ actions: ['sns:Publish'], principals: [principal], resources: [this.topic.topicArn], conditions: { StringEquals: { 'aws:SourceAccount': account } } }),
+      );
+    }
+    this.topicKey?.addToResourcePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        principals: [principal],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+    );
   }
 
   private alarm(
@@ -203,6 +219,7 @@ export class Alerting extends Construct {
     },
   ): Alarm {
     const alarm = new Alarm(this, id, {
+      alarmName: this.names.regional(id),
       alarmDescription: props.description,
       metric: props.metric,
       threshold: props.threshold,
@@ -217,10 +234,6 @@ export class Alerting extends Construct {
   }
 }
 
-function tableMetric(table: ITable, metricName: string): Metric {
-  return new Metric({ namespace: 'AWS/DynamoDB', metricName, dimensionsMap: { TableName: table.tableName }, statistic: 'Sum' });
-}
-
-function insights(metric: string, aggregate: 'SUM' | 'MAX' | 'MIN', period: Duration): MathExpression {
-  return new MathExpression({ expression: insightsQuery(metric, aggregate), usingMetrics: {}, period, label: metric });
+function insights(expression: string, label: string, period: Duration): MathExpression {
+  return new MathExpression({ expression, usingMetrics: {}, period, label });
 }

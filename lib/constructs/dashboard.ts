@@ -1,5 +1,7 @@
-// GatewayDashboard: one CloudWatch dashboard per region: traffic, latency percentiles, errors by code,
-// refusals (rate limit, budget), breakers, fallbacks, provider health, cost per tenant and provider, cache.
+// GatewayDashboard: one CloudWatch dashboard per region: traffic, latency percentiles and time to first byte,
+// errors by code, refusals (rate limit, budget), breakers, fallbacks, provider and region health, cost per
+// tenant and provider. Every gateway metric it reads is emitted in lambdas/ (test/infra/metrics.test.ts);
+// cache hits get a widget when there is a cache (issue 12).
 import { Duration } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -14,7 +16,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { insightsQuery, METRIC_NAMESPACE, METRICS } from '../config/metrics';
+import { insightsQuery, METRICS } from '../config/metrics';
 
 export interface GatewayDashboardProps {
   readonly api: RestApi;
@@ -23,26 +25,33 @@ export interface GatewayDashboardProps {
   readonly gatewayLogGroup: ILogGroup;
   /** @default - generated */
   readonly dashboardName?: string;
+  /** the gateway's metric namespace @default 'Switchboard' */
+  readonly metricNamespace?: string;
 }
 
 const PERIOD = Duration.minutes(1);
 
-/**
- * One line per value of `dimension` (Provider, Code…), or one line when there is none. Powertools adds a
- * `service` dimension to every metric, so the schema names it too.
- */
-function byDimension(metric: string, dimension: string | undefined, stat: 'Sum' | 'Average' | 'Maximum' | 'Minimum' | `p${number}`, label = ''): IMetric {
-  const schema = [METRIC_NAMESPACE, dimension, 'service'].filter(Boolean).join(',');
-  return new MathExpression({
-    expression: `SEARCH('{${schema}} MetricName="${metric}"', '${stat}', ${PERIOD.toSeconds()})`,
-    usingMetrics: {},
-    period: PERIOD,
-    label,
-  });
-}
+/** the gateway's metrics in one namespace */
+class GatewayMetrics {
+  constructor(private readonly namespace: string) {}
 
-function total(metric: string, aggregate: 'SUM' | 'AVG' = 'SUM', label = metric): IMetric {
-  return new MathExpression({ expression: insightsQuery(metric, aggregate), usingMetrics: {}, period: PERIOD, label });
+  /**
+   * One line per value of `dimension` (Provider, Code…), or one line when there is none. Powertools adds a
+   * `service` dimension to every metric, so the schema names it too.
+   */
+  byDimension(metric: string, dimension: string | undefined, stat: 'Sum' | 'Average' | 'Maximum' | 'Minimum' | `p${number}`, label = ''): IMetric {
+    const schema = [this.namespace, dimension, 'service'].filter(Boolean).join(',');
+    return new MathExpression({
+      expression: `SEARCH('{${schema}} MetricName="${metric}"', '${stat}', ${PERIOD.toSeconds()})`,
+      usingMetrics: {},
+      period: PERIOD,
+      label,
+    });
+  }
+
+  total(metric: string, aggregate: 'SUM' | 'AVG' = 'SUM', label = metric): IMetric {
+    return new MathExpression({ expression: insightsQuery(this.namespace, metric, aggregate), usingMetrics: {}, period: PERIOD, label });
+  }
 }
 
 export class GatewayDashboard extends Construct {
@@ -51,6 +60,9 @@ export class GatewayDashboard extends Construct {
   constructor(scope: Construct, id: string, props: GatewayDashboardProps) {
     super(scope, id);
     const { api, gatewayFunction: fn } = props;
+    const m = new GatewayMetrics(props.metricNamespace ?? 'Switchboard');
+    const byDimension = m.byDimension.bind(m);
+    const total = m.total.bind(m);
     const graph = (title: string, left: IMetric[], width = 8) => new GraphWidget({ title, left, width, height: 6 });
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
@@ -67,7 +79,7 @@ export class GatewayDashboard extends Construct {
     this.dashboard.addWidgets(
       graph('Requests', [api.metricCount({ period: PERIOD, label: 'API requests' }), total(METRICS.requests, 'SUM', 'gateway requests')]),
       graph('Latency (API Gateway, to last byte)', ['p50', 'p95', 'p99'].map((p) => api.metricLatency({ statistic: p, period: PERIOD, label: p }))),
-      graph('Time to first byte (gateway)', (['p50', 'p95', 'p99'] as const).map((p) => byDimension(METRICS.timeToFirstByte, undefined, p, p))),
+      graph('Time to first byte (gateway; the p99 alarm)', (['p50', 'p95', 'p99'] as const).map((p) => byDimension(METRICS.timeToFirstByte, undefined, p, p))),
     );
     this.dashboard.addWidgets(
       graph('Errors by code', [byDimension(METRICS.errors, 'Code', 'Sum')]),
@@ -82,7 +94,7 @@ export class GatewayDashboard extends Construct {
     this.dashboard.addWidgets(
       graph('Cost by provider (USD)', [byDimension(METRICS.costUsd, 'Provider', 'Sum')]),
       graph('Upstream latency by provider (ms, avg)', [byDimension(METRICS.upstreamLatency, 'Provider', 'Average')]),
-      graph('Cache hits', [total(METRICS.cacheHits)]),
+      graph('Region health (its own /health, once a minute: 1 serving; failover follows it)', [byDimension(METRICS.regionHealthy, undefined, 'Minimum', 'RegionHealthy')]),
     );
     this.dashboard.addWidgets(
       new LogQueryWidget({

@@ -1,73 +1,58 @@
-// FailoverDns: the shared name's Route 53 records across regions, each guarded by a health check on the
-// region's GET /health. `failover`: PRIMARY (first region) and SECONDARY (second); `latency`: every region,
-// nearest healthy one answers.
+// FailoverRecord: this region's routed record of the shared name and the Route 53 health check that guards
+// it. The check follows the region's RegionUnhealthy alarm (fed once a minute by the scheduled check's call to
+// the region's own /health), so Route 53 itself never calls the gateway: failover costs one invocation a
+// minute per region instead of one per checker every few seconds. The record lives in the region's own
+// service stack, beside the custom domain it points at, so a replaced API or domain updates it in the same
+// deploy. `failover`: PRIMARY (first region) and SECONDARY (second); `latency`: every region.
+import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { CfnHealthCheck, CfnRecordSet } from 'aws-cdk-lib/aws-route53';
+import type { IDomainName } from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 
-export interface RegionEndpoint {
-  readonly region: string;
-  /** the regional custom domain's target (d-….execute-api.<region>.amazonaws.com) and its hosted zone */
-  readonly aliasDomainName: string;
-  readonly aliasHostedZoneId: string;
-  /** the API's execute-api host and stage, where Route 53 probes /health (its certificate matches that host) */
-  readonly healthCheckHost: string;
-  readonly healthCheckPath: string;
-}
+export type RoutingRole = { readonly routing: 'failover'; readonly failover: 'PRIMARY' | 'SECONDARY' } | { readonly routing: 'latency' };
 
-export interface FailoverDnsProps {
+export interface FailoverRecordProps {
+  /** the shared name, e.g. ai.example.com */
   readonly domainName: string;
   readonly hostedZoneId: string;
-  /** in priority order: the first is PRIMARY */
-  readonly endpoints: readonly RegionEndpoint[];
-  /** @default 'failover' */
-  readonly routing?: 'failover' | 'latency';
-  /** failed probes in a row before a region counts as down (probes run every 10 s) @default 3 */
-  readonly failureThreshold?: number;
+  /** this region */
+  readonly region: string;
+  readonly role: RoutingRole;
+  /** this region's custom domain (its regional API Gateway domain name), the record's alias target */
+  readonly target: IDomainName;
+  /** in ALARM when the region cannot serve; the health check follows it */
+  readonly regionUnhealthy: IAlarm;
+  /** unique per deployment and region @default `switchboard-<region>` */
+  readonly setIdentifier?: string;
 }
 
-export class FailoverDns extends Construct {
-  readonly healthChecks: Record<string, CfnHealthCheck> = {};
-  readonly records: CfnRecordSet[] = [];
+export class FailoverRecord extends Construct {
+  readonly healthCheck: CfnHealthCheck;
+  readonly record: CfnRecordSet;
 
-  constructor(scope: Construct, id: string, props: FailoverDnsProps) {
+  constructor(scope: Construct, id: string, props: FailoverRecordProps) {
     super(scope, id);
-    const routing = props.routing ?? 'failover';
-    if (props.endpoints.length < 2) throw new Error('FailoverDns needs two or more regions');
-    // Route 53 failover has exactly one PRIMARY and one SECONDARY; further regions serve latency routing only
-    const routed = routing === 'failover' ? props.endpoints.slice(0, 2) : props.endpoints;
-
-    routed.forEach((endpoint, i) => {
-      const healthCheck = new CfnHealthCheck(this, `Health-${endpoint.region}`, {
-        healthCheckConfig: {
-          type: 'HTTPS',
-          fullyQualifiedDomainName: endpoint.healthCheckHost,
-          resourcePath: endpoint.healthCheckPath,
-          port: 443,
-          enableSni: true,
-          // 10 s probes (a billed option) put failover at about 30 s instead of 90 s
-          requestInterval: 10,
-          failureThreshold: props.failureThreshold ?? 3,
-        },
-        healthCheckTags: [{ key: 'Name', value: `switchboard ${endpoint.region} /health` }],
-      });
-      this.healthChecks[endpoint.region] = healthCheck;
-      const routingProps =
-        routing === 'failover' ? { failover: i === 0 ? 'PRIMARY' : 'SECONDARY' } : { region: endpoint.region };
-      this.records.push(
-        new CfnRecordSet(this, `Record-${endpoint.region}`, {
-          hostedZoneId: props.hostedZoneId,
-          name: props.domainName,
-          type: 'A',
-          setIdentifier: `switchboard-${endpoint.region}`,
-          healthCheckId: healthCheck.attrHealthCheckId,
-          aliasTarget: {
-            dnsName: endpoint.aliasDomainName,
-            hostedZoneId: endpoint.aliasHostedZoneId,
-            evaluateTargetHealth: true,
-          },
-          ...routingProps,
-        }),
-      );
+    this.healthCheck = new CfnHealthCheck(this, 'Health', {
+      healthCheckConfig: {
+        type: 'CLOUDWATCH_METRIC',
+        alarmIdentifier: { name: props.regionUnhealthy.alarmName, region: props.region },
+        // a new alarm has no data for its first minutes: keep the region in DNS until it has a verdict
+        insufficientDataHealthStatus: 'LastKnownStatus',
+      },
+      healthCheckTags: [{ key: 'Name', value: `${props.setIdentifier ?? `switchboard-${props.region}`} region health` }],
+    });
+    this.record = new CfnRecordSet(this, 'Record', {
+      hostedZoneId: props.hostedZoneId,
+      name: props.domainName,
+      type: 'A',
+      setIdentifier: props.setIdentifier ?? `switchboard-${props.region}`,
+      healthCheckId: this.healthCheck.attrHealthCheckId,
+      aliasTarget: {
+        dnsName: props.target.domainNameAliasDomainName,
+        hostedZoneId: props.target.domainNameAliasHostedZoneId,
+        evaluateTargetHealth: true,
+      },
+      ...(props.role.routing === 'failover' ? { failover: props.role.failover } : { region: props.region }),
     });
   }
 }

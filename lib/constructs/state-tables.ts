@@ -4,6 +4,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableV2, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { TABLES, type TableKey } from '../../lambdas/adapters/dynamodb/tables';
+import { DeploymentNames } from '../config/names';
 
 export type StateTableSet = Record<TableKey, ITable>;
 
@@ -14,27 +15,23 @@ export interface StateTablesProps {
    */
   readonly replicaRegions?: readonly string[];
   /**
-   * Prefix of the table names. Names are fixed (not generated) so stacks in other regions can reach their
-   * replica by name without cross-region references.
-   * @default '' (names are the shared local names, e.g. switchboard-breaker-state)
+   * The deployment's names. Table names are fixed (`<deployment>-breaker-state`…), not generated, so stacks in
+   * other regions reach their replica by name without cross-region references.
+   * @default new DeploymentNames() (switchboard-breaker-state…)
    */
-  readonly tableNamePrefix?: string;
+  readonly names?: DeploymentNames;
   /**
-   * Deleting a stack must not delete tenants and the cost ledger: tables are retained and protected.
+   * Deleting a stack must not delete tenants and the cost ledger: tables are retained and protected. A dev
+   * deployment may say DESTROY.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** The deployed name of one table; the service stacks use it to find the replica in their region. */
-export function stateTableName(key: TableKey, prefix = ''): string {
-  return `${prefix}${TABLES[key].localName}`;
-}
-
 /** The tables as a function in another stack (any region) sees them: by name, in its own region. */
-export function importStateTables(scope: Construct, prefix = ''): StateTableSet {
+export function importStateTables(scope: Construct, names: DeploymentNames = new DeploymentNames()): StateTableSet {
   return Object.fromEntries(
-    (Object.keys(TABLES) as TableKey[]).map((key) => [key, TableV2.fromTableName(scope, `${TABLES[key].logicalName}Table`, stateTableName(key, prefix))]),
+    (Object.keys(TABLES) as TableKey[]).map((key) => [key, TableV2.fromTableName(scope, `${TABLES[key].logicalName}Table`, names.table(key))]),
   ) as unknown as StateTableSet;
 }
 
@@ -49,7 +46,7 @@ export class StateTables extends Construct {
       (Object.keys(TABLES) as TableKey[]).map((key) => {
         const def: (typeof TABLES)[TableKey] = TABLES[key];
         const table = new TableV2(this, def.logicalName, {
-          tableName: stateTableName(key, props.tableNamePrefix),
+          tableName: (props.names ?? new DeploymentNames()).table(key),
           partitionKey: { name: def.partitionKey, type: AttributeType.STRING },
           sortKey: { name: def.sortKey, type: AttributeType.STRING },
           timeToLiveAttribute: 'ttlAttribute' in def ? def.ttlAttribute : undefined,

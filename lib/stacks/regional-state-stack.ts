@@ -1,22 +1,28 @@
 // The stateful stack, deployed once in the primary region: the global tables (replicated to every other
 // region) and the provider-key secrets (replicated likewise) with their rotation. Service stacks in any
 // region reach the replicas by name, so nothing here is exported.
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { DeploymentNames } from '../config/names';
 import { ProviderSecrets, type KeyedProvider } from '../constructs/provider-secrets';
 import { StateTables } from '../constructs/state-tables';
 
 export interface RegionalStateStackProps extends StackProps {
+  /** @default new DeploymentNames() */
+  readonly names?: DeploymentNames;
   /** regions (other than this one) that get table and secret replicas @default [] */
   readonly replicaRegions?: readonly string[];
   readonly keyedProviders: readonly KeyedProvider[];
   /** @default [] */
   readonly gatewayKeys?: readonly string[];
-}
-
-/** The rotation function's fixed name, so each region's alerting can watch it without an export. */
-export function rotationFunctionName(stateStackName: string): string {
-  return `${stateStackName}-secret-rotation`.slice(0, 64);
+  /** tables and secrets on `cdk destroy`: RETAIN keeps them (and protects tables from deletion) @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Only what a teardown retained (tables and secrets, no rotation), for `cdk import` of those resources into
+   * a new stack: an import may not create anything else (docs/deploy.md, "Teardown").
+   * @default false
+   */
+  readonly retainedOnly?: boolean;
 }
 
 export class RegionalStateStack extends Stack {
@@ -25,12 +31,18 @@ export class RegionalStateStack extends Stack {
 
   constructor(scope: Construct, id: string, props: RegionalStateStackProps) {
     super(scope, id, props);
-    this.tables = new StateTables(this, 'Tables', { replicaRegions: props.replicaRegions });
+    const names = props.names ?? new DeploymentNames();
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.tables = new StateTables(this, 'Tables', { replicaRegions: props.replicaRegions, names, removalPolicy });
     this.secrets = new ProviderSecrets(this, 'ProviderSecrets', {
       providers: props.keyedProviders,
       gatewayKeys: props.gatewayKeys,
       replicaRegions: props.replicaRegions,
-      rotationFunctionName: rotationFunctionName(this.stackName),
+      rotationFunctionName: names.rotationFunction(),
+      rotationLogGroupName: names.logGroup('secret-rotation'),
+      metricNamespace: names.metricNamespace,
+      removalPolicy,
+      withoutRotation: props.retainedOnly,
     });
   }
 }

@@ -1,19 +1,23 @@
 // The operator CLI: tenants, keys, usage, audit and the lease sweep, against the local store (--endpoint of a
-// running `npm start`) or a deployed table (--region, --tenants-table, --ledger-table). A bad invocation
-// prints what is wrong and changes nothing.
+// running `npm start`) or a deployed deployment (--region, --deployment; or --tenants-table, --ledger-table).
+// Against a deployment it also keeps each tenant's own API Gateway usage-plan key in its tier's plan, in every
+// region. A bad invocation prints what is wrong and changes nothing.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
+import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { UsagePlanKeys } from '../../lambdas/adapters/apigateway/usage-plan-keys';
 import { DynamoCostLedger } from '../../lambdas/adapters/dynamodb/cost-ledger';
 import { storedTenantIds, sweepLeases } from '../../lambdas/adapters/dynamodb/lease-sweep';
 import type { RegionScope } from '../../lambdas/adapters/dynamodb/regions';
-import { LOCAL_TABLE_NAMES, type TableNames } from '../../lambdas/adapters/dynamodb/tables';
+import { deployedTableName, LOCAL_TABLE_NAMES, type TableNames } from '../../lambdas/adapters/dynamodb/tables';
 import { AdminError, DynamoTenantAdmin } from '../../lambdas/adapters/dynamodb/tenant-admin';
 import { DynamoTenantStore } from '../../lambdas/adapters/dynamodb/tenant-store';
 import { parseGatewayConfig } from '../../lambdas/core/config/load';
 import { budget as budgetSchema, rateLimits as rateLimitsSchema, type GatewayConfig } from '../../lambdas/core/config/schema';
+import { normalizePrincipal } from '../../lambdas/core/tenants/directory';
 import { dayOf, monthOf } from '../../lambdas/core/periods';
 import type { LedgerEntry, Logger, PeriodUsage, UsageBreakdown } from '../../lambdas/core/ports';
 import { formatUsd } from '../../lambdas/core/pricing/cost';
@@ -26,6 +30,8 @@ export interface CliIo {
 export interface CliEnv {
   /** builds the DynamoDB client from --endpoint / --region */
   dynamo(opts: { endpoint?: string; region?: string }): DynamoDBClient;
+  /** builds an API Gateway client for a region (usage-plan keys); without it, keys are not managed */
+  apiGateway?(region: string): APIGatewayClient;
   env: Record<string, string | undefined>;
   now(): number;
 }
@@ -38,23 +44,28 @@ export const HELP = `switchboard — operate a Switchboard gateway's tenants, ke
 
 target (one of them, or $DYNAMODB_ENDPOINT / $AWS_REGION):
   --endpoint URL          a DynamoDB-compatible endpoint (the dynalite of a running npm start prints it)
-  --region REGION         a deployed gateway's region (its tables are switchboard-tenants and switchboard-cost-ledger)
+  --region REGION         a deployed gateway's region (its tables are <deployment>-tenants and <deployment>-cost-ledger)
+  --deployment NAME       (or SWITCHBOARD_DEPLOYMENT) the deployment's name (deploy setting name; default switchboard)
   --regions LIST          (or REGIONS) a multi-region deployment's regions, the primary first: the sweep releases
-                          the leases of --region's own items only (needed when the tables are global tables)
-  --table-prefix PREFIX   the deploy's table name prefix, if it set one
+                          the leases of --region's own items only (needed when the tables are global tables), and
+                          tenants' usage-plan keys are kept in every region's API
+  --table-prefix PREFIX   a prefix before the local table names (switchboard-tenants…)
   --tenants-table NAME    (or TENANTS_TABLE)      --ledger-table NAME   (or LEDGER_TABLE): other table names
   --config PATH           the gateway config, for its tenants and tiers (default $GATEWAY_CONFIG or ./gateway.config.json)
   --actor NAME            who is making the change, for the audit log (default user@host)
 
 commands:
-  tenants create --id ID [--name NAME] [--tier TIER]
+  tenants create --id ID [--name NAME] [--tier TIER]   with --region: also its usage-plan key in its tier's plan
+  tenants delete --id ID                                revokes its keys, removes it and its usage-plan key
   tenants list
   tenants show --id ID
   tenants set-limits --id ID [--rpm N] [--rph N] [--rpd N] [--tpm N]          ("none" removes a limit)
   tenants set-budget --id ID [--per-request USD] [--daily USD] [--monthly USD]
                      [--expensive-calls-per-hour N] [--expensive-input-per-mtok USD]
-  tenants set-tier --id ID --tier TIER
-  tenants map-principal --id ID --arn IAM_ROLE_OR_USER_ARN
+  tenants set-tier --id ID --tier TIER                  with --region: moves its usage-plan key to the tier's plan
+  tenants sync-keys                                     with --region: a usage-plan key for every stored tenant
+  tenants map-principal --id ID --arn IAM_ROLE_OR_USER_ARN [--force]
+                          a role ARN, not an assumed-role session; --force moves it from another tenant
   keys create --tenant ID [--name NAME] [--expires-in 30d]   prints the new key once
   keys list --tenant ID
   keys rotate --tenant ID --key-id KEY_ID [--grace 24h] [--name NAME]
@@ -67,6 +78,7 @@ commands:
 const OPTIONS = {
   endpoint: { type: 'string' },
   region: { type: 'string' },
+  deployment: { type: 'string' },
   regions: { type: 'string' },
   'table-prefix': { type: 'string' },
   'tenants-table': { type: 'string' },
@@ -93,6 +105,7 @@ const OPTIONS = {
   day: { type: 'string' },
   month: { type: 'string' },
   csv: { type: 'string' },
+  force: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -130,7 +143,7 @@ export async function runCli(argv: string[], io: CliIo, cli: CliEnv): Promise<nu
   }
   const dynamo = cli.dynamo({ endpoint, region });
   try {
-    const ctx = context(flags, io, cli, dynamo);
+    const ctx = context(flags, io, cli, dynamo, endpoint ? undefined : region);
     await handler(ctx);
     return 0;
   } catch (err) {
@@ -156,12 +169,17 @@ interface Context {
   admin: DynamoTenantAdmin;
   store: DynamoTenantStore;
   ledger: DynamoCostLedger;
+  /** one per region of a deployment (none against a local store) */
+  usageKeys: UsagePlanKeys[];
 }
 
-function context(flags: Flags, io: CliIo, cli: CliEnv, dynamo: DynamoDBClient): Context {
+function context(flags: Flags, io: CliIo, cli: CliEnv, dynamo: DynamoDBClient, awsRegion: string | undefined): Context {
   const prefix = flags['table-prefix'] ?? '';
-  const tenantsTable = flags['tenants-table'] ?? cli.env.TENANTS_TABLE ?? prefix + LOCAL_TABLE_NAMES.tenants;
-  const ledgerTable = flags['ledger-table'] ?? cli.env.LEDGER_TABLE ?? prefix + LOCAL_TABLE_NAMES.costLedger;
+  const deployment = flags.deployment ?? cli.env.SWITCHBOARD_DEPLOYMENT;
+  if (deployment !== undefined && !/^[a-z][a-z0-9-]{0,19}$/.test(deployment)) throw new UsageError(`--deployment: "${deployment}" is not a deployment name`);
+  const tableOf = (key: 'tenants' | 'costLedger') => (deployment ? deployedTableName(deployment, key) : prefix + LOCAL_TABLE_NAMES[key]);
+  const tenantsTable = flags['tenants-table'] ?? cli.env.TENANTS_TABLE ?? tableOf('tenants');
+  const ledgerTable = flags['ledger-table'] ?? cli.env.LEDGER_TABLE ?? tableOf('costLedger');
   const actor = flags.actor ?? `${userInfo().username}@${hostname()}`;
   const configPath = flags.config ?? cli.env.GATEWAY_CONFIG ?? 'gateway.config.json';
   const config = existsSync(configPath) ? parseGatewayConfig(readFileSync(configPath, 'utf8'), configPath) : undefined;
@@ -177,7 +195,22 @@ function context(flags: Flags, io: CliIo, cli: CliEnv, dynamo: DynamoDBClient): 
     admin: new DynamoTenantAdmin(dynamo, tenantsTable, actor, cli.now),
     store: new DynamoTenantStore(dynamo, tenantsTable),
     ledger: new DynamoCostLedger(dynamo, ledgerTable, 1),
+    usageKeys: awsRegion && cli.apiGateway ? regionsOf(flags, cli.env, awsRegion).map((r) => new UsagePlanKeys(cli.apiGateway!(r), deployment ?? 'switchboard', r)) : [],
   };
+}
+
+/** the regions whose APIs hold the deployment's usage plans: --regions (or REGIONS), else --region */
+function regionsOf(flags: Flags, env: CliEnv['env'], region: string): string[] {
+  const given = flags.regions ?? env.REGIONS;
+  return given ? given.split(',').map((r) => r.trim()).filter(Boolean) : [region];
+}
+
+/** Put a stored tenant's usage-plan key in its tier's plan in every region; say what was done. */
+async function placeUsageKeys(ctx: Context, tenantId: string, tier: string | undefined): Promise<void> {
+  for (const keys of ctx.usageKeys) {
+    const { created, plan } = await keys.place(tenantId, tier);
+    ctx.io.out(`${created ? 'created' : 'kept'} the usage-plan key of ${tenantId} in plan ${plan} (${keys.region})`);
+  }
 }
 
 const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
@@ -185,8 +218,35 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
     const id = tenantIdFlag(ctx, 'id');
     if (ctx.config?.tenants.some((t) => t.id === id)) throw new UsageError(`tenant "${id}" is defined in the config file; change it with set-limits, set-budget or set-tier`);
     const tier = ctx.flags.tier === undefined ? undefined : tierFlag(ctx);
-    await ctx.admin.createTenant(id, { name: ctx.flags.name, tier });
+    if (await ctx.store.getTenant(id)) throw new AdminError(`tenant "${id}" already exists`);
+    // the key first: a tenant must never exist without the key its requests are throttled by
+    await placeUsageKeys(ctx, id, tier);
+    try {
+      await ctx.admin.createTenant(id, { name: ctx.flags.name, tier });
+    } catch (err) {
+      for (const keys of ctx.usageKeys) await keys.remove(id).catch(() => undefined);
+      throw err;
+    }
     ctx.io.out(`created tenant ${id}${tier ? ` (tier ${tier})` : ''}`);
+  },
+
+  'tenants delete': async (ctx) => {
+    const id = tenantIdFlag(ctx, 'id');
+    if (ctx.config?.tenants.some((t) => t.id === id)) throw new UsageError(`tenant "${id}" is defined in the config file: remove it there and deploy`);
+    if (!(await ctx.store.getTenant(id))) throw new UsageError(`unknown tenant "${id}"`);
+    const { revokedKeys } = await ctx.admin.deleteTenant(id);
+    for (const keys of ctx.usageKeys) if (await keys.remove(id)) ctx.io.out(`removed the usage-plan key of ${id} (${keys.region})`);
+    ctx.io.out(`deleted tenant ${id}; revoked ${revokedKeys} key(s); its ledger and audit log stay`);
+  },
+
+  'tenants sync-keys': async (ctx) => {
+    if (ctx.usageKeys.length === 0) throw new UsageError('sync-keys works on a deployment: name it with --region (and --regions, --deployment)');
+    const configured = new Set(ctx.config?.tenants.map((t) => t.id) ?? []);
+    for (const id of await storedTenantIds(ctx.dynamo, ctx.tables.tenants)) {
+      // a config-file tenant's key is the stack's
+      if (configured.has(id)) continue;
+      await placeUsageKeys(ctx, id, (await ctx.store.getTenant(id))?.tier);
+    }
   },
 
   'tenants list': async (ctx) => {
@@ -225,6 +285,13 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
   'tenants set-tier': async (ctx) => {
     const id = await existingTenant(ctx, 'id');
     const tier = tierFlag(ctx);
+    const fromConfig = ctx.config?.tenants.find((t) => t.id === id);
+    if (fromConfig) {
+      // the stack keeps a config-file tenant's key in its config tier's plan
+      if (ctx.usageKeys.length) ctx.io.out(`note: ${id} is in the config file; its usage-plan key stays in the plan of its config tier (${fromConfig.tier ?? 'default'}) until the config changes`);
+    } else {
+      await placeUsageKeys(ctx, id, tier);
+    }
     await ctx.admin.setProfile(id, 'tier', () => tier);
     ctx.io.out(`tier of ${id}: ${tier}`);
   },
@@ -233,8 +300,20 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
     const id = await existingTenant(ctx, 'id');
     const arn = required(ctx, 'arn');
     if (!/^arn:aws[a-z-]*:(iam|sts)::\d{12}:/.test(arn)) throw new UsageError(`--arn: "${arn}" is not an IAM role or user ARN`);
+    // API Gateway names an assumed role's caller by a session ARN, which the gateway maps through its role:
+    // a session ARN itself never matches a caller
+    const role = normalizePrincipal(arn);
+    if (role !== arn) throw new UsageError(`--arn: "${arn}" is an assumed-role session; map its role instead: --arn ${role}`);
+    const path = /^(arn:aws[a-z-]*:iam::\d{12}:role)\/.+\/([^/]+)$/.exec(arn);
+    if (path) throw new UsageError(`--arn: callers of "${arn}" arrive as sessions of the role without its path; map --arn ${path[1]}/${path[2]}`);
+    const inConfig = ctx.config?.tenants.find((t) => t.iamPrincipals?.includes(arn));
+    if (inConfig && inConfig.id !== id) throw new UsageError(`--arn: ${arn} is mapped to tenant "${inConfig.id}" by the config file, which wins: change it there`);
+    const current = await ctx.store.findPrincipal(arn);
+    if (current && current.tenantId !== id && !ctx.flags.force) {
+      throw new UsageError(`--arn: ${arn} acts as tenant "${current.tenantId}"; moving it to ${id} changes who pays for its calls: add --force to move it`);
+    }
     await ctx.admin.mapPrincipal(id, arn);
-    ctx.io.out(`IAM callers as ${arn} now act as tenant ${id}`);
+    ctx.io.out(`IAM callers as ${arn} now act as tenant ${id}${current && current.tenantId !== id ? ` (moved from ${current.tenantId})` : ''}`);
   },
 
   'keys create': async (ctx) => {

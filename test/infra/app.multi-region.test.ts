@@ -3,34 +3,30 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLES } from '../../lambdas/adapters/dynamodb/tables';
 import type { SwitchboardApp } from '../../lib/app';
-import { allPolicyActions, MULTI_REGION_CONTEXT, synthApp, template } from './synth';
+import { allPolicyActions, MULTI_REGION_CONTEXT, synthApp, template, SYNTH_TIMEOUT_MS } from './synth';
 
 let sb: SwitchboardApp;
 let state: Template;
 let east: Template;
 let west: Template;
-let dns: Template;
 
 beforeAll(() => {
   sb = synthApp(MULTI_REGION_CONTEXT);
   state = template(sb.state);
   [east, west] = sb.services.map((s) => template(s)) as [Template, Template];
-  dns = template(sb.dns!);
-});
+}, SYNTH_TIMEOUT_MS);
 
 describe('stacks', () => {
-  it('puts state in the primary region, a service stack in each region, and DNS in the primary', () => {
-    expect([sb.state, ...sb.services, sb.dns!].map((s) => `${s.stackName}@${s.region}`)).toEqual([
-      'Switchboard-State-us-east-1@us-east-1',
-      'Switchboard-Service-us-east-1@us-east-1',
-      'Switchboard-Service-eu-west-1@eu-west-1',
-      'Switchboard-Dns@us-east-1',
+  it('puts state in the primary region and a service stack in each region, named after the deployment', () => {
+    expect([sb.state, ...sb.services].map((s) => `${s.stackName}@${s.region}`)).toEqual([
+      'switchboard-state-us-east-1@us-east-1',
+      'switchboard-service-us-east-1@us-east-1',
+      'switchboard-service-eu-west-1@eu-west-1',
     ]);
   });
 
-  it('deploys state first and DNS last', () => {
+  it('deploys state first', () => {
     for (const s of sb.services) expect(s.dependencies).toContain(sb.state);
-    expect(sb.dns!.dependencies).toEqual(expect.arrayContaining(sb.services));
   });
 });
 
@@ -89,7 +85,7 @@ describe('secrets', () => {
 });
 
 describe('regional custom domains', () => {
-  it('gives each region a DNS-validated certificate and a TLS 1.2 regional domain mapped to the stage, but no record of its own', () => {
+  it('gives each region a DNS-validated certificate and a TLS 1.2 regional domain mapped to the stage', () => {
     for (const tpl of [east, west]) {
       tpl.hasResourceProperties('AWS::CertificateManager::Certificate', {
         DomainName: 'ai.example.com',
@@ -102,39 +98,42 @@ describe('regional custom domains', () => {
         SecurityPolicy: 'TLS_1_2',
       });
       tpl.resourceCountIs('AWS::ApiGateway::BasePathMapping', 1);
-      tpl.resourceCountIs('AWS::Route53::RecordSet', 0);
     }
   });
 });
 
-describe('global DNS', () => {
-  it('routes ai.example.com PRIMARY to us-east-1 and SECONDARY to eu-west-1, each guarded by its health check', () => {
-    const records = Object.values(dns.findResources('AWS::Route53::RecordSet')).map((r) => r.Properties);
-    expect(records.map((r) => [r.Name, r.Type, r.Failover, r.SetIdentifier])).toEqual([
-      ['ai.example.com', 'A', 'PRIMARY', 'switchboard-us-east-1'],
-      ['ai.example.com', 'A', 'SECONDARY', 'switchboard-eu-west-1'],
-    ]);
-    for (const r of records) {
-      expect(r.HealthCheckId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^DnsHealth/), 'HealthCheckId'] });
+describe('routed DNS', () => {
+  const records = (tpl: Template) => Object.values(tpl.findResources('AWS::Route53::RecordSet')).map((r) => r.Properties);
+  const checks = (tpl: Template) => Object.values(tpl.findResources('AWS::Route53::HealthCheck')).map((h) => h.Properties.HealthCheckConfig);
+
+  it('routes ai.example.com PRIMARY to us-east-1 and SECONDARY to eu-west-1, each record in its own region\'s stack', () => {
+    expect(records(east).map((r) => [r.Name, r.Type, r.Failover, r.SetIdentifier])).toEqual([['ai.example.com', 'A', 'PRIMARY', 'switchboard-us-east-1']]);
+    expect(records(west).map((r) => [r.Name, r.Type, r.Failover, r.SetIdentifier])).toEqual([['ai.example.com', 'A', 'SECONDARY', 'switchboard-eu-west-1']]);
+    for (const r of [...records(east), ...records(west)]) {
+      expect(r.HealthCheckId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^RoutedRecordHealth/), 'HealthCheckId'] });
       expect(r.AliasTarget.EvaluateTargetHealth).toBe(true);
     }
   });
 
-  it('probes GET /health of each region over HTTPS', () => {
-    const checks = Object.values(dns.findResources('AWS::Route53::HealthCheck')).map((h) => h.Properties.HealthCheckConfig);
-    expect(checks).toHaveLength(2);
-    for (const c of checks) {
-      expect(c).toMatchObject({ Type: 'HTTPS', Port: 443, EnableSNI: true });
-      expect(JSON.stringify(c.ResourcePath)).toContain('/health');
+  it("points each record at its region's domain in the same template, so a replaced domain or API updates it (no stale outputs)", () => {
+    for (const tpl of [east, west]) {
+      const [record] = records(tpl);
+      expect(record!.AliasTarget.DNSName).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Domain[0-9A-F]{8}$/), 'RegionalDomainName'] });
+      expect(record!.AliasTarget.HostedZoneId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Domain[0-9A-F]{8}$/), 'RegionalHostedZoneId'] });
+      expect(JSON.stringify(tpl.toJSON())).not.toContain('Fn::GetStackOutput');
     }
-    expect(JSON.stringify(checks[0])).toContain('.execute-api.us-east-1.');
-    expect(JSON.stringify(checks[1])).toContain('.execute-api.eu-west-1.');
   });
 
-  it("reads each region's domain target with Fn::GetStackOutput (no export locks, no custom resources)", () => {
-    const json = JSON.stringify(dns.toJSON());
-    expect(json).toContain('"Fn::GetStackOutput":{"StackName":"Switchboard-Service-eu-west-1","Region":"eu-west-1"');
-    for (const tpl of [east, west, dns]) expect(JSON.stringify(tpl.toJSON())).not.toMatch(/Custom::|ExportsWriter|ExportsReader/);
+  it("follows each region's RegionUnhealthy alarm: Route 53 itself never calls the gateway", () => {
+    for (const [tpl, region] of [[east, 'us-east-1'], [west, 'eu-west-1']] as const) {
+      expect(checks(tpl)).toEqual([
+        { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Name: { Ref: expect.stringMatching(/^AlertingRegionUnhealthy/) }, Region: region }, InsufficientDataHealthStatus: 'LastKnownStatus' },
+      ]);
+    }
+  });
+
+  it('has no custom resources or exports between stacks', () => {
+    for (const tpl of [east, west]) expect(JSON.stringify(tpl.toJSON())).not.toMatch(/Custom::|ExportsWriter|ExportsReader|Fn::ImportValue/);
   });
 });
 
@@ -155,7 +154,7 @@ describe('alerting in every region', () => {
 
 describe('IAM', () => {
   it('names every action in every stack: no wildcard', () => {
-    for (const stack of [sb.state, ...sb.services, sb.dns!]) {
+    for (const stack of [sb.state, ...sb.services]) {
       expect(allPolicyActions(template(stack)).filter((a) => a.includes('*')), stack.stackName).toEqual([]);
     }
   });

@@ -21,6 +21,9 @@ export const MULTI_REGION_CONTEXT = {
  */
 const BUNDLING_FLAGS = { '@aws-cdk/aws-lambda-nodejs:sdkV3ExcludeSmithyPackages': true };
 
+/** a synth with cdk-nag takes 10-30 s alone, and minutes on a machine other test runs share */
+export const SYNTH_TIMEOUT_MS = 240_000;
+
 export function synthApp(context: Record<string, string> = {}): SwitchboardApp {
   const app = new App({ context: { ...BUNDLING_FLAGS, ...context }, outdir: mkdtempSync(join(tmpdir(), 'switchboard-cdk-')) });
   return buildApp(app);

@@ -1,21 +1,25 @@
 // The API Gateway REQUEST authorizer: `Authorization: Bearer <key>` or `x-api-key: <key>` → the tenant, as
-// authorizer context for the gateway function and as the usage-plan key API Gateway throttles by.
+// authorizer context for the gateway function and as the tenant's own usage-plan key, which API Gateway
+// throttles by (each tenant its plan's throttle, not one shared by the whole tier).
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { GatewayError } from '../../core/errors';
 import type { Logger } from '../../core/ports';
 import { extractApiKey } from '../../core/tenants/api-keys';
 import type { Tenant } from '../../core/tenants/directory';
 
-/** The API Gateway API key value of each usage plan (not credentials: the API's key source is AUTHORIZER). */
-export interface UsagePlanKeys {
-  /** plan of tenants without a tier, or whose tier has no plan */
-  default: string;
-  tiers: Record<string, string>;
-}
+/** The headers a key may arrive in; with API Gateway's cache on, only the one it caches by. */
+export type CredentialHeader = 'authorization' | 'x-api-key';
 
 export interface AuthorizerDeps {
   tenants: { byKey(key: string): Promise<Tenant> };
-  usagePlanKeys: UsagePlanKeys;
+  /** the API Gateway API key value of the tenant's own usage-plan key (not a credential: key source AUTHORIZER) */
+  usageKeyOf(tenantId: string): string;
+  /**
+   * With API Gateway caching answers by one header (authorizerCacheTtl), the key is read from that header
+   * only: a cached answer is then the answer for that key, never for a key another header carried.
+   * @default - either header
+   */
+  credentialHeader?: CredentialHeader;
   logger: Logger;
 }
 
@@ -25,7 +29,7 @@ export const UNAUTHORIZED = 'Unauthorized';
 export async function authorize(event: APIGatewayRequestAuthorizerEvent, deps: AuthorizerDeps): Promise<APIGatewayAuthorizerResult> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) if (value != null) headers[name.toLowerCase()] = value;
-  const key = extractApiKey(headers);
+  const key = extractApiKey(deps.credentialHeader ? { [deps.credentialHeader]: headers[deps.credentialHeader] } : headers);
   if (!key) throw new Error(UNAUTHORIZED);
 
   let tenant: Tenant;
@@ -39,7 +43,6 @@ export async function authorize(event: APIGatewayRequestAuthorizerEvent, deps: A
     throw err; // the store failed: API Gateway answers 500 and nothing is cached
   }
 
-  const usageIdentifierKey = (tenant.tier && deps.usagePlanKeys.tiers[tenant.tier]) || deps.usagePlanKeys.default;
   return {
     principalId: tenant.id,
     policyDocument: {
@@ -48,7 +51,7 @@ export async function authorize(event: APIGatewayRequestAuthorizerEvent, deps: A
     },
     // read by the gateway function as requestContext.authorizer.tenantId
     context: { tenantId: tenant.id, ...(tenant.tier ? { tier: tenant.tier } : {}) },
-    usageIdentifierKey,
+    usageIdentifierKey: deps.usageKeyOf(tenant.id),
   };
 }
 

@@ -62,6 +62,14 @@ export const LOCAL_TABLE_NAMES: TableNames = Object.fromEntries(
   Object.entries(TABLES).map(([key, def]) => [key, def.localName]),
 ) as TableNames;
 
+/**
+ * A deployment's name of a table: `<deployment>-breaker-state`… (the default deployment, `switchboard`, has
+ * the local names). Deployed stacks name their tables so; the CLI finds them so.
+ */
+export function deployedTableName(deployment: string, key: TableKey): string {
+  return `${deployment}-${TABLES[key].localName.replace(/^switchboard-/, '')}`;
+}
+
 /** Table names from the environment a function was given, falling back to the local names. */
 export function tableNamesFromEnv(env: Record<string, unknown>): TableNames {
   return Object.fromEntries(

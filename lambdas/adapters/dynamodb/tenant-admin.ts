@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
@@ -56,6 +57,19 @@ export class DynamoTenantAdmin {
     }
     await this.put({ ...tenantKeys.registry(tenantId), ...toItem({ createdAt: this.now() }) });
     await this.audit(tenantId, 'tenant.create', { ...profile } as Record<string, Plain>);
+  }
+
+  /**
+   * Remove a stored tenant: its keys stop working (revoked, within the tenant cache TTL) and its profile goes.
+   * Its ledger and audit log stay: they are records of what happened.
+   */
+  async deleteTenant(tenantId: string): Promise<{ revokedKeys: number }> {
+    const keys = (await this.listKeys(tenantId)).filter((k) => !k.revoked);
+    for (const k of keys) await this.revokeKey(tenantId, k.keyId);
+    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: tenantKeys.profile(tenantId) }));
+    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: tenantKeys.registry(tenantId) }));
+    await this.audit(tenantId, 'tenant.delete', { revokedKeys: keys.length });
+    return { revokedKeys: keys.length };
   }
 
   async getProfile(tenantId: string): Promise<(StoredProfile & { version: number; createdAt: number }) | undefined> {

@@ -1,6 +1,10 @@
 // The Secrets Manager rotation protocol (createSecret → setSecret → testSecret → finishSecret) for
-// Switchboard's secrets. Provider keys are never invented: the operator stages the new key as AWSPENDING
-// and rotation promotes it only after the provider accepted it. Gateway-issued keys are generated here.
+// Switchboard's secrets. Provider keys are never invented: the operator stages the new key under the label
+// SWITCHBOARD_STAGED, and rotation promotes that version only after the provider accepted it. The staged
+// version is found by its label, whatever token the rotation runs with, so a rotation Secrets Manager
+// retries with an older token still promotes the key staged last. Gateway-issued keys are generated here.
+// A run with nothing staged and nothing new to test (the testSecret Secrets Manager runs once when the
+// stack creates the schedule, on a copy of the `{"apiKey":""}` placeholder) passes quietly.
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
@@ -41,6 +45,8 @@ export interface RotationDeps {
 
 const CURRENT = 'AWSCURRENT';
 const PENDING = 'AWSPENDING';
+/** the label an operator puts a new provider key under (docs/deploy.md, "Rotating a provider key") */
+export const STAGED = 'SWITCHBOARD_STAGED';
 
 /** A failure that needs the operator; the message says what to do, never what the key is. */
 export class RotationError extends Error {
@@ -106,17 +112,22 @@ async function pendingValue(ctx: StepContext): Promise<string | undefined> {
 async function createSecret(ctx: StepContext): Promise<void> {
   // AWSCURRENT must exist (a secret created by the stack always has one); this also fails early on access problems
   await ctx.deps.client.send(new GetSecretValueCommand({ SecretId: ctx.secretId, VersionStage: CURRENT }));
+  if (ctx.target.kind === 'provider-key') {
+    const candidate = await stagedKey(ctx);
+    if (!candidate) {
+      throw new RotationError(
+        `no new key is staged for ${ctx.name}. A provider key cannot be generated: put the new key with ` +
+          `"aws secretsmanager put-secret-value --secret-id ${ctx.name} --secret-string <new key> --version-stages ${STAGED}", ` +
+          'then rotate again (docs/deploy.md, "Rotating a provider key").',
+      );
+    }
+    ctx.deps.logger.info('a staged key is waiting to be tested', { secret: ctx.name, version: candidate.versionId });
+    return;
+  }
   const staged = await pendingValue(ctx);
   if (staged !== undefined) {
     ctx.deps.logger.info('pending version already holds a value', { secret: ctx.name, token: ctx.token });
     return;
-  }
-  if (ctx.target.kind === 'provider-key') {
-    throw new RotationError(
-      `no new key is staged for ${ctx.name}. A provider key cannot be generated: put the new key with ` +
-        `"aws secretsmanager put-secret-value --secret-id ${ctx.name} --secret-string <new key> --version-stages ${PENDING}", ` +
-        'then rotate again (docs/deploy.md, "Rotating a provider key").',
-    );
   }
   await ctx.deps.client.send(
     new PutSecretValueCommand({
@@ -129,16 +140,64 @@ async function createSecret(ctx: StepContext): Promise<void> {
   ctx.deps.logger.info('generated a new gateway key', { secret: ctx.name, token: ctx.token });
 }
 
+/** the version labelled SWITCHBOARD_STAGED, if any */
+function stagedVersionId(ctx: StepContext): string | undefined {
+  return Object.entries(ctx.versions).find(([, stages]) => stages.includes(STAGED))?.[0];
+}
+
+async function valueOf(ctx: StepContext, versionId: string): Promise<string | undefined> {
+  try {
+    const out = await ctx.deps.client.send(new GetSecretValueCommand({ SecretId: ctx.secretId, VersionId: versionId }));
+    return out.SecretString === undefined ? undefined : secretValue(out.SecretString);
+  } catch (err) {
+    if (err instanceof ResourceNotFoundException) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The provider key to test and promote: the version staged under SWITCHBOARD_STAGED, else (a key staged the
+ * older way, as AWSPENDING, whose own rotation Secrets Manager retried) this rotation's pending version when
+ * it holds a key. `empty`: a version is staged but holds no key.
+ */
+async function stagedKey(ctx: StepContext): Promise<{ versionId: string; key: string; staged: boolean } | { versionId: string; empty: true } | undefined> {
+  const stagedId = stagedVersionId(ctx);
+  if (stagedId) {
+    const key = await valueOf(ctx, stagedId);
+    return key === undefined ? { versionId: stagedId, empty: true } : { versionId: stagedId, key, staged: true };
+  }
+  const pending = await pendingValue(ctx);
+  const key = pending === undefined ? undefined : secretValue(pending);
+  return key === undefined ? undefined : { versionId: ctx.token, key, staged: false };
+}
+
+async function currentKey(ctx: StepContext): Promise<string | undefined> {
+  const out = await ctx.deps.client.send(new GetSecretValueCommand({ SecretId: ctx.secretId, VersionStage: CURRENT }));
+  return out.SecretString === undefined ? undefined : secretValue(out.SecretString);
+}
+
 async function testSecret(ctx: StepContext): Promise<void> {
-  const stored = await pendingValue(ctx);
-  // the same reading as the gateway's: the key itself, or JSON with an apiKey field
-  const value = stored === undefined ? undefined : secretValue(stored);
-  if (value === undefined) throw new RotationError(`the pending version of ${ctx.name} holds no key`);
   if (ctx.target.kind === 'gateway-key') {
+    const stored = await pendingValue(ctx);
+    // the same reading as the gateway's: the key itself, or JSON with an apiKey field
+    const value = stored === undefined ? undefined : secretValue(stored);
+    if (value === undefined) throw new RotationError(`the pending version of ${ctx.name} holds no key`);
     if (!GATEWAY_KEY_PATTERN.test(value)) throw new RotationError(`the pending version of ${ctx.name} is not a gateway key`);
     return;
   }
-  await checkProviderKey(ctx.target, value, ctx);
+  const candidate = await stagedKey(ctx);
+  if (candidate && 'empty' in candidate) throw new RotationError(`the version staged as ${STAGED} for ${ctx.name} holds no key`);
+  if (!candidate) {
+    // Secrets Manager's own test of a new schedule (a copy of the current value, the placeholder on a fresh
+    // deploy): nothing new to test, and nothing will be promoted
+    ctx.deps.logger.info('nothing staged to test; the secret keeps its current key', { secret: ctx.name, token: ctx.token });
+    return;
+  }
+  if (candidate.key === (await currentKey(ctx))) {
+    ctx.deps.logger.info('the staged key is the current key; nothing new to test', { secret: ctx.name });
+    return;
+  }
+  await checkProviderKey(ctx.target, candidate.key, ctx);
 }
 
 async function checkProviderKey(target: ProviderKeyCheck, key: string, ctx: StepContext): Promise<void> {
@@ -163,17 +222,26 @@ async function checkProviderKey(target: ProviderKeyCheck, key: string, ctx: Step
 
 async function finishSecret(ctx: StepContext): Promise<void> {
   const current = Object.entries(ctx.versions).find(([, stages]) => stages.includes(CURRENT))?.[0];
-  await ctx.deps.client.send(
-    new UpdateSecretVersionStageCommand({
-      SecretId: ctx.secretId,
-      VersionStage: CURRENT,
-      MoveToVersionId: ctx.token,
-      ...(current ? { RemoveFromVersionId: current } : {}),
-    }),
-  );
-  // the promoted version keeps no AWSPENDING label, so the next staged key is the only pending one
-  await ctx.deps.client.send(
-    new UpdateSecretVersionStageCommand({ SecretId: ctx.secretId, VersionStage: PENDING, RemoveFromVersionId: ctx.token }),
-  );
-  ctx.deps.logger.info('promoted the pending version to AWSCURRENT', { secret: ctx.name, token: ctx.token, previous: current });
+  let promote = ctx.token;
+  let staged = false;
+  if (ctx.target.kind === 'provider-key') {
+    const candidate = await stagedKey(ctx);
+    if (!candidate || 'empty' in candidate) throw new RotationError(`no key is staged for ${ctx.name}: nothing promoted, the current key stays in use`);
+    promote = candidate.versionId;
+    staged = candidate.staged;
+  }
+  if (promote !== current) {
+    await ctx.deps.client.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: ctx.secretId,
+        VersionStage: CURRENT,
+        MoveToVersionId: promote,
+        ...(current ? { RemoveFromVersionId: current } : {}),
+      }),
+    );
+  }
+  // no label is left behind: the next staged key is the only staged one, and no rotation looks unfinished
+  await ctx.deps.client.send(new UpdateSecretVersionStageCommand({ SecretId: ctx.secretId, VersionStage: PENDING, RemoveFromVersionId: ctx.token }));
+  if (staged) await ctx.deps.client.send(new UpdateSecretVersionStageCommand({ SecretId: ctx.secretId, VersionStage: STAGED, RemoveFromVersionId: promote }));
+  ctx.deps.logger.info('promoted a new version to AWSCURRENT', { secret: ctx.name, version: promote, previous: current });
 }

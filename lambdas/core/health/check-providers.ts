@@ -3,7 +3,8 @@
 // GET /health read them, and emit the ProviderHealthy metric the "no healthy provider" alarm watches.
 // A probe never moves a breaker: a cheap endpoint answering says little about chat; real calls do that.
 import { METRICS } from '../observability';
-import type { Clock, Logger, Metrics, ProviderHealth, ProviderHealthStore } from '../ports';
+import type { Clock, HttpClient, Logger, Metrics, ProviderHealth, ProviderHealthStore } from '../ports';
+import { probeRegion, type RegionProbe } from './region-probe';
 import type { Provider } from '../../providers/types';
 
 export type { ProviderHealth, ProviderHealthStore } from '../ports';
@@ -17,12 +18,19 @@ export interface HealthCheckDeps {
   region: string;
   /** per probe @default 5000 */
   timeoutMs?: number;
+  /**
+   * The region's own GET /health (through its API), probed alongside the providers; its answer is the
+   * RegionHealthy metric that regional failover follows @default - not probed (local runs)
+   */
+  regionEndpoint?: { url: string; http: HttpClient };
 }
 
 export interface HealthCheckResult {
   providers: ProviderHealth[];
   /** at least one configured provider answered: this region can serve */
   canServe: boolean;
+  /** what the region's own /health answered, when it was probed */
+  region?: RegionProbe;
 }
 
 export const HEALTH_PROBE_TIMEOUT_MS = 5_000;
@@ -33,24 +41,30 @@ export const HEALTH_PROBE_TIMEOUT_MS = 5_000;
  */
 export async function runHealthChecks(deps: HealthCheckDeps): Promise<HealthCheckResult> {
   const timeoutMs = deps.timeoutMs ?? HEALTH_PROBE_TIMEOUT_MS;
+  const endpoint = deps.regionEndpoint;
+  const regionProbe = endpoint ? probeRegion(endpoint.url, endpoint.http, deps.clock) : undefined;
   const results = await Promise.all([...deps.providers.values()].map((p) => probeOne(p, deps, timeoutMs)));
+  const region = await regionProbe;
+  // one series per configured provider and one for the region: each is a custom metric billed monthly, so
+  // the probe's latency stays in the log and the breaker table rather than becoming more of them
   for (const r of results) {
-    if (!r.configured) continue;
-    deps.metrics.add(METRICS.providerHealthy, r.healthy ? 1 : 0, 'None', { Provider: r.providerId });
-    if (r.healthy) deps.metrics.add(METRICS.upstreamLatency, r.latencyMs, 'Milliseconds', { Provider: r.providerId, Source: 'HealthCheck' });
+    if (r.configured) deps.metrics.add(METRICS.providerHealthy, r.healthy ? 1 : 0, 'None', { Provider: r.providerId });
   }
+  if (region) deps.metrics.add(METRICS.regionHealthy, region.healthy ? 1 : 0, 'None');
   const canServe = results.some((r) => r.configured && r.healthy);
   deps.logger.info('health check done', {
     region: deps.region,
     canServe,
     providers: Object.fromEntries(results.map((r) => [r.providerId, r.configured ? (r.healthy ? `healthy ${r.latencyMs} ms` : `unhealthy: ${r.error}`) : 'not configured'])),
+    ...(region ? { endpoint: region.healthy ? `healthy ${region.latencyMs} ms` : `unhealthy: ${region.reason}` } : {}),
   });
   try {
     await deps.store.record(deps.region, results);
   } finally {
+    // the region's answer is published even when the store cannot take the providers' results
     await deps.metrics.flush();
   }
-  return { providers: results, canServe };
+  return { providers: results, canServe, ...(region ? { region } : {}) };
 }
 
 

@@ -15,6 +15,7 @@ import { sseData, SSE_DONE } from '../sse';
 import { estimateChatInputTokens, estimateChatUsage } from '../tokens';
 import type { GatewayDeps, RequestScope } from '../gateway';
 import type { GatewayConfig } from '../config/schema';
+import { METRICS } from '../observability';
 import { ProviderError } from '../../providers/types';
 import { parseBody } from './body';
 import { attemptCount, gatewayHeaders, rateTokensOf, settleRequest, type RequestEnd, type RequestMoney } from './settle';
@@ -94,6 +95,7 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
   end.served = run.call;
   end.status = 200;
   describeServed(scope, run);
+  firstByte(scope, deps);
   return jsonResponse(200, completion, { ...admission.headers, ...gatewayHeaders(run, run.call.costNanoUsd) });
 }
 
@@ -248,6 +250,7 @@ function streamResponse(body: ChatRequest, run: Executed<StreamStart>, scope: Re
     let pending: IteratorResult<ChatCompletionChunk> | undefined = run.value.next;
     let failed = false;
     try {
+      firstByte(scope, deps);
       for (const chunk of head) yield frame(chunk)!;
       while (pending && !pending.done) {
         const out = frame(pending.value);
@@ -295,6 +298,11 @@ function streamResponse(body: ChatRequest, run: Executed<StreamStart>, scope: Re
       void call.ended.then(() => run.signal.abort());
     },
   };
+}
+
+/** the answer's first byte leaves now: what the p99 latency alarm reads (a long stream's length does not count) */
+function firstByte(scope: RequestScope, deps: GatewayDeps): void {
+  deps.metrics.add(METRICS.timeToFirstByte, deps.clock.now() - scope.receivedAt, 'Milliseconds');
 }
 
 function withoutUsage(chunk: ChatCompletionChunk): ChatCompletionChunk {

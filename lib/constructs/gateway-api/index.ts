@@ -1,10 +1,12 @@
 // GatewayApi: the REST API in front of the gateway function. Every route streams (ResponseTransferMode.STREAM)
 // to the one response-streaming gateway function:
 //   GET  /health                 no auth (Route 53 probes it)
-//   /v1/…                        API key (Lambda REQUEST authorizer) + usage plans (key source AUTHORIZER)
+//   /v1/…                        API key (Lambda REQUEST authorizer) + usage plans (key source AUTHORIZER): one
+//                                plan per tier, one API key per tenant, so each tenant gets its plan's throttle
 //   /iam/v1/…                    IAM (SigV4); the gateway maps requestContext.identity.userArn to a tenant
-// plus request validation, JSON access logs, stage throttling, OpenAI-shaped gateway errors, optional WAF.
-import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+// plus request validation, JSON access logs, stage throttling, X-Ray sampling (never /health), OpenAI-shaped
+// gateway errors, optional WAF.
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   ApiKey,
@@ -25,13 +27,18 @@ import {
   type MethodOptions,
   type Model,
   type RequestValidator,
+  type UsagePlan,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import { CfnSamplingRule } from 'aws-cdk-lib/aws-xray';
 import { Construct } from 'constructs';
+import { CREDENTIAL_HEADERS } from '../../config/deploy-settings';
+import { DeploymentNames } from '../../config/names';
 import { SwitchboardFunction } from '../gateway-function';
+import { SERVICES } from '../../config/metrics';
 
 export interface Throttle {
   /** steady requests per second */
@@ -47,18 +54,35 @@ export interface GatewayApiProps {
   readonly tenantsTable: ITable;
   /** esbuild `define` entries for the authorizer bundle (the gateway config, for config-file key hashes) */
   readonly authorizerDefine: Record<string, string>;
+  /** @default new DeploymentNames() */
+  readonly names?: DeploymentNames;
   /**
-   * Tiers from the gateway config: each gets its own usage plan, so one tier's flood cannot use up another's
-   * share. Exact per-tenant limits are the gateway's job (DynamoDB counters); plans are a coarse shield.
+   * Tiers from the gateway config: each gets its own usage plan, whose throttle applies to each tenant's key
+   * separately. Exact per-tenant limits are the gateway's job (DynamoDB counters); plans are a coarse shield.
    * @default [] (one default plan)
    */
   readonly tiers?: readonly string[];
+  /**
+   * Tenants of the gateway config: each gets its own API key in its tier's plan here. Tenants stored at run
+   * time get theirs from the CLI (`switchboard tenants create`), which derives the same key value.
+   * @default []
+   */
+  readonly tenants?: ReadonlyArray<{ readonly id: string; readonly tier?: string }>;
   /** @default { rateLimit: 100, burstLimit: 200 } for every plan */
   readonly planThrottle?: Throttle;
   /** per-tier overrides of planThrottle @default {} */
   readonly tierThrottles?: Readonly<Record<string, Throttle>>;
   /** applies to every method of the stage @default { rateLimit: 200, burstLimit: 400 } */
   readonly stageThrottle?: Throttle;
+  /**
+   * The IAM (SigV4) routes, throttled together per method. Usage plans count API keys, which an IAM-signed
+   * request does not carry (the API's key source is the authorizer, and IAM methods have none), so the IAM
+   * path gets this method throttle in their place; per-tenant limits are the gateway's, as on the key path.
+   * @default planThrottle
+   */
+  readonly iamThrottle?: Throttle;
+  /** share of requests X-Ray traces; GET /health is never traced @default 0.05 */
+  readonly traceSampleRate?: number;
   /**
    * How long API Gateway caches the authorizer's answer per key. Zero keeps both key headers working: a
    * REQUEST authorizer only caches by identity sources that every request must carry, so a non-zero TTL
@@ -67,11 +91,17 @@ export interface GatewayApiProps {
    */
   readonly authorizerCacheTtl?: Duration;
   /**
+   * The header API Gateway caches the authorizer's answer by (with a TTL above 0): it must be a header that
+   * carries the key, so that the cache key is the credential; the authorizer then reads the key from it alone.
+   * @default 'authorization'
+   */
+  readonly authorizerCacheHeader?: string;
+  /**
    * Integration and gateway function timeout. Streamed responses may run up to 15 minutes.
    * @default Duration.minutes(5)
    */
   readonly integrationTimeout?: Duration;
-  /** requests per 5 minutes per client IP behind a WAF rate rule @default - no web ACL */
+  /** requests per 5 minutes per client IP behind a WAF rate rule (GET /health has its own) @default - no web ACL */
   readonly wafRateLimit?: number;
   /** @default 'prod' */
   readonly stageName?: string;
@@ -99,6 +129,9 @@ const GATEWAY_ERRORS: Array<{ type: ResponseType; status: string; code: string; 
     message: 'The body must be a JSON object with "model" and "messages" (chat) or "model" and "input" (embeddings).' },
   { type: ResponseType.REQUEST_TOO_LARGE, status: '413', code: 'request_too_large', errorType: 'invalid_request_error',
     message: 'The request body is too large.' },
+  // the authorizer named a tenant whose own usage-plan key is not in this region's plans
+  { type: ResponseType.INVALID_API_KEY, status: '403', code: 'usage_plan_key_missing', errorType: 'permission_error',
+    message: 'This tenant has no usage-plan key in this region yet; the operator adds it with "switchboard tenants sync-keys".' },
   { type: ResponseType.THROTTLED, status: '429', code: 'rate_limit_exceeded', errorType: 'requests',
     message: 'Too many requests: the gateway is throttling this API or tier. Retry after a short wait.' },
   { type: ResponseType.QUOTA_EXCEEDED, status: '429', code: 'rate_limit_exceeded', errorType: 'requests',
@@ -113,25 +146,46 @@ const GATEWAY_ERRORS: Array<{ type: ResponseType; status: string; code: string; 
     message: 'The gateway failed to answer.' },
 ];
 
+/**
+ * GET /health requests per 5 minutes per IP that WAF always lets through: the scheduled check sends 5, and
+ * Lambda's egress addresses are shared.
+ */
+export const HEALTH_RATE_FLOOR = 300;
+
 export class GatewayApi extends Construct {
   readonly api: RestApi;
   readonly authorizerFunction: SwitchboardFunction;
-  /** tier → API Gateway API key value (`default` for tenants without a tier) */
-  readonly usagePlanKeys: { default: string; tiers: Record<string, string> };
+  /** tier → usage plan (`default` for tenants without a tier, or whose tier has no plan) */
+  readonly usagePlans: Record<string, UsagePlan>;
+  /** config tenant → the API Gateway API key value of its own usage-plan key */
+  readonly tenantKeys: Record<string, string> = {};
   readonly webAcl?: CfnWebACL;
+  private readonly names: DeploymentNames;
 
   constructor(scope: Construct, id: string, props: GatewayApiProps) {
     super(scope, id);
+    this.names = props.names ?? new DeploymentNames();
     const stageThrottle = props.stageThrottle ?? { rateLimit: 200, burstLimit: 400 };
+    const planThrottle = props.planThrottle ?? { rateLimit: 100, burstLimit: 200 };
+    const iamThrottle = props.iamThrottle ?? planThrottle;
     const cacheTtl = props.authorizerCacheTtl ?? Duration.seconds(0);
+    const cacheHeader = (props.authorizerCacheHeader ?? 'authorization').toLowerCase();
+    if (cacheTtl.toSeconds() > 0 && !(CREDENTIAL_HEADERS as readonly string[]).includes(cacheHeader)) {
+      throw new Error(
+        `authorizerCacheHeader "${props.authorizerCacheHeader}" carries no API key: API Gateway would cache a tenant's answer under a value that is not its credential. Cache by ${CREDENTIAL_HEADERS.join(' or ')}.`,
+      );
+    }
+    const stageName = props.stageName ?? 'prod';
+    const iamMethods = ['/iam/v1/chat/completions/POST', '/iam/v1/embeddings/POST', '/iam/v1/{proxy+}/*'];
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
+      logGroupName: this.names.logGroup('api-access'),
       retention: props.accessLogRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
     this.api = new RestApi(this, 'Api', {
-      restApiName: `switchboard-${Stack.of(this).stackName}`,
+      restApiName: this.names.api,
       description: 'Switchboard: OpenAI-compatible AI gateway',
       // regional: a streamed response may idle 5 minutes between chunks (edge-optimized endpoints: 30 s)
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
@@ -139,7 +193,7 @@ export class GatewayApi extends Construct {
       // execution logs (level ERROR) need the account-level CloudWatch role of API Gateway in this region
       cloudWatchRole: true,
       deployOptions: {
-        stageName: props.stageName ?? 'prod',
+        stageName,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.custom(
           JSON.stringify({
@@ -167,8 +221,12 @@ export class GatewayApi extends Construct {
         metricsEnabled: false,
         throttlingRateLimit: stageThrottle.rateLimit,
         throttlingBurstLimit: stageThrottle.burstLimit,
+        methodOptions: Object.fromEntries(
+          iamMethods.map((m) => [m, { throttlingRateLimit: iamThrottle.rateLimit, throttlingBurstLimit: iamThrottle.burstLimit }]),
+        ),
       },
     });
+    this.createSamplingRules(`${this.names.api}/${stageName}`, props.traceSampleRate ?? 0.05);
     for (const e of GATEWAY_ERRORS) {
       this.api.addGatewayResponse(`Error${e.type.responseType}`, {
         type: e.type,
@@ -180,21 +238,25 @@ export class GatewayApi extends Construct {
     this.authorizerFunction = new SwitchboardFunction(this, 'Authorizer', {
       entry: 'lambdas/handlers/authorizer.ts',
       description: 'Switchboard API key authorizer: Bearer or x-api-key to tenant and usage plan',
-      serviceName: 'switchboard-authorizer',
+      serviceName: SERVICES.authorizer,
       // one cached DynamoDB read per key and a SHA-256: small and fast
       memorySize: 256,
       timeout: Duration.seconds(10),
       define: props.authorizerDefine,
+      logGroupName: this.names.logGroup('authorizer'),
+      metricNamespace: this.names.metricNamespace,
+      environment: { DEPLOYMENT_NAME: this.names.name },
     });
     this.authorizerFunction.bindTable(props.tenantsTable, 'tenants', 'read');
+    const cached = cacheTtl.toSeconds() > 0;
+    if (cached) this.authorizerFunction.addEnvironment('CREDENTIAL_HEADER', cacheHeader);
     const authorizer = new RequestAuthorizer(this, 'KeyAuthorizer', {
       handler: this.authorizerFunction,
-      identitySources: cacheTtl.toSeconds() > 0 ? [IdentitySource.header('Authorization')] : [],
+      identitySources: cached ? [IdentitySource.header(cacheHeader === 'authorization' ? 'Authorization' : cacheHeader)] : [],
       resultsCacheTtl: cacheTtl,
     });
 
-    this.usagePlanKeys = this.createUsagePlans(props);
-    this.authorizerFunction.addEnvironment('USAGE_PLAN_KEYS', JSON.stringify(this.usagePlanKeys));
+    this.usagePlans = this.createUsagePlans(props, planThrottle);
 
     const integration = new LambdaIntegration(props.gatewayFunction, {
       responseTransferMode: ResponseTransferMode.STREAM,
@@ -284,40 +346,91 @@ export class GatewayApi extends Construct {
     };
   }
 
-  private createUsagePlans(props: GatewayApiProps): { default: string; tiers: Record<string, string> } {
-    const plans = ['default', ...(props.tiers ?? []).filter((t) => t !== 'default')];
-    const keys: Record<string, string> = {};
-    for (const tier of plans) {
-      const throttle = props.tierThrottles?.[tier] ?? props.planThrottle ?? { rateLimit: 100, burstLimit: 200 };
-      const planId = `Plan-${tier.replace(/[^A-Za-z0-9]/g, '-')}`;
-      const plan = this.api.addUsagePlan(planId, {
-        name: `${Names.uniqueResourceName(this, { maxLength: 40 })}-${tier}`,
-        description: `Switchboard tier "${tier}"`,
-        throttle,
+  private createUsagePlans(props: GatewayApiProps, planThrottle: Throttle): Record<string, UsagePlan> {
+    const plans: Record<string, UsagePlan> = {};
+    for (const tier of ['default', ...(props.tiers ?? []).filter((t) => t !== 'default')]) {
+      plans[tier] = this.api.addUsagePlan(`Plan-${tier.replace(/[^A-Za-z0-9]/g, '-')}`, {
+        name: this.names.usagePlan(tier),
+        description: `Switchboard tier "${tier}": its throttle applies to each tenant's own key`,
+        throttle: props.tierThrottles?.[tier] ?? planThrottle,
         apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
       });
-      // The key identifies the plan; the authorizer hands it to API Gateway. With key source AUTHORIZER an
-      // x-api-key header never reaches the plan, so this value is no credential and may sit in the template.
-      const value = `sb-plan-${tier}-${Names.uniqueResourceName(plan, { maxLength: 48 })}`.slice(0, 128);
-      plan.addApiKey(new ApiKey(this, `${planId}-Key`, { value, description: `Usage identifier of tier "${tier}"` }));
-      keys[tier] = value;
     }
-    const { default: defaultKey, ...tiers } = keys;
-    return { default: defaultKey!, tiers };
+    // A key per tenant. With key source AUTHORIZER an x-api-key header never reaches a plan: the value is
+    // an identifier the authorizer hands over, no credential, and may sit in the template.
+    for (const tenant of props.tenants ?? []) {
+      const { name, value } = this.names.tenantUsageKey(tenant.id);
+      const key = new ApiKey(this, `TenantKey-${tenant.id.replace(/[^A-Za-z0-9]/g, '-')}`, {
+        apiKeyName: name,
+        value,
+        description: `Usage-plan key of tenant "${tenant.id}" (an identifier, not a credential)`,
+      });
+      (plans[tenant.tier ?? 'default'] ?? plans.default!).addApiKey(key);
+      this.tenantKeys[tenant.id] = value;
+    }
+    return plans;
   }
 
+  /**
+   * X-Ray sampling by the API's service name: /health (the scheduled probe, once a minute) never, the rest at
+   * `rate` with no reservoir (the default rule's one trace a second would trace nearly every request of a
+   * quiet gateway, at $5 per million traces).
+   */
+  private createSamplingRules(serviceName: string, rate: number): void {
+    const rule = (id: string, ruleName: string, priority: number, urlPath: string, fixedRate: number) =>
+      new CfnSamplingRule(this, id, {
+        samplingRule: {
+          ruleName,
+          priority,
+          fixedRate,
+          reservoirSize: 0,
+          serviceName,
+          serviceType: 'AWS::ApiGateway::Stage',
+          host: '*',
+          httpMethod: '*',
+          urlPath,
+          resourceArn: '*',
+          version: 1,
+        },
+      });
+    rule('UntracedHealth', `${this.names.name}-health`, 10, '*/health', 0);
+    rule('TracedShare', `${this.names.name}-api`, 20, '*', rate);
+  }
+
+  /**
+   * A per-IP rate rule on every route but GET /health, which has its own, looser rule: the scheduled check
+   * calls it from Lambda's shared egress addresses, and a limit meant for tenants must not take a region out
+   * of DNS.
+   */
   private createWebAcl(limit: number): CfnWebACL {
+    const prefix = this.names.name;
+    const health: CfnWebACL.StatementProperty = {
+      byteMatchStatement: {
+        fieldToMatch: { uriPath: {} },
+        positionalConstraint: 'ENDS_WITH',
+        searchString: '/health',
+        textTransformations: [{ priority: 0, type: 'NONE' }],
+      },
+    };
     const acl = new CfnWebACL(this, 'WebAcl', {
+      name: `${prefix}-api`,
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
-      visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'SwitchboardWebAcl', sampledRequestsEnabled: true },
+      visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${prefix}-web-acl`, sampledRequestsEnabled: true },
       rules: [
         {
           name: 'RatePerClientIp',
           priority: 0,
           action: { block: { customResponse: { responseCode: 429 } } },
-          statement: { rateBasedStatement: { limit, aggregateKeyType: 'IP' } },
-          visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'SwitchboardRatePerIp', sampledRequestsEnabled: true },
+          statement: { rateBasedStatement: { limit, aggregateKeyType: 'IP', scopeDownStatement: { notStatement: { statement: health } } } },
+          visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${prefix}-rate-per-ip`, sampledRequestsEnabled: true },
+        },
+        {
+          name: 'HealthRatePerClientIp',
+          priority: 1,
+          action: { block: { customResponse: { responseCode: 429 } } },
+          statement: { rateBasedStatement: { limit: Math.max(limit, HEALTH_RATE_FLOOR), aggregateKeyType: 'IP', scopeDownStatement: health } },
+          visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${prefix}-health-rate-per-ip`, sampledRequestsEnabled: true },
         },
       ],
     });

@@ -5,7 +5,7 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -43,10 +43,18 @@ export interface SwitchboardFunctionProps {
   readonly environment?: Record<string, string>;
   /** esbuild `define` entries, e.g. the bundled gateway config */
   readonly define?: Record<string, string>;
-  /** @default - none: only the function's own invocations count against the account's pool */
-  readonly reservedConcurrentExecutions?: number;
   /** a fixed name, for functions other stacks find by name @default - generated */
   readonly functionName?: string;
+  /** the function's log group name @default - generated from the stack */
+  readonly logGroupName?: string;
+  /** CloudWatch namespace of the function's metrics @default 'Switchboard' */
+  readonly metricNamespace?: string;
+  /**
+   * X-Ray active tracing. A function that runs on a schedule is traced on every run (Lambda samples the first
+   * call of each second), which bills a trace a minute for nothing: such functions turn it off.
+   * @default true
+   */
+  readonly tracing?: boolean;
 }
 
 export class SwitchboardFunction extends NodejsFunction {
@@ -54,6 +62,7 @@ export class SwitchboardFunction extends NodejsFunction {
 
   constructor(scope: Construct, id: string, props: SwitchboardFunctionProps) {
     const logGroup = new LogGroup(scope, `${id}Logs`, {
+      logGroupName: props.logGroupName,
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       // logs are operational data: `cdk destroy` should leave nothing behind that keeps billing
       removalPolicy: RemovalPolicy.DESTROY,
@@ -74,15 +83,19 @@ export class SwitchboardFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
-      tracing: Tracing.ACTIVE,
+      tracing: props.tracing === false ? Tracing.DISABLED : Tracing.ACTIVE,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
+      // START, END and REPORT lines (INFO) cost log bytes on every invocation; Lambda's own metrics carry
+      // duration and memory, and a timeout or crash is still logged (WARN and above)
+      systemLogLevelV2: SystemLogLevel.WARN,
       role,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      // no reserved concurrency, ever: Lambda keeps 100 units unreserved, so an account whose quota is still
+      // 10 or 50 (every new account) refuses any reservation and the stack rolls back
       functionName: props.functionName,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricNamespace ?? METRIC_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         ...props.environment,
@@ -105,10 +118,17 @@ export class SwitchboardFunction extends NodejsFunction {
     super(scope, id, nodejsProps);
     this.executionRole = role;
 
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
-    });
+    if (props.tracing !== false) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+      });
+    } else {
+      Validations.of(this).acknowledge({
+        id: 'Serverless-LambdaTracing',
+        reason: 'A scheduled function: Lambda would trace every run (the first call of each second is always sampled), a billed trace a minute that shows nothing new.',
+      });
+    }
     Validations.of(this).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason:
@@ -125,11 +145,11 @@ export class SwitchboardFunction extends NodejsFunction {
     return this;
   }
 
-  /** Publish alerts to an encrypted topic: ALERT_TOPIC_ARN, sns:Publish on it, and use of its key. */
-  bindAlertTopic(topic: ITopic, key: IKey): this {
+  /** Publish alerts to the topic: ALERT_TOPIC_ARN, sns:Publish on it, and use of its key when it has one. */
+  bindAlertTopic(topic: ITopic, key?: IKey): this {
     this.addEnvironment('ALERT_TOPIC_ARN', topic.topicArn);
     this.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
-    key.grant(this, 'kms:Decrypt', 'kms:GenerateDataKey');
+    key?.grant(this, 'kms:Decrypt', 'kms:GenerateDataKey');
     return this;
   }
 

@@ -12,15 +12,44 @@ function problems(raw: Record<string, unknown>): string[] {
 }
 
 describe('deploy settings', () => {
-  it('defaults to one region from the CLI, no domain, no alarm emails, gateway.config.json', () => {
+  it('defaults to one region from the CLI, the default deployment, retained state, the deploy config, nothing optional', () => {
     expect(parseDeploySettings({})).toEqual({
       regions: [],
       alarmEmails: [],
-      gatewayConfig: 'gateway.config.json',
+      name: 'switchboard',
+      removalPolicy: 'retain',
+      gatewayConfig: 'deploy/gateway.config.json',
       routing: 'failover',
       authorizerCacheTtl: 0,
+      authorizerCacheHeader: 'authorization',
       gatewayMemoryMb: 512,
+      traceSampleRate: 0.05,
+      tenantMetrics: false,
+      encryptAlarmTopic: false,
+      importRetainedState: false,
     });
+  });
+
+  it('takes a deployment name that fits every AWS name it prefixes', () => {
+    expect(parseDeploySettings({ name: 'staging' }).name).toBe('staging');
+    expect(problems({ name: 'Prod' })[0]).toMatch(/^name: 1-20 lower-case/);
+    expect(problems({ name: 'a-very-long-deployment-name' })[0]).toMatch(/^name:/);
+    expect(problems({ name: 'ends-' })[0]).toMatch(/^name:/);
+  });
+
+  it('reads flags given as -c key=true', () => {
+    expect(parseDeploySettings({ tenantMetrics: 'true', encryptAlarmTopic: 'false', removalPolicy: 'destroy' })).toMatchObject({ tenantMetrics: true, encryptAlarmTopic: false, removalPolicy: 'destroy' });
+    expect(problems({ tenantMetrics: 'yes' })[0]).toMatch(/^tenantMetrics:/);
+  });
+
+  it('caches authorizer answers only by a header that carries the key', () => {
+    expect(parseDeploySettings({ authorizerCacheHeader: 'X-Api-Key' }).authorizerCacheHeader).toBe('x-api-key');
+    expect(problems({ authorizerCacheTtl: '300', authorizerCacheHeader: 'x-forwarded-for' })[0]).toMatch(/^authorizerCacheHeader:/);
+  });
+
+  it('wants the Slack ids together and the Teams ids together', () => {
+    expect(problems({ slackWorkspaceId: 'T0123' })).toEqual([expect.stringMatching(/^slackChannelId: slackWorkspaceId, slackChannelId go together/)]);
+    expect(problems({ teamsChannelId: 'x' })).toHaveLength(2);
   });
 
   it('reads comma lists from -c strings and arrays from cdk.json alike', () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../lambdas/core/config/load';
 import { gatewayConfig } from '../../../lambdas/core/config/schema';
-import { bundledConfigLiteral, loadDeployedGatewayConfig, prepareGatewayConfig } from '../../../lib/config/gateway-config';
+import { bundledConfigLiteral, loadDeployedGatewayConfig, prepareGatewayConfig, undeployableProviders, unreachableHost, UndeployableConfigError } from '../../../lib/config/gateway-config';
+import { DeploymentNames } from '../../../lib/config/names';
 
 const base = gatewayConfig.parse({
   providers: [
@@ -30,12 +31,15 @@ describe('the gateway config as deployed', () => {
     expect(bundledConfigLiteral(deployed.config)).not.toContain('sk-local-acme-1');
   });
 
-  it('gives a provider keyed by an environment variable a secret of its own; keeps named secrets', () => {
+  it("gives a provider keyed by an environment variable a secret of its own; a named secret lives under the deployment's name", () => {
     expect(deployed.keyedProviders.map((p) => [p.provider.id, p.secretName])).toEqual([
       ['openai', 'switchboard/openai'],
-      ['claude', 'team/anthropic'],
+      ['claude', 'switchboard/team/anthropic'],
     ]);
     expect(deployed.config.providers[0]!.apiKeySecret).toBe('switchboard/openai');
+    expect(deployed.config.providers[1]!.apiKeySecret).toBe('switchboard/team/anthropic');
+    const staging = prepareGatewayConfig(base, new DeploymentNames('staging'));
+    expect(staging.keyedProviders.map((p) => p.secretName)).toEqual(['staging/openai', 'staging/team/anthropic']);
   });
 
   it('lists the Bedrock models the config routes to, with their region', () => {
@@ -73,5 +77,64 @@ describe('the gateway config as deployed', () => {
 
   it('names the context key when the file is missing', () => {
     expect(() => loadDeployedGatewayConfig('/nonexistent/gateway.json')).toThrow(/context gatewayConfig/);
+  });
+});
+
+describe('what a deployed config may route to', () => {
+  it.each([
+    ['127.0.0.1', 'a loopback address'],
+    ['localhost', 'a loopback address'],
+    ['api.localhost', 'a loopback address'],
+    ['[::1]', 'a loopback address'],
+    ['[::ffff:7f00:1]', 'a loopback address'],
+    ['0.0.0.0', 'an unspecified address'],
+    ['169.254.169.254', 'a link-local address'],
+    ['[fe80::1]', 'a link-local address'],
+    ['10.0.0.5', 'a private address'],
+    ['172.20.1.1', 'a private address'],
+    ['192.168.1.10', 'a private address'],
+    ['100.64.0.1', 'a carrier-grade NAT (private) address'],
+    ['[fd00::1]', 'a private (unique local) address'],
+    ['ollama', 'a single-label name that only a local resolver knows'],
+    ['gpu.internal', 'a private (local-network) name'],
+  ])('refuses %s (%s)', (host, why) => {
+    expect(unreachableHost(new URL(`http://${host}:8080/v1`).hostname)).toBe(why);
+  });
+
+  it.each(['api.openai.com', '8.8.8.8', '172.32.0.1', '[2606:4700::1111]', 'vpce-0abc.execute-api.us-east-1.vpce.amazonaws.com'])('accepts %s', (host) => {
+    expect(unreachableHost(new URL(`https://${host}/v1`).hostname)).toBeUndefined();
+  });
+
+  it('names every refused provider: mock, and a loopback base URL not marked private', () => {
+    const config = gatewayConfig.parse({
+      providers: [
+        { id: 'openai', type: 'openai', apiKeyEnv: 'OPENAI_API_KEY' },
+        { id: 'mock', type: 'mock', private: true },
+        { id: 'ollama', type: 'openai', baseUrl: 'http://127.0.0.1:11434/v1' },
+        { id: 'vpc', type: 'openai', baseUrl: 'http://10.0.0.8/v1', private: true },
+      ],
+    });
+    const problems = undeployableProviders(config);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^providers\[1\] "mock": the mock provider/);
+    expect(problems[1]).toMatch(/^providers\[2\] "ollama": baseUrl http:\/\/127\.0\.0\.1:11434\/v1 is a loopback address/);
+  });
+
+  it('refuses the local demo config, which routes to mock (its Ollama on 127.0.0.1 is marked private)', () => {
+    let err: unknown;
+    try {
+      loadDeployedGatewayConfig('gateway.config.json');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UndeployableConfigError);
+    expect((err as UndeployableConfigError).problems).toEqual([expect.stringMatching(/^providers\[2\] "mock"/)]);
+    expect((err as Error).message).toContain('deploy/gateway.config.json');
+  });
+
+  it('deploys deploy/gateway.config.json as it is', () => {
+    const deployed = loadDeployedGatewayConfig('deploy/gateway.config.json');
+    expect(deployed.config.providers.map((p) => p.id)).toEqual(['openai', 'bedrock']);
+    expect(deployed.keyedProviders.map((p) => p.secretName)).toEqual(['switchboard/openai']);
   });
 });

@@ -1,13 +1,14 @@
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { authorize, keyRoutesOf, UNAUTHORIZED, type AuthorizerDeps } from '../../../../lambdas/adapters/apigateway/authorizer';
+import { tenantUsageKeyValue } from '../../../../lambdas/adapters/apigateway/usage-keys';
 import { gatewayConfig } from '../../../../lambdas/core/config/schema';
 import type { ApiKeyRecord, Logger, TenantProfile, TenantStore } from '../../../../lambdas/core/ports';
 import { hashApiKey } from '../../../../lambdas/core/tenants/api-keys';
 import { TenantDirectory } from '../../../../lambdas/core/tenants/directory';
 
 const METHOD_ARN = 'arn:aws:execute-api:us-east-1:111122223333:abc123/prod/POST/v1/chat/completions';
-const PLAN_KEYS = { default: 'sb-plan-default-0123456789abcdef', tiers: { pro: 'sb-plan-pro-0123456789abcdef' } };
+const usageKeyOf = (tenantId: string) => tenantUsageKeyValue('switchboard', tenantId);
 
 /** The tenants table as the DynamoDB store would answer: key hashes and profiles. */
 class FakeTenantStore implements TenantStore {
@@ -46,11 +47,11 @@ beforeEach(() => {
     tiers: { pro: {} },
     tenants: [{ id: 'cfg', apiKeyHashes: [hashApiKey('sk-from-config-hash')] }],
   });
-  deps = { tenants: new TenantDirectory(config, store, { now: () => now }), usagePlanKeys: PLAN_KEYS, logger: silent };
+  deps = { tenants: new TenantDirectory(config, store, { now: () => now }), usageKeyOf, logger: silent };
 });
 
 describe('authorizer: who is calling', () => {
-  it('accepts Authorization: Bearer, returns the tenant as context and its tier usage-plan key', async () => {
+  it("accepts Authorization: Bearer, returns the tenant as context and the tenant's own usage-plan key", async () => {
     const result = await authorize(event({ Authorization: 'Bearer sk-stored-pro-key' }), deps);
     expect(result).toEqual({
       principalId: 'acme',
@@ -59,14 +60,23 @@ describe('authorizer: who is calling', () => {
         Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:us-east-1:111122223333:abc123/prod/*/v1/*' }],
       },
       context: { tenantId: 'acme', tier: 'pro' },
-      usageIdentifierKey: PLAN_KEYS.tiers.pro,
+      usageIdentifierKey: tenantUsageKeyValue('switchboard', 'acme'),
     });
   });
 
-  it('accepts x-api-key (any header case) and a key listed by hash in the config; no tier means the default plan', async () => {
+  it('accepts x-api-key (any header case) and a key listed by hash in the config', async () => {
     const result = await authorize(event({ 'X-Api-Key': 'sk-from-config-hash' }), deps);
     expect(result.context).toEqual({ tenantId: 'cfg' });
-    expect(result.usageIdentifierKey).toBe(PLAN_KEYS.default);
+    expect(result.usageIdentifierKey).toBe(tenantUsageKeyValue('switchboard', 'cfg'));
+  });
+
+  it('gives every tenant a key of its own, so one tenant cannot spend the throttle of another of its tier', async () => {
+    store.keys.set(hashApiKey('sk-stored-pro-key-2'), { keyHash: hashApiKey('sk-stored-pro-key-2'), tenantId: 'globex' });
+    store.profiles.set('globex', { id: 'globex', tier: 'pro' });
+    const acme = await authorize(event({ authorization: 'Bearer sk-stored-pro-key' }), deps);
+    const globex = await authorize(event({ authorization: 'Bearer sk-stored-pro-key-2' }), deps);
+    expect(acme.usageIdentifierKey).not.toBe(globex.usageIdentifierKey);
+    expect(tenantUsageKeyValue('staging', 'acme')).not.toBe(acme.usageIdentifierKey);
   });
 
   it.each([
@@ -83,6 +93,21 @@ describe('authorizer: who is calling', () => {
     store.failing = true;
     const err = (await authorize(event({ authorization: 'Bearer sk-stored-pro-key' }), deps).catch((e: unknown) => e)) as Error;
     expect(err.message).toBe('DynamoDB is unreachable');
+  });
+});
+
+describe('authorizer behind an API Gateway cache keyed by one header', () => {
+  it('reads the key from the cached header only: a key in another header is not the cache key, so it is refused', async () => {
+    const cached = { ...deps, credentialHeader: 'authorization' as const };
+    // API Gateway would cache this answer under "Basic junk" and hand it to every request with that header
+    await expect(authorize(event({ authorization: 'Basic junk', 'x-api-key': 'sk-stored-pro-key' }), cached)).rejects.toThrow(/^Unauthorized$/);
+    expect((await authorize(event({ authorization: 'Bearer sk-stored-pro-key' }), cached)).principalId).toBe('acme');
+  });
+
+  it('with x-api-key as the cache header, reads that one and ignores Authorization', async () => {
+    const cached = { ...deps, credentialHeader: 'x-api-key' as const };
+    await expect(authorize(event({ authorization: 'Bearer sk-stored-pro-key' }), cached)).rejects.toThrow(/^Unauthorized$/);
+    expect((await authorize(event({ 'x-api-key': 'sk-stored-pro-key', authorization: 'Bearer nope' }), cached)).principalId).toBe('acme');
   });
 });
 

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { rotate, RotationError, type RotationEvent } from '../../../../lambdas/adapters/secrets/rotation';
+import { rotate, RotationError, STAGED, type RotationEvent } from '../../../../lambdas/adapters/secrets/rotation';
 import { UNSET_KEY_VALUE, type RotationTargets } from '../../../../lambdas/adapters/secrets/key-kinds';
 import type { Logger } from '../../../../lambdas/core/ports';
 
@@ -109,7 +109,14 @@ describe('rotation: checks every step makes before acting', () => {
 describe('rotation of a provider key (operator-staged)', () => {
   beforeEach(() => describeAs('switchboard/openai', { [OLD]: ['AWSCURRENT'], [TOKEN]: ['AWSPENDING'] }));
 
-  it('createSecret keeps the key the operator staged and writes nothing', async () => {
+  it('createSecret finds the key the operator staged under SWITCHBOARD_STAGED and writes nothing', async () => {
+    describeAs('switchboard/openai', { [OLD]: ['AWSCURRENT'], [TOKEN]: ['AWSPENDING'], staged: [STAGED] });
+    sm.on(GetSecretValueCommand, { SecretId: ARN, VersionId: 'staged' }).resolves({ SecretString: GOOD_KEY, VersionId: 'staged' });
+    await rotate(event('createSecret'), deps());
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('createSecret keeps a key staged the older way, as this rotation\'s AWSPENDING version', async () => {
     pendingHolds(GOOD_KEY);
     await rotate(event('createSecret'), deps());
     expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
@@ -120,7 +127,7 @@ describe('rotation of a provider key (operator-staged)', () => {
     const err = await rotate(event('createSecret'), deps()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RotationError);
     expect((err as Error).message).toContain('aws secretsmanager put-secret-value --secret-id switchboard/openai');
-    expect((err as Error).message).toContain('--version-stages AWSPENDING');
+    expect((err as Error).message).toContain(`--version-stages ${STAGED}`);
     expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
   });
 
@@ -157,13 +164,21 @@ describe('rotation of a provider key (operator-staged)', () => {
     expect(seen[0]!.authorization).toBe(`Bearer ${GOOD_KEY}`);
   });
 
-  it('testSecret refuses the empty value the stack creates the secret with', async () => {
+  it('testSecret passes quietly on the empty value the stack creates the secret with: nothing is staged, nothing to test', async () => {
     pendingHolds(UNSET_KEY_VALUE);
-    await expect(rotate(event('testSecret'), deps())).rejects.toThrow(/holds no key/);
+    await rotate(event('testSecret'), deps());
     expect(seen).toHaveLength(0);
   });
 
+  it('finishSecret refuses to promote a pending version that holds no key', async () => {
+    pendingHolds(UNSET_KEY_VALUE);
+    sm.on(UpdateSecretVersionStageCommand).resolves({});
+    await expect(rotate(event('finishSecret'), deps())).rejects.toThrow(/no key is staged/);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+  });
+
   it('finishSecret moves AWSCURRENT to the new version and clears AWSPENDING', async () => {
+    pendingHolds(GOOD_KEY);
     sm.on(UpdateSecretVersionStageCommand).resolves({});
     await rotate(event('finishSecret'), deps());
     const calls = sm.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input);
