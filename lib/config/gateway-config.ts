@@ -158,7 +158,8 @@ export function bundledConfigLiteral(config: GatewayConfig): string {
 function bedrockModelsOf(config: GatewayConfig): Array<{ region?: string; modelId: string }> {
   const out = new Map<string, { region?: string; modelId: string }>();
   for (const p of config.providers.filter((x) => x.type === 'bedrock')) {
-    const ids = new Set<string>(p.models ?? []);
+    // "*" prices the catalogue's models; the role is granted only the models named (least privilege)
+    const ids = new Set<string>((p.models ?? []).filter((m) => m !== '*'));
     for (const alias of config.models) {
       for (const t of [...alias.targets, ...(alias.shadow ? [alias.shadow] : [])]) if (t.provider === p.id) ids.add(t.model);
     }

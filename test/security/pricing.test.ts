@@ -29,9 +29,11 @@ describe('prices fail closed', () => {
       baseConfig({
         providers: [
           // an OpenAI-compatible endpoint priced from the catalogue as OpenAI (a proxy in front of it)
-          { id: 'oai', type: 'openai', baseUrl: `${openai.url}/v1`, apiKeyEnv: 'PRICING_OAI_KEY', priceCatalog: 'openai' },
+          { id: 'oai', type: 'openai', baseUrl: `${openai.url}/v1`, apiKeyEnv: 'PRICING_OAI_KEY', priceCatalog: 'openai', models: ['gpt-4o-mini'] },
+          // every model the catalogue prices for OpenAI may be addressed here
+          { id: 'every', type: 'openai', baseUrl: `${openai.url}/v1`, apiKeyEnv: 'PRICING_OAI_KEY', priceCatalog: 'openai', models: ['*'] },
           { id: 'other', type: 'openai', baseUrl: `${openai.url}/v1`, apiKeyEnv: 'PRICING_OAI_KEY', passthroughFields: ['top_a'], models: ['priced', 'unpriced'] },
-          { id: 'gem', type: 'gemini', baseUrl: gemini.url, apiKeyEnv: 'PRICING_GEMINI_KEY' },
+          { id: 'gem', type: 'gemini', baseUrl: gemini.url, apiKeyEnv: 'PRICING_GEMINI_KEY', models: ['gemini-2.5-pro'] },
           { id: 'mock', type: 'mock' },
         ],
         models: [{ name: 'echo', targets: [{ provider: 'mock', model: 'echo' }] }],
@@ -65,6 +67,12 @@ describe('prices fail closed', () => {
     const expected = costNanoUsd({ input: billed.input, output: billed.output, cachedInput: 0, cacheWrite: 0 }, GPT_4O_MINI);
     expect(expected).toBeGreaterThan(0);
     expect(res.headers.get('x-gateway-cost-usd')).toBe(formatUsd(expected));
+  });
+
+  it('reaches a catalogue model the provider does not list only when its entry lists "*"', async () => {
+    expect((await chat('oai/gpt-4.1-mini')).status).toBe(403);
+    expect((await chat('every/gpt-4.1-mini')).status).toBe(200);
+    expect((await chat('every/gpt-4o-2099-01-01')).status).toBe(403);
   });
 
   it('prices two spellings of one Gemini model alike, and calls the same upstream model', async () => {

@@ -5,7 +5,7 @@
 import { findProvider, type ModelInfo, type ModelPrice as CatalogPrice, type Provider as CatalogProvider } from '@pydantic/genai-prices';
 import type { CatalogPrices, GatewayConfig, ModelPrice, ProviderConfig } from '../../core/config/schema';
 import { catalogModel } from '../../core/pricing/price-book';
-import { canonicalModel } from '../../core/routing/model-names';
+import { canonicalModel, EVERY_MODEL } from '../../core/routing/model-names';
 import { OPENAI_PRESETS } from '../../providers/openai/presets';
 
 const CATALOGUE = 'genai-prices';
@@ -49,8 +49,9 @@ function catalogFor(provider: ProviderConfig, config: GatewayConfig, now: Date):
   if (!source) throw new Error(`provider "${provider.id}": the price catalogue has no provider "${id}" (priceCatalog)`);
   const models = [source, ...fallbacks(source)].flatMap((p) => p.models.flatMap((m) => convert(m, now)));
   const resolved: CatalogPrices = { source: `${CATALOGUE}: ${source.id}`, models };
-  // without direct addressing only the models the config names can be called: keep just those
-  if (!config.gateway.allowDirectModels) {
+  // Only the catalogue models the config names are kept (their dated snapshots with them), unless the entry
+  // lists "*": a function carries what it may call, and a provider's whole catalogue is 20-200 KB of bundle.
+  if (!(config.gateway.allowDirectModels && provider.models?.includes(EVERY_MODEL))) {
     const named = namedModels(config, provider);
     resolved.models = models.filter((m) => named.some((name) => catalogModel({ ...resolved, models: [m] }, name)));
   }
@@ -63,7 +64,7 @@ function fallbacks(source: CatalogProvider): CatalogProvider[] {
 
 /** every model name the config routes to at this provider (alias targets, shadows, its `models` list) */
 export function namedModels(config: GatewayConfig, provider: ProviderConfig): string[] {
-  const names = new Set(provider.models ?? []);
+  const names = new Set((provider.models ?? []).filter((m) => m !== EVERY_MODEL));
   for (const alias of config.models) {
     for (const t of [...alias.targets, ...(alias.shadow ? [alias.shadow] : [])]) if (t.provider === provider.id) names.add(t.model);
   }

@@ -89,8 +89,11 @@ export const providerConfig = z.strictObject({
   limits: rateLimits.optional(),
   /** data sent here stays in our network: requests marked sensitivity=high may use it */
   private: z.boolean().optional(),
-  /** models advertised as provider-id/model in GET /v1/models; direct addressing reaches these and what is priced */
-  models: z.array(modelName).optional(),
+  /**
+   * models callers may address as provider-id/model (and GET /v1/models lists), each priced by the catalogue or
+   * `pricing`; "*" adds every model the price catalogue prices for this provider
+   */
+  models: z.array(z.union([z.literal('*'), modelName])).optional(),
   /** self-hosted (Ollama, vLLM): every model of this provider costs nothing, by the operator's explicit word */
   free: z.boolean().optional(),
   /**

@@ -2,7 +2,7 @@
 import type { ModelList } from '../openai/chat-response';
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from '../http';
 import { tenantMayUse } from '../routing/resolve';
-import { canonicalModel } from '../routing/model-names';
+import { canonicalModel, EVERY_MODEL } from '../routing/model-names';
 import type { GatewayDeps, RequestScope } from '../gateway';
 
 export async function handleModels(req: GatewayRequest, scope: RequestScope, deps: GatewayDeps): Promise<GatewayResponse> {
@@ -15,7 +15,7 @@ export async function handleModels(req: GatewayRequest, scope: RequestScope, dep
     for (const provider of config.providers) {
       const names = new Set([...(provider.models ?? []), ...config.models.flatMap((m) => m.targets.filter((t) => t.provider === provider.id).map((t) => t.model))]);
       // only what a call can reach: a model nothing prices is refused
-      for (const name of names) if (deps.prices.priceOf(provider.id, canonicalModel(provider.type, name))) ids.set(`${provider.id}/${name}`, provider.id);
+      for (const name of names) if (name !== EVERY_MODEL && deps.prices.priceOf(provider.id, canonicalModel(provider.type, name))) ids.set(`${provider.id}/${name}`, provider.id);
     }
   }
   const created = Math.floor(deps.clock.now() / 1000);

@@ -4,6 +4,8 @@
 import type { ProviderConfig } from '../config/schema';
 
 export const MAX_MODEL_NAME = 256;
+/** in a provider's `models`: every model the price catalogue prices for it may be addressed directly */
+export const EVERY_MODEL = '*';
 /** letters, digits and . _ - : @ + / (provider ids, OpenRouter's org/model, Bedrock's v1:0, Ollama's tags) */
 const MODEL_CHARS = /^[A-Za-z0-9._:@+/-]+$/;
 
