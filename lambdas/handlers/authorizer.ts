@@ -9,6 +9,7 @@ import { createLogger } from '../adapters/observability/powertools';
 import { TenantDirectory } from '../core/tenants/directory';
 import { bundledConfig } from './bundled-config';
 import { gatewayEnvironment } from './environment';
+import { lambdaHandler } from './middleware';
 import { systemClock } from './runtime';
 
 const planKey = () => z.string().check(z.minLength(20));
@@ -21,5 +22,7 @@ const logger = createLogger();
 // the same directory as the gateway's: config key hashes first, then the tenants table, cached in process
 const tenants = new TenantDirectory(config, new DynamoTenantStore(dynamoClient({ region: env.AWS_REGION }), tableNamesFromEnv(env).tenants), systemClock);
 
-export const handler = (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> =>
-  authorize(event, { tenants, usagePlanKeys: planKeys, logger });
+export const handler = lambdaHandler(
+  (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => authorize(event, { tenants, usagePlanKeys: planKeys, logger }),
+  { logger },
+);

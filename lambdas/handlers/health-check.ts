@@ -12,6 +12,7 @@ import { lambdaSecretSource } from '../adapters/secrets/secret-sources';
 import { createProviders } from '../providers';
 import { bundledConfig } from './bundled-config';
 import { gatewayEnvironment, regionScopeOf } from './environment';
+import { lambdaHandler } from './middleware';
 import { systemClock } from './runtime';
 
 const env = gatewayEnvironment.parse(process.env);
@@ -26,7 +27,7 @@ const store = new DynamoProviderHealthStore(dynamo, tables.breakerState);
 
 const sweep = process.env.SWEEP_LEASES === 'true';
 
-export const handler = async (): Promise<{ canServe: boolean; leasesReleased?: number }> => {
+export const handler = lambdaHandler(async (): Promise<{ canServe: boolean; leasesReleased?: number }> => {
   const { canServe } = await runHealthChecks({ providers, store, clock: systemClock, logger, metrics, region: env.AWS_REGION });
   if (!sweep) return { canServe };
   const { released } = await sweepLeases({
@@ -38,4 +39,4 @@ export const handler = async (): Promise<{ canServe: boolean; leasesReleased?: n
     now: systemClock.now(),
   });
   return { canServe, leasesReleased: released };
-};
+}, { logger, metrics });

@@ -13,7 +13,7 @@ import { sweepLeases } from '../adapters/dynamodb/lease-sweep';
 import { DynamoProviderHealthStore } from '../adapters/dynamodb/provider-health';
 import { EnvSecretSource } from '../adapters/secrets/secret-sources';
 import { gatewayEnvironment } from '../handlers/environment';
-import { streamingHandler } from '../handlers/response-stream';
+import { gatewayHandler } from '../handlers/response-stream';
 import { createRuntime, systemClock, type Runtime } from '../handlers/runtime';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamodb';
 import { readBody, toProxyEvent } from './http-event';
@@ -80,7 +80,8 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     metrics: opts.metrics,
     groupCommitMs: opts.groupCommitMs ?? LOCAL_GROUP_COMMIT_MS,
   });
-  const handler = awslambda.streamifyResponse(streamingHandler(runtime.gateway, systemClock, runtime.deps.logger));
+  // the Lambda entry's own composition (middy, its middlewares, response streaming) through the awslambda shim
+  const handler = gatewayHandler(runtime.gateway, systemClock, runtime.deps);
   const limit = opts.config.gateway.maxRequestBytes;
   // invocations still at work after their response (ledger, settlement): close() waits for them
   const invocations = new Set<Promise<void>>();
@@ -89,8 +90,11 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     const invocation = (async () => {
       try {
         const body = await readBody(req, limit);
-        await handler(toProxyEvent(req, body), new LocalResponseStream(res), localContext());
+        const event = toProxyEvent(req, body);
+        await handler(event, new LocalResponseStream(res), localContext(event.requestContext.requestId));
       } catch (err) {
+        // the client left: the response stream closed under the handler (middy's pipe rejects), no failure of ours
+        if (res.destroyed && !res.writableFinished) return;
         runtime.deps.logger.error('local server failed a request', { error: (err as Error).message });
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end();
@@ -151,7 +155,8 @@ async function sweep(runtime: Runtime, config: GatewayConfig): Promise<void> {
   }
 }
 
-function localContext(): Context {
+/** what the Lambda runtime passes, with an invocation id of its own per request as Lambda gives */
+function localContext(awsRequestId: string): Context {
   const deadline = Date.now() + 900_000;
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -159,7 +164,7 @@ function localContext(): Context {
     functionVersion: '$LATEST',
     invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:switchboard-local',
     memoryLimitInMB: '1024',
-    awsRequestId: 'local',
+    awsRequestId,
     logGroupName: 'local',
     logStreamName: 'local',
     getRemainingTimeInMillis: () => deadline - Date.now(),

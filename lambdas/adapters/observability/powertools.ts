@@ -1,5 +1,6 @@
 // Logger and Metrics ports on Powertools: JSON log lines, and CloudWatch EMF metrics (one EMF blob per
-// dimension set, since EMF applies a blob's dimensions to every metric in it).
+// dimension set, since EMF applies a blob's dimensions to every metric in it). Each adapter exposes its
+// Powertools instance for the middy middlewares of lambdas/handlers/middleware.ts.
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics as PowertoolsMetrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { LogAttributes, Logger, MetricUnit as Unit, Metrics } from '../../core/ports';
@@ -7,14 +8,26 @@ import { METRIC_NAMESPACE } from '../../core/observability';
 
 const SERVICE = 'switchboard';
 
-export function createLogger(): Logger {
-  const logger = new PowertoolsLogger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE });
-  return {
-    debug: (message: string, attributes?: LogAttributes) => logger.debug(message, attributes ?? {}),
-    info: (message: string, attributes?: LogAttributes) => logger.info(message, attributes ?? {}),
-    warn: (message: string, attributes?: LogAttributes) => logger.warn(message, attributes ?? {}),
-    error: (message: string, attributes?: LogAttributes) => logger.error(message, attributes ?? {}),
-  };
+export class PowertoolsLoggerAdapter implements Logger {
+  /** what `injectLambdaContext` takes */
+  readonly powertools = new PowertoolsLogger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE });
+
+  debug(message: string, attributes?: LogAttributes): void {
+    this.powertools.debug(message, attributes ?? {});
+  }
+  info(message: string, attributes?: LogAttributes): void {
+    this.powertools.info(message, attributes ?? {});
+  }
+  warn(message: string, attributes?: LogAttributes): void {
+    this.powertools.warn(message, attributes ?? {});
+  }
+  error(message: string, attributes?: LogAttributes): void {
+    this.powertools.error(message, attributes ?? {});
+  }
+}
+
+export function createLogger(): PowertoolsLoggerAdapter {
+  return new PowertoolsLoggerAdapter();
 }
 
 const UNITS: Record<Unit, (typeof MetricUnit)[keyof typeof MetricUnit]> = {
@@ -29,36 +42,55 @@ interface Point {
   unit: Unit;
 }
 
-/** Powertools' Metrics, saying whether POWERTOOLS_METRICS_DISABLED (or POWERTOOLS_DEV) turned it off, as it reads them */
+/**
+ * Powertools' Metrics holding the points recorded since the last publish, grouped by dimension set.
+ * `publishStoredMetrics` — what `logMetrics` calls when an invocation ends, and what the port's flush
+ * calls once a response is out — prints one blob per group, and nothing (no "no metrics" warning) when
+ * nothing was recorded: a streamed answer records most of its metrics after its last byte, past the
+ * middleware's end of the handler, and the authorizer records none.
+ */
 class EmfMetrics extends PowertoolsMetrics {
+  private readonly groups = new Map<string, { dimensions: Record<string, string>; points: Point[] }>();
+
+  /** whether POWERTOOLS_METRICS_DISABLED (or POWERTOOLS_DEV) turned EMF off, as Powertools reads them */
   get off(): boolean {
     return this.isDisabled();
   }
-}
 
-export class PowertoolsMetricsAdapter implements Metrics {
-  private readonly emf = new EmfMetrics({
-    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRIC_NAMESPACE,
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE,
-  });
-  private readonly groups = new Map<string, { dimensions: Record<string, string>; points: Point[] }>();
-
-  add(name: string, value: number, unit: Unit, dimensions: Record<string, string> = {}): void {
-    if (this.emf.off) return; // `npm start` turns EMF off: nothing would be printed, so nothing is gathered
+  record(name: string, value: number, unit: Unit, dimensions: Record<string, string>): void {
     const key = JSON.stringify(dimensions);
     let group = this.groups.get(key);
     if (!group) this.groups.set(key, (group = { dimensions, points: [] }));
     group.points.push({ name, value, unit });
   }
 
-  flush(): void {
-    if (this.groups.size === 0) return;
+  override publishStoredMetrics(): this {
     const groups = [...this.groups.values()];
     this.groups.clear();
     for (const { dimensions, points } of groups) {
-      if (Object.keys(dimensions).length) this.emf.addDimensions(dimensions);
-      for (const p of points) this.emf.addMetric(p.name, UNITS[p.unit], p.value);
-      this.emf.publishStoredMetrics();
+      if (Object.keys(dimensions).length) this.addDimensions(dimensions);
+      for (const p of points) this.addMetric(p.name, UNITS[p.unit], p.value);
+      super.publishStoredMetrics();
     }
+    // what was added to the instance directly (not through the port) leaves too
+    if (this.hasStoredMetrics()) super.publishStoredMetrics();
+    return this;
+  }
+}
+
+export class PowertoolsMetricsAdapter implements Metrics {
+  /** what `logMetrics` takes */
+  readonly powertools = new EmfMetrics({
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRIC_NAMESPACE,
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE,
+  });
+
+  add(name: string, value: number, unit: Unit, dimensions: Record<string, string> = {}): void {
+    if (this.powertools.off) return; // `npm start` turns EMF off: nothing would be printed, so nothing is gathered
+    this.powertools.record(name, value, unit, dimensions);
+  }
+
+  flush(): void {
+    this.powertools.publishStoredMetrics();
   }
 }
