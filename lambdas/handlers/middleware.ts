@@ -12,18 +12,18 @@ export interface Observability {
   metrics?: Metrics;
 }
 
-/**
- * The Powertools middlewares for the logger and metrics a function runs with. A port that is not on
- * Powertools (a test's in-memory logger) has nothing for them to do, so it gets none.
- */
-export function powertoolsMiddlewares({ logger, metrics }: Observability): MiddlewareObj[] {
-  const stack: MiddlewareObj[] = [];
-  if (logger instanceof PowertoolsLoggerAdapter) stack.push(injectLambdaContext(logger.powertools) as MiddlewareObj);
-  if (metrics instanceof PowertoolsMetricsAdapter) stack.push(logMetrics(metrics.powertools) as MiddlewareObj);
-  return stack;
+/** `injectLambdaContext` for a logger on Powertools; a port that is not (a test's in-memory logger) gets none */
+export function lambdaContextMiddleware(logger: Logger): MiddlewareObj[] {
+  return logger instanceof PowertoolsLoggerAdapter ? [injectLambdaContext(logger.powertools) as MiddlewareObj] : [];
+}
+
+/** `logMetrics` for metrics on Powertools; none for another port */
+export function metricsMiddleware(metrics: Metrics | undefined): MiddlewareObj | undefined {
+  return metrics instanceof PowertoolsMetricsAdapter ? (logMetrics(metrics.powertools) as MiddlewareObj) : undefined;
 }
 
 /** A request/response Lambda entry (authorizer, scheduled health check, secret rotation) through middy. */
-export function lambdaHandler<E, R>(handler: (event: E, context: Context) => Promise<R>, observability: Observability): MiddyfiedHandler<E, R> {
-  return middy<E, R>(handler).use(powertoolsMiddlewares(observability));
+export function lambdaHandler<E, R>(handler: (event: E, context: Context) => Promise<R>, { logger, metrics }: Observability): MiddyfiedHandler<E, R> {
+  const published = metricsMiddleware(metrics);
+  return middy<E, R>(handler).use([...lambdaContextMiddleware(logger), ...(published ? [published] : [])]);
 }

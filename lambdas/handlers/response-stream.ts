@@ -8,7 +8,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Gateway } from '../core/gateway';
 import type { Clock } from '../core/ports';
 import { toGatewayRequest } from './api-gateway-event';
-import { powertoolsMiddlewares, type Observability } from './middleware';
+import { lambdaContextMiddleware, metricsMiddleware, type Observability } from './middleware';
 
 /** what the handler gives middy: its prelude (status, headers) and the body to stream */
 interface StreamedResponse {
@@ -17,22 +17,27 @@ interface StreamedResponse {
   body: string | Readable;
 }
 
-export function gatewayHandler(gateway: Gateway, clock: Clock, observability: Observability): awslambda.StreamingHandler<APIGatewayProxyEvent> {
+export function gatewayHandler(gateway: Gateway, clock: Clock, { logger, metrics }: Observability): awslambda.StreamingHandler<APIGatewayProxyEvent> {
   // each response's after-response work, until middy's requestEnd picks it up
   const pending = new WeakMap<StreamedResponse, { after?: () => Promise<void>; body?: FrameStream }>();
+  // Middy runs `after` middlewares before it streams the body, but a streamed answer's metrics are complete
+  // only after its last byte: logMetrics publishes at requestEnd, when the invocation is over.
+  const published = metricsMiddleware(metrics);
   const handler = middy<APIGatewayProxyEvent, StreamedResponse>({
     executionMode: executionModeStreamifyResponse,
     // the gateway's own deadline answers 504 well before the function's timeout: no early-timeout timer per call
     timeoutEarlyInMillis: 0,
     requestEnd: async (request) => {
       const response = request.response && pending.get(request.response);
-      if (!response) return;
-      // a stream cut short: its frames must have settled (usage read, error noted) before it is charged
-      await response.body?.settled;
-      await response.after?.();
+      if (response) {
+        // a stream cut short: its frames must have settled (usage read, error noted) before it is charged
+        await response.body?.settled;
+        await response.after?.();
+      }
+      await published?.after?.(request);
     },
   })
-    .use(powertoolsMiddlewares(observability))
+    .use([...lambdaContextMiddleware(logger), ...(published ? [{ before: published.before, onError: published.onError }] : [])])
     .handler(async (event) => {
       // a client that goes away aborts the upstream call instead of letting it run (and bill) to the end
       const client = new AbortController();

@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../../../lambdas/adapters/observability/powertools';
+import { createLogger, PowertoolsMetricsAdapter } from '../../../lambdas/adapters/observability/powertools';
 import type { Gateway } from '../../../lambdas/core/gateway';
 import type { GatewayRequest } from '../../../lambdas/core/http';
 import { gatewayHandler } from '../../../lambdas/handlers/response-stream';
@@ -121,9 +121,30 @@ describe('gatewayHandler (middy, streamifyResponse)', () => {
     expect(events).toEqual(['upstream read aborted', 'frames closed', 'after']);
   });
 
-  describe('with the Powertools logger', () => {
+  describe('with the Powertools logger and metrics', () => {
     beforeEach(() => vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true'));
     afterEach(() => vi.unstubAllEnvs());
+
+    it("publishes the request's metrics once the invocation is over, those recorded before the answer with those after it", async () => {
+      // Prepare
+      vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+      const logger = createLogger();
+      const metrics = new PowertoolsMetricsAdapter();
+      const events: string[] = [];
+      const gateway: Gateway = async () => {
+        metrics.add('UpstreamLatency', 12, 'Milliseconds', { Provider: 'openai' });
+        return { status: 200, headers: {}, body: 'ok', after: async () => metrics.add('CostUsd', 0.5, 'None', { Provider: 'openai' }) };
+      };
+      const stream = new RecordingStream(events);
+
+      // Act
+      const { lines } = await captured(() => gatewayHandler(gateway, clock, { logger, metrics })(event(), stream, lambdaContext('inv-1')));
+
+      // Assess: one blob for the dimension set, with both points (middy's own `after` runs before the body streams)
+      const blobs = lines.filter((l) => '_aws' in l);
+      expect(blobs).toHaveLength(1);
+      expect(blobs[0]).toMatchObject({ Provider: 'openai', UpstreamLatency: 12, CostUsd: 0.5 });
+    });
 
     it("puts the invocation's request id on the lines the gateway logs, after-response lines included", async () => {
       // Prepare
