@@ -14,6 +14,7 @@ import { handleEmbeddings } from './pipeline/embeddings';
 import { handleModels } from './pipeline/models';
 import { handleUsage } from './pipeline/usage';
 import { handleHealth } from './pipeline/health';
+import { requestLogLine } from './request-log';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -105,7 +106,7 @@ async function finish(scope: RequestScope, status: number, deps: GatewayDeps): P
   const latencyMs = deps.clock.now() - scope.receivedAt;
   deps.metrics.add(METRICS.requests, 1, 'Count', { Route: scope.route });
   deps.metrics.add(METRICS.latency, latencyMs, 'Milliseconds');
-  deps.logger.info('request', { ...scope, status, latencyMs });
+  deps.logger.info('request', requestLogLine(scope, status, latencyMs));
   await deps.metrics.flush();
 }
 
