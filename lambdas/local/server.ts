@@ -7,6 +7,7 @@ import type { GatewayConfig } from '../core/config/schema';
 import type { Logger, Metrics } from '../core/ports';
 import { runHealthChecks, type HealthCheckResult } from '../core/health/check-providers';
 import { createDynamoClient } from '../adapters/dynamodb/client';
+import { CAPACITY_TALLY_KEY, tallyConsumedCapacity } from '../adapters/dynamodb/consumed-capacity';
 import { ensureTables } from '../adapters/dynamodb/create-tables';
 import { tableNamesFromEnv } from '../adapters/dynamodb/tables';
 import { sweepLeases } from '../adapters/dynamodb/lease-sweep';
@@ -64,6 +65,8 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
 
   // tables first: the runtime reads breaker state as it starts
   const dynamo = createDynamoClient({ endpoint, region: env.AWS_REGION });
+  // npm run bench reads what each request costs in DynamoDB from here (bench/processes.ts)
+  if (baseEnv.SWITCHBOARD_MEASURE_CAPACITY === '1') (globalThis as Record<symbol, unknown>)[CAPACITY_TALLY_KEY] = tallyConsumedCapacity(dynamo);
   try {
     await ensureTables(dynamo, tableNamesFromEnv(env));
   } catch (err) {
