@@ -16,7 +16,7 @@ export interface CapacityTally {
   conditionFailures: number;
   /** calls per command name, failed ones included */
   calls: Record<string, number>;
-  /** calls whose answer carried no capacity (dynalite reports none for Query and Scan) */
+  /** calls whose answer carried no capacity although it was asked for */
   unreported: Record<string, number>;
 }
 
