@@ -30,6 +30,11 @@ export interface BenchOptions {
   profile: boolean;
   /** how Switchboard runs: `tsx` = the `npm start` code path from source; `bundle` = the same entry bundled by esbuild */
   switchboardMode: 'tsx' | 'bundle';
+  /**
+   * where Switchboard's dynalite runs: `process` = its own process (so the gateway process's CPU is the
+   * gateway's alone); `embedded` = a worker thread of the gateway process, as `npm start` runs it
+   */
+  dynalite: 'process' | 'embedded';
   /** diagnostic: run Switchboard with these parts as no-ops (bench/ablated-switchboard.ts); not for quoting */
   ablate: string[];
   out: string;
@@ -62,6 +67,7 @@ export const USAGE = `npm run bench -- [options]        (each option also reads 
   --estimate-rounds=N rounds of the input-token estimate timing     BENCH_ESTIMATE_ROUNDS (${INTEGER_KNOBS.estimateRounds.default}; 0 skips)
   --targets=a,b       subset of direct,switchboard,portkey         BENCH_TARGETS       (all; direct is always added)
   --switchboard=MODE  tsx (npm start's path) | bundle (esbuild)    BENCH_SWITCHBOARD   (tsx)
+  --dynalite=WHERE    process (its own) | embedded (npm start's)  BENCH_DYNALITE      (process)
   --profile           CPU-profile both gateways and summarize      BENCH_PROFILE=1
   --ablate=ledger,settle,logs  diagnostic: Switchboard without these parts  BENCH_ABLATE  (none; numbers not for quoting)
   --out=FILE          results JSON                                 BENCH_OUT           (bench/results/latest.json)
@@ -96,6 +102,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
       'estimate-rounds': { type: 'string' },
       targets: { type: 'string' },
       switchboard: { type: 'string' },
+      dynalite: { type: 'string' },
       profile: { type: 'boolean' },
       ablate: { type: 'string' },
       out: { type: 'string' },
@@ -143,6 +150,9 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   const mode = values.switchboard ?? env.BENCH_SWITCHBOARD ?? 'tsx';
   if (mode !== 'tsx' && mode !== 'bundle') throw new Error(`--switchboard must be tsx or bundle, got "${mode}"`);
 
+  const dynalite = values.dynalite ?? env.BENCH_DYNALITE ?? 'process';
+  if (dynalite !== 'process' && dynalite !== 'embedded') throw new Error(`--dynalite must be process or embedded, got "${dynalite}"`);
+
   const ablate = (values.ablate ?? env.BENCH_ABLATE ?? '')
     .split(',')
     .map((a) => a.trim())
@@ -156,6 +166,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     targets,
     profile: values.profile ?? truthy(env.BENCH_PROFILE),
     switchboardMode: mode,
+    dynalite,
     out: values.out ?? env.BENCH_OUT ?? 'bench/results/latest.json',
     keep: values.keep ?? truthy(env.BENCH_KEEP),
   };

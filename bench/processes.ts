@@ -5,12 +5,29 @@ import { openSync, closeSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { CapacityTally } from '../lambdas/adapters/dynamodb/consumed-capacity';
 
 /**
  * Preloaded into every child: exit when the bench's end of our stdin pipe closes. That covers the one way
  * out the bench cannot clean up after itself — being killed with SIGKILL.
  */
 const EXIT_WITH_PARENT = "data:text/javascript,process.stdin.on('end',()=>process.exit(1)).resume()";
+
+/**
+ * Also preloaded: answer the bench's `stats` message on the IPC channel with this process's CPU time (every
+ * thread of it) and, from a Switchboard started with SWITCHBOARD_MEASURE_CAPACITY=1, the DynamoDB capacity
+ * it consumed (lambdas/adapters/dynamodb/consumed-capacity.ts). The channel keeps no process alive.
+ */
+const REPORT_STATS = `data:text/javascript,${encodeURIComponent(
+  "process.on('message',(m)=>{if(m==='stats')process.send({cpu:process.cpuUsage(),capacity:globalThis[Symbol.for('switchboard.dynamodb.consumedCapacity')]??null})});process.channel?.unref()",
+)}`;
+
+export interface ProcessStats {
+  /** CPU time of the whole process since it started, µs */
+  cpu: { user: number; system: number };
+  /** running totals of consumed DynamoDB capacity, when the process measures it */
+  capacity: CapacityTally | null;
+}
 
 export interface Child {
   name: string;
@@ -20,6 +37,8 @@ export interface Child {
   exit?: { code: number | null; signal: NodeJS.Signals | null };
   /** the last lines it logged */
   tail(lines?: number): string;
+  /** its CPU time so far (and DynamoDB capacity, if it measures it), asked over the IPC channel */
+  stats(): Promise<ProcessStats>;
 }
 
 export interface SpawnSpec {
@@ -52,17 +71,20 @@ export function onExit(task: () => void): void {
 export function spawnNode(spec: SpawnSpec): Child {
   hookExit();
   const fd = openSync(spec.logFile, 'a');
-  const proc = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, ...(spec.nodeArgs ?? []), spec.script, ...(spec.args ?? [])], {
+  const proc = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, '--import', REPORT_STATS, ...(spec.nodeArgs ?? []), spec.script, ...(spec.args ?? [])], {
     cwd: spec.cwd,
     env: spec.env ?? process.env,
-    stdio: ['pipe', fd, fd],
+    stdio: ['pipe', fd, fd, 'ipc'],
   });
   closeSync(fd);
+  // the bench's end of the channel must not keep the bench alive either
+  proc.channel?.unref();
   const child: Child = {
     name: spec.name,
     process: proc,
     logFile: spec.logFile,
     tail: (lines = 20) => tailOf(spec.logFile, lines),
+    stats: () => askStats(proc, spec.name),
   };
   children.add(child);
   proc.once('exit', (code, signal) => {
@@ -70,6 +92,23 @@ export function spawnNode(spec: SpawnSpec): Child {
     children.delete(child);
   });
   return child;
+}
+
+function askStats(proc: ChildProcess, name: string, timeoutMs = 5_000): Promise<ProcessStats> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: unknown) => {
+      if (!m || typeof m !== 'object' || !('cpu' in m)) return;
+      clearTimeout(timer);
+      proc.off('message', onMessage);
+      resolve(m as ProcessStats);
+    };
+    const timer = setTimeout(() => {
+      proc.off('message', onMessage);
+      reject(new Error(`${name} did not report its CPU time within ${timeoutMs} ms`));
+    }, timeoutMs);
+    proc.on('message', onMessage);
+    proc.send('stats');
+  });
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */

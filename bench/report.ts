@@ -27,6 +27,25 @@ export interface PhaseResult {
   perRoundTtfb?: number[];
 }
 
+export type PhaseName = 'sequential' | 'streaming' | 'load';
+
+/** what a target's processes spent in one phase, summed over rounds */
+export interface ResourceUse {
+  target: TargetName;
+  phase: PhaseName;
+  /** requests sent in the phase (failed ones included) */
+  requests: number;
+  /** CPU time (user + system, every thread) of the gateway's process */
+  cpuMs: number;
+  /** CPU time of Switchboard's dynalite process (its DynamoDB), when it runs apart */
+  storeCpuMs?: number;
+  /** DynamoDB capacity Switchboard's calls consumed, as the store reported it (ReturnConsumedCapacity TOTAL) */
+  dynamodb?: { readUnits: number; writeUnits: number; conditionFailures: number; calls: Record<string, number>; unreported: Record<string, number> };
+}
+
+/** Lambda gives a function CPU in proportion to its memory: 1,769 MB is one vCPU */
+export const MB_PER_VCPU = 1769;
+
 export interface BenchResults {
   startedAt: string;
   durationS: number;
@@ -42,6 +61,9 @@ export interface BenchResults {
     load: PhaseResult[];
   };
   comparison: Record<string, number | null>;
+  resources: ResourceUse[];
+  /** GROUP_COMMIT_MS the Switchboard process ran with (Lambda uses 0) */
+  groupCommitMs: string;
   bundle?: HandlerBundle;
   coldStart?: ColdVariantResult[];
   /** core/tokens' input-token estimate, µs per request (bench/token-estimate.ts) */
@@ -182,6 +204,8 @@ export function formatReport(r: BenchResults): string {
     );
   }
 
+  if (r.resources.length) out.push(...formatResources(r), '');
+
   if (r.bundle) {
     const b = r.bundle;
     const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
@@ -220,4 +244,36 @@ export function formatReport(r: BenchResults): string {
   }
   for (const n of r.notes) out.push(`note: ${n}`);
   return out.join('\n');
+}
+
+function formatResources(r: BenchResults): string[] {
+  const per = (n: number | undefined, u: ResourceUse, digits = 2) => (n === undefined || u.requests === 0 ? '—' : (n / u.requests).toFixed(digits));
+  const out = [
+    `Gateway CPU and DynamoDB per request (CPU time of the gateway's process, every thread, ÷ requests sent; GROUP_COMMIT_MS=${r.groupCommitMs})`,
+    `  ${padEnd('target', 13)}${padEnd('phase', 12)}${pad('CPU ms', 8)}${pad('dynalite ms', 13)}${pad('RCU', 7)}${pad('WCU', 7)}${pad('cond. fail', 12)}  DynamoDB calls per request`,
+  ];
+  for (const u of r.resources) {
+    const d = u.dynamodb;
+    const calls = d
+      ? Object.entries(d.calls)
+          .sort((a, b) => b[1] - a[1])
+          .map(([c, n]) => `${c.replace(/Command$/, '')} ${(n / u.requests).toFixed(2)}${d.unreported[c] ? ` (${d.unreported[c]} without capacity)` : ''}`)
+          .join(', ') || 'none'
+      : '';
+    out.push(
+      `  ${padEnd(u.target, 13)}${padEnd(u.phase, 12)}${pad(per(u.cpuMs, u), 8)}${pad(per(u.storeCpuMs, u), 13)}` +
+        `${pad(d ? per(d.readUnits, u) : '', 7)}${pad(d ? per(d.writeUnits, u) : '', 7)}${pad(d ? per(d.conditionFailures, u, 3) : '', 12)}  ${calls}`,
+    );
+  }
+  const seq = r.resources.find((u) => u.target === 'switchboard' && u.phase === 'sequential');
+  if (seq && seq.requests) {
+    const cpu = seq.cpuMs / seq.requests;
+    const at = (mb: number) => `${(cpu * (MB_PER_VCPU / mb)).toFixed(1)} ms at ${mb} MB`;
+    out.push(
+      `  RCU/WCU: capacity units the store reported (ReturnConsumedCapacity TOTAL); cond. fail: refused conditional writes, which DynamoDB charges (≥ 1 WCU) but reports no capacity for`,
+      `  Lambda memory: CPU share ∝ memory (${MB_PER_VCPU.toLocaleString('en')} MB = 1 vCPU), so Switchboard's ${cpu.toFixed(2)} ms of CPU per sequential request takes ${at(256)}, ${at(512)}, ${at(1024)}, ${at(MB_PER_VCPU)}`,
+      '  (an upper bound on the latency it adds: part of that CPU runs after the last byte — ledger and settlement writes — and this machine is not a Graviton core)',
+    );
+  }
+  return out;
 }

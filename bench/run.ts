@@ -17,11 +17,11 @@ import { FUNCTION_NODE_OPTIONS } from '../lib/config/bundling';
 import { buildColdDriver, buildHandlerBundle, buildLocalServer } from './bundle';
 import { measureColdStart, type ColdVariant, type ColdVariantResult } from './cold-start';
 import { benchGatewayConfig, UPSTREAM_KEY_ENV } from './gateway-config';
-import { createTarget, failureReasons, runConcurrent, runSequential, type Sample, type Target } from './load';
+import { createTarget, failureReasons, runConcurrent, runSequential, type Batch, type Sample, type Target } from './load';
 import { OptionsError, parseOptions, USAGE, type BenchOptions, type TargetName } from './options';
-import { freePort, interruptChild, isInterrupted, onExit, spawnNode, stopAll, stopChild, waitUntilReady, type Child } from './processes';
+import { freePort, interruptChild, isInterrupted, onExit, spawnNode, stopAll, stopChild, waitUntilReady, type Child, type ProcessStats } from './processes';
 import { summarizeProfile, type ProfileSummary } from './profile-summary';
-import { comparison, formatReport, type BenchResults, type PhaseResult } from './report';
+import { comparison, formatReport, type BenchResults, type PhaseName, type PhaseResult, type ResourceUse } from './report';
 import { median, summarize } from './stats';
 import { measureTokenEstimate } from './token-estimate';
 import { CHAT_BODY, STREAM_BODY, TENANT_KEY, UPSTREAM_KEY } from './workload';
@@ -43,6 +43,14 @@ interface Collected {
   streamingTtfbRounds: number[];
   load: Sample[];
   loadRps: number[];
+  /** CPU time (and DynamoDB capacity) the target's processes spent in each phase, summed over rounds */
+  use: Partial<Record<PhaseName, ResourceUse>>;
+}
+
+/** the processes whose CPU time a target's requests cost: its gateway, and Switchboard's own dynalite */
+interface Meters {
+  gateway?: Child;
+  store?: Child;
 }
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -94,6 +102,16 @@ async function main(): Promise<void> {
     }
     const profileArgs = (name: string) => (opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : []);
 
+    // Switchboard's dynalite in a process of its own, so that the gateway process's CPU is the gateway's alone
+    let store: Child | undefined;
+    let storeEndpoint = process.env.BENCH_DYNAMODB_ENDPOINT;
+    if (opts.targets.includes('switchboard') && !storeEndpoint && opts.dynalite === 'process') {
+      const port = await freePort();
+      store = spawnNode({ name: 'dynalite', nodeArgs: ['--import', 'tsx'], script: 'bench/state-store.ts', args: [`--port=${port}`], cwd: ROOT, logFile: join(tmp, 'dynalite.log') });
+      storeEndpoint = `http://127.0.0.1:${port}`;
+      await waitUntilReady(store, `${storeEndpoint}/`);
+    }
+
     // (b) Switchboard, its own process, through npm start's entry (or that entry bundled)
     const gateways: Partial<Record<TargetName, { child: Child; url: string }>> = {};
     if (opts.targets.includes('switchboard')) {
@@ -109,12 +127,17 @@ async function main(): Promise<void> {
         GATEWAY_CONFIG: configPath,
         [UPSTREAM_KEY_ENV]: UPSTREAM_KEY,
         BENCH_ABLATE: opts.ablate.join(','),
+        // every DynamoDB call asks for its consumed capacity, which the bench reads with the CPU time
+        SWITCHBOARD_MEASURE_CAPACITY: '1',
       };
-      // its own embedded dynalite, as `npm start` does, unless told to use another DynamoDB-compatible endpoint
+      // the bench's dynalite process, another DynamoDB-compatible endpoint, or (--dynalite=embedded) its own
+      // embedded dynalite as `npm start` runs it
       delete env.DYNAMODB_ENDPOINT;
+      if (storeEndpoint) env.DYNAMODB_ENDPOINT = storeEndpoint;
       if (process.env.BENCH_DYNAMODB_ENDPOINT) {
-        env.DYNAMODB_ENDPOINT = process.env.BENCH_DYNAMODB_ENDPOINT;
-        notes.push(`Switchboard used the DynamoDB endpoint ${env.DYNAMODB_ENDPOINT} (BENCH_DYNAMODB_ENDPOINT), not an embedded dynalite`);
+        notes.push(`Switchboard used the DynamoDB endpoint ${env.DYNAMODB_ENDPOINT} (BENCH_DYNAMODB_ENDPOINT), not the bench's dynalite`);
+      } else if (!store) {
+        notes.push('Switchboard ran dynalite embedded (a worker thread of its process, as npm start does): its CPU per request includes dynalite’s');
       }
       const child = spawnNode({
         name: 'switchboard',
@@ -164,7 +187,8 @@ async function main(): Promise<void> {
     }
 
     const warmupFailures = await warmUp(targets, opts, (name) => gateways[name]?.child ?? upstream);
-    const collected = await runRounds(targets, opts);
+    const meters = (name: string): Meters => (name === 'switchboard' ? { gateway: gateways.switchboard?.child, store } : { gateway: gateways[name as TargetName]?.child });
+    const collected = await runRounds(targets, opts, meters);
     for (const [name, g] of Object.entries(gateways)) {
       if (g.child.exit) notes.push(`${name} exited during the run (code ${g.child.exit.code}, signal ${g.child.exit.signal}); its log: ${g.child.logFile}`);
     }
@@ -198,6 +222,8 @@ async function main(): Promise<void> {
       }
     }
 
+    if (store) await stopChild(store);
+
     let bundle: BenchResults['bundle'];
     let coldStart: ColdVariantResult[] | undefined;
     if (opts.coldRuns > 0) {
@@ -225,7 +251,7 @@ async function main(): Promise<void> {
         switchboard: gateways.switchboard
           ? opts.ablate.length
             ? `DIAGNOSTIC: bench/ablated-switchboard.ts without ${opts.ablate.join(', ')}`
-            : `${opts.switchboardMode === 'bundle' ? 'bench/.build/local-main.mjs (lambdas/local/main.ts bundled by esbuild)' : 'node --import tsx lambdas/local/main.ts (npm start’s code path)'}, embedded dynalite, tenant key auth, pricing, ledger write`
+            : `${opts.switchboardMode === 'bundle' ? 'bench/.build/local-main.mjs (lambdas/local/main.ts bundled by esbuild)' : 'node --import tsx lambdas/local/main.ts (npm start’s code path)'}, ${store ? 'dynalite in its own process' : process.env.BENCH_DYNAMODB_ENDPOINT ? 'DynamoDB at BENCH_DYNAMODB_ENDPOINT' : 'embedded dynalite'}, tenant key auth, pricing, ledger write`
           : 'not run',
         portkey: gateways.portkey ? `@portkey-ai/gateway ${portkeyVersion()} build/start-server.js --headless, x-portkey-provider: openai + x-portkey-custom-host` : 'not run',
         client: `node:http keep-alive agent per target, in the bench process; body ${CHAT_BODY.length} B (stream ${STREAM_BODY.length} B)`,
@@ -233,6 +259,8 @@ async function main(): Promise<void> {
       warmupFailures,
       phases,
       comparison: comparison(phases),
+      resources: targets.filter((t) => t.name !== 'direct').flatMap((t) => Object.values(collected.get(t.name)!.use)),
+      groupCommitMs: process.env.GROUP_COMMIT_MS ?? '20 (npm start’s default)',
       bundle,
       coldStart,
       tokenEstimate,
@@ -276,22 +304,32 @@ async function warmUp(targets: Target[], opts: BenchOptions, childOf: (name: Tar
 }
 
 /** Alternating rounds: every phase visits every target, in an order that rotates each round. */
-async function runRounds(targets: Target[], opts: BenchOptions): Promise<Map<string, Collected>> {
+async function runRounds(targets: Target[], opts: BenchOptions, meters: (name: string) => Meters): Promise<Map<string, Collected>> {
   const collected = new Map<string, Collected>(
-    targets.map((t) => [t.name, { sequential: [], sequentialRounds: [], streaming: [], streamingRounds: [], streamingTtfbRounds: [], load: [], loadRps: [] }]),
+    targets.map((t) => [t.name, { sequential: [], sequentialRounds: [], streaming: [], streamingRounds: [], streamingTtfbRounds: [], load: [], loadRps: [], use: {} }]),
   );
   const okTimes = (s: Sample[], pick: (x: Sample) => number) => s.filter((x) => x.ok).map(pick);
+  /** run one phase of one target, adding the CPU time (and capacity) its processes spent to the phase's total */
+  const measured = async (t: Target, phase: PhaseName, run: () => Promise<Batch>): Promise<Batch> => {
+    const m = meters(t.name);
+    const before = await readMeters(m);
+    const batch = await run();
+    const after = await readMeters(m);
+    const c = collected.get(t.name)!;
+    c.use[phase] = addUse(c.use[phase] ?? emptyUse(t.name as TargetName, phase), batch.samples.length, before, after);
+    return batch;
+  };
   for (let round = 0; round < opts.rounds; round++) {
     const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
     for (const t of order) {
-      const batch = await runSequential(t, CHAT_BODY, false, opts.sequential);
+      const batch = await measured(t, 'sequential', () => runSequential(t, CHAT_BODY, false, opts.sequential));
       const c = collected.get(t.name)!;
       c.sequential.push(...batch.samples);
       c.sequentialRounds.push(median(okTimes(batch.samples, (x) => x.totalMs)));
     }
     if (opts.streaming) {
       for (const t of order) {
-        const batch = await runSequential(t, STREAM_BODY, true, opts.streaming);
+        const batch = await measured(t, 'streaming', () => runSequential(t, STREAM_BODY, true, opts.streaming));
         const c = collected.get(t.name)!;
         c.streaming.push(...batch.samples);
         c.streamingRounds.push(median(okTimes(batch.samples, (x) => x.totalMs)));
@@ -299,7 +337,7 @@ async function runRounds(targets: Target[], opts: BenchOptions): Promise<Map<str
       }
     }
     for (const t of order) {
-      const batch = await runConcurrent(t, CHAT_BODY, false, opts.load, opts.concurrency);
+      const batch = await measured(t, 'load', () => runConcurrent(t, CHAT_BODY, false, opts.load, opts.concurrency));
       const c = collected.get(t.name)!;
       c.load.push(...batch.samples);
       c.loadRps.push(batch.samples.filter((x) => x.ok).length / (batch.elapsedMs / 1000));
@@ -311,6 +349,43 @@ async function runRounds(targets: Target[], opts: BenchOptions): Promise<Map<str
     log(`bench: round ${round + 1}/${opts.rounds}: ${summary.join('; ')}`);
   }
   return collected;
+}
+
+async function readMeters(m: Meters): Promise<{ gateway?: ProcessStats; store?: ProcessStats }> {
+  const [gateway, store] = await Promise.all([m.gateway?.stats(), m.store?.stats()]);
+  return { gateway, store };
+}
+
+function emptyUse(target: TargetName, phase: PhaseName): ResourceUse {
+  return { target, phase, requests: 0, cpuMs: 0 };
+}
+
+function addUse(use: ResourceUse, requests: number, before: { gateway?: ProcessStats; store?: ProcessStats }, after: { gateway?: ProcessStats; store?: ProcessStats }): ResourceUse {
+  const cpuMs = (a?: ProcessStats, b?: ProcessStats) => (a && b ? (b.cpu.user + b.cpu.system - a.cpu.user - a.cpu.system) / 1000 : 0);
+  const next: ResourceUse = { ...use, requests: use.requests + requests, cpuMs: use.cpuMs + cpuMs(before.gateway, after.gateway) };
+  if (before.store && after.store) next.storeCpuMs = (use.storeCpuMs ?? 0) + cpuMs(before.store, after.store);
+  const from = before.gateway?.capacity;
+  const to = after.gateway?.capacity;
+  if (from && to) {
+    const calls = { ...use.dynamodb?.calls };
+    for (const [command, n] of Object.entries(to.calls)) {
+      const delta = n - (from.calls[command] ?? 0);
+      if (delta) calls[command] = (calls[command] ?? 0) + delta;
+    }
+    const unreported = { ...use.dynamodb?.unreported };
+    for (const [command, n] of Object.entries(to.unreported)) {
+      const delta = n - (from.unreported[command] ?? 0);
+      if (delta) unreported[command] = (unreported[command] ?? 0) + delta;
+    }
+    next.dynamodb = {
+      readUnits: (use.dynamodb?.readUnits ?? 0) + to.readUnits - from.readUnits,
+      writeUnits: (use.dynamodb?.writeUnits ?? 0) + to.writeUnits - from.writeUnits,
+      conditionFailures: (use.dynamodb?.conditionFailures ?? 0) + to.conditionFailures - from.conditionFailures,
+      calls,
+      unreported,
+    };
+  }
+  return next;
 }
 
 function toPhases(targets: Target[], collected: Map<string, Collected>, opts: BenchOptions): BenchResults['phases'] {

@@ -16,6 +16,7 @@ import { handleEmbeddings } from './pipeline/embeddings';
 import { handleModels } from './pipeline/models';
 import { handleUsage } from './pipeline/usage';
 import { handleHealth } from './pipeline/health';
+import { requestLogLine } from './request-log';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -146,8 +147,7 @@ async function finish(scope: RequestScope, status: number, deps: GatewayDeps): P
     deps.metrics.add(METRICS.requests, 1, 'Count', { Route: scope.route });
     deps.metrics.add(METRICS.latency, latencyMs, 'Milliseconds');
   }
-  const { settle: _work, ...fields } = scope;
-  deps.logger.info('request', { ...fields, status, latencyMs });
+  deps.logger.info('request', requestLogLine(scope, status, latencyMs));
   await deps.metrics.flush();
 }
 

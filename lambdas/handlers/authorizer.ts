@@ -10,6 +10,7 @@ import { createLogger } from '../adapters/observability/powertools';
 import { TenantDirectory } from '../core/tenants/directory';
 import { bundledConfig } from './bundled-config';
 import { gatewayEnvironment } from './environment';
+import { lambdaHandler } from './middleware';
 import { systemClock } from './runtime';
 
 const authorizerEnvironment = z.object({
@@ -27,5 +28,7 @@ const logger = createLogger();
 const tenants = new TenantDirectory(config, new DynamoTenantStore(dynamoClient({ region: env.AWS_REGION }), tableNamesFromEnv(env).tenants), systemClock);
 const usageKeyOf = (tenantId: string) => tenantUsageKeyValue(own.DEPLOYMENT_NAME, tenantId);
 
-export const handler = (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> =>
-  authorize(event, { tenants, usageKeyOf, credentialHeader: own.CREDENTIAL_HEADER, logger });
+export const handler = lambdaHandler(
+  (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => authorize(event, { tenants, usageKeyOf, credentialHeader: own.CREDENTIAL_HEADER, logger }),
+  { logger },
+);

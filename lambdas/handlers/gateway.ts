@@ -1,11 +1,11 @@
 // The gateway Lambda function: every route, streamed through Lambda response streaming (API Gateway REST
-// with ResponseTransferMode.STREAM). The local server runs this same handler.
+// with ResponseTransferMode.STREAM) by middy. The local server runs this same handler.
 import { lambdaSecretSource } from '../adapters/secrets/secret-sources';
 import { SnsAlertPublisher } from '../adapters/alerts/alert-publishers';
 import { createLogger } from '../adapters/observability/powertools';
 import { bundledConfig } from './bundled-config';
 import { gatewayEnvironment } from './environment';
-import { streamingHandler } from './response-stream';
+import { gatewayHandler } from './response-stream';
 import { createRuntime, systemClock } from './runtime';
 
 const env = gatewayEnvironment.parse(process.env);
@@ -20,4 +20,4 @@ const runtime = createRuntime({
   secrets: lambdaSecretSource(systemClock, env.SECRET_CACHE_TTL_MS),
 });
 
-export const handler = awslambda.streamifyResponse(streamingHandler(runtime.gateway, systemClock, runtime.deps.logger));
+export const handler = gatewayHandler(runtime.gateway, systemClock, runtime.deps);

@@ -13,6 +13,7 @@ import { lambdaSecretSource } from '../adapters/secrets/secret-sources';
 import { createProviders } from '../providers';
 import { bundledConfig } from './bundled-config';
 import { gatewayEnvironment, regionScopeOf } from './environment';
+import { lambdaHandler } from './middleware';
 import { systemClock } from './runtime';
 
 const env = gatewayEnvironment.parse(process.env);
@@ -29,7 +30,7 @@ const sweep = process.env.SWEEP_LEASES === 'true';
 const regionHealthUrl = process.env.REGION_HEALTH_URL;
 const http = new NodeHttpClient();
 
-export const handler = async (): Promise<{ canServe: boolean; leasesReleased?: number }> => {
+export const handler = lambdaHandler(async (): Promise<{ canServe: boolean; leasesReleased?: number }> => {
   const { canServe } = await runHealthChecks({
     providers,
     store,
@@ -49,4 +50,4 @@ export const handler = async (): Promise<{ canServe: boolean; leasesReleased?: n
     now: systemClock.now(),
   });
   return { canServe, leasesReleased: released };
-};
+}, { logger, metrics });

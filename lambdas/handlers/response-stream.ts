@@ -1,62 +1,100 @@
-// GatewayResponse → the Lambda response stream (metadata prelude, then the body as it is produced), then
-// the after-response work, which runs once the client has its last byte and before the invocation ends.
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+// The gateway's Lambda entry through middy's response streaming: the GatewayResponse becomes the metadata
+// prelude and a body middy pipes into the Lambda response stream; the after-response work runs once the
+// client has its last byte and before the invocation ends (middy's requestEnd hook, which it awaits).
+import { Readable } from 'node:stream';
+import middy from '@middy/core';
+import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Gateway } from '../core/gateway';
-import type { Clock, Logger } from '../core/ports';
+import type { Clock } from '../core/ports';
 import { toGatewayRequest } from './api-gateway-event';
+import { lambdaContextMiddleware, metricsMiddleware, type Observability } from './middleware';
 
-export function streamingHandler(gateway: Gateway, clock: Clock, logger: Logger): awslambda.StreamingHandler<APIGatewayProxyEvent> {
-  return async (event, responseStream, _context: Context) => {
-    // a client that goes away aborts the upstream call instead of letting it run (and bill) to the end
-    const client = new AbortController();
-    const gone = () => {
-      if (!responseStream.writableFinished) client.abort(new Error('client disconnected'));
-    };
-    responseStream.once('close', gone);
-    responseStream.once('error', gone);
-
-    const response = await gateway(toGatewayRequest(event, clock.now(), client.signal));
-    try {
-      const stream = awslambda.HttpResponseStream.from(responseStream, { statusCode: response.status, headers: response.headers });
-      if (typeof response.body === 'string') {
-        stream.write(response.body);
-      } else {
-        for await (const frame of response.body) {
-          if (client.signal.aborted) break;
-          if (!stream.write(frame)) await drained(stream, client.signal);
-        }
-      }
-      if (!client.signal.aborted) {
-        stream.end();
-        await finished(stream);
-      }
-    } catch (err) {
-      logger.warn('writing the response failed', { requestId: response.headers['x-request-id'], error: (err as Error).message });
-      // a body that never started still holds its upstream call open: close it
-      if (typeof response.body !== 'string') await (response.body as AsyncGenerator<string>).return?.(undefined);
-    } finally {
-      responseStream.off('close', gone);
-      responseStream.off('error', gone);
-      await response.after?.();
-    }
-  };
+/** what the handler gives middy: its prelude (status, headers) and the body to stream */
+interface StreamedResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string | Readable;
 }
 
-async function drained(stream: Writable, signal: AbortSignal): Promise<void> {
-  try {
-    await once(stream, 'drain', { signal });
-  } catch {
-    // the client left while we waited; the caller checks the signal
+export function gatewayHandler(gateway: Gateway, clock: Clock, { logger, metrics }: Observability): awslambda.StreamingHandler<APIGatewayProxyEvent> {
+  // each response's after-response work, until middy's requestEnd picks it up
+  const pending = new WeakMap<StreamedResponse, { after?: () => Promise<void>; body?: FrameStream }>();
+  // Middy runs `after` middlewares before it streams the body, but a streamed answer's metrics are complete
+  // only after its last byte: logMetrics publishes at requestEnd, when the invocation is over.
+  const published = metricsMiddleware(metrics);
+  const handler = middy<APIGatewayProxyEvent, StreamedResponse>({
+    executionMode: executionModeStreamifyResponse,
+    // the gateway's own deadline answers 504 well before the function's timeout: no early-timeout timer per call
+    timeoutEarlyInMillis: 0,
+    requestEnd: async (request) => {
+      const response = request.response && pending.get(request.response);
+      if (response) {
+        // a stream cut short: its frames must have settled (usage read, error noted) before it is charged
+        await response.body?.settled;
+        await response.after?.();
+      }
+      await published?.after?.(request);
+    },
+  })
+    .use([...lambdaContextMiddleware(logger), ...(published ? [{ before: published.before, onError: published.onError }] : [])])
+    .handler(async (event) => {
+      // a client that goes away aborts the upstream call instead of letting it run (and bill) to the end
+      const client = new AbortController();
+      const response = await gateway(toGatewayRequest(event, clock.now(), client.signal));
+      const body = typeof response.body === 'string' ? undefined : new FrameStream(response.body, () => client.abort(new Error('client disconnected')));
+      // a whole body goes through a stream too: middy pipes a stream (a closed response stream fails the pipe,
+      // and the after-response work still runs), where it would wait forever to end a string on a closed one
+      const streamed: StreamedResponse = { statusCode: response.status, headers: response.headers, body: body ?? Readable.from([response.body as string]) };
+      pending.set(streamed, { after: response.after, body });
+      return streamed;
+    });
+  // middy's streaming mode returns what awslambda.streamifyResponse returned: the runtime's streaming signature
+  return handler as unknown as awslambda.StreamingHandler<APIGatewayProxyEvent>;
+}
+
+/**
+ * SSE frames as a Readable for middy to pipe. When it is destroyed before its end (the response stream
+ * closed: the client left), it aborts the request at once: the frame generator itself could only stop
+ * after the upstream read it is waiting on.
+ */
+class FrameStream extends Readable {
+  private readonly frames: AsyncIterator<string>;
+  private markSettled!: () => void;
+  /** the frame generator has finished: run to its end, failed, or closed */
+  readonly settled = new Promise<void>((resolve) => (this.markSettled = resolve));
+
+  constructor(
+    frames: AsyncIterable<string>,
+    private readonly onGone: () => void,
+  ) {
+    super();
+    this.frames = frames[Symbol.asyncIterator]();
   }
-}
 
-function finished(stream: Writable): Promise<void> {
-  if (stream.writableFinished) return Promise.resolve();
-  return new Promise((resolve) => {
-    stream.once('finish', resolve);
-    stream.once('close', resolve);
-    stream.once('error', () => resolve());
-  });
+  override _read(): void {
+    this.frames.next().then(
+      (next) => {
+        if (next.done) {
+          this.markSettled();
+          this.push(null);
+        } else {
+          this.push(next.value);
+        }
+      },
+      (err: unknown) => {
+        this.markSettled();
+        this.destroy(err as Error);
+      },
+    );
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    if (!this.readableEnded) this.onGone();
+    // closes a body that never started (its upstream call still open), or one the client left mid-way
+    void Promise.resolve(this.frames.return?.())
+      .catch(() => undefined)
+      .finally(() => this.markSettled());
+    callback(err);
+  }
 }

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { rotate, type RotationEvent } from '../adapters/secrets/rotation';
 import type { RotationTargets } from '../adapters/secrets/key-kinds';
 import { createLogger } from '../adapters/observability/powertools';
+import { lambdaHandler } from './middleware';
 
 const environment = z.object({
   /** secret name → what it holds and how to test it (set by the ProviderSecrets construct) */
@@ -21,7 +22,7 @@ const env = environment.parse(process.env);
 const logger = createLogger();
 const client = new SecretsManagerClient({});
 
-export const handler = async (event: RotationEvent): Promise<void> => {
+export const handler = lambdaHandler(async (event: RotationEvent): Promise<void> => {
   try {
     await rotate(event, { client, targets: env.ROTATION_TARGETS, logger });
   } catch (err) {
@@ -29,4 +30,4 @@ export const handler = async (event: RotationEvent): Promise<void> => {
     logger.error('rotation step failed', { step: event.Step, secretId: event.SecretId, error: (err as Error).message });
     throw err;
   }
-};
+}, { logger });

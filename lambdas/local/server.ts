@@ -7,6 +7,7 @@ import type { GatewayConfig } from '../core/config/schema';
 import type { Logger, Metrics } from '../core/ports';
 import { runHealthChecks, type HealthCheckResult } from '../core/health/check-providers';
 import { createDynamoClient } from '../adapters/dynamodb/client';
+import { CAPACITY_TALLY_KEY, tallyConsumedCapacity } from '../adapters/dynamodb/consumed-capacity';
 import { ensureTables } from '../adapters/dynamodb/create-tables';
 import { tableNamesFromEnv } from '../adapters/dynamodb/tables';
 import { sweepLeases } from '../adapters/dynamodb/lease-sweep';
@@ -14,7 +15,7 @@ import { DynamoProviderHealthStore } from '../adapters/dynamodb/provider-health'
 import { EnvSecretSource } from '../adapters/secrets/secret-sources';
 import { unpricedTargets, withCatalogPrices } from '../adapters/pricing/price-catalogue';
 import { gatewayEnvironment } from '../handlers/environment';
-import { streamingHandler } from '../handlers/response-stream';
+import { gatewayHandler } from '../handlers/response-stream';
 import { createRuntime, systemClock, type Runtime } from '../handlers/runtime';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamodb';
 import { readBody, toProxyEvent } from './http-event';
@@ -65,6 +66,8 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
 
   // tables first: the runtime reads breaker state as it starts
   const dynamo = createDynamoClient({ endpoint, region: env.AWS_REGION });
+  // npm run bench reads what each request costs in DynamoDB from here (bench/processes.ts)
+  if (baseEnv.SWITCHBOARD_MEASURE_CAPACITY === '1') (globalThis as Record<symbol, unknown>)[CAPACITY_TALLY_KEY] = tallyConsumedCapacity(dynamo);
   try {
     await ensureTables(dynamo, tableNamesFromEnv(env));
   } catch (err) {
@@ -86,7 +89,8 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
   for (const target of unpricedTargets(config, (p, m) => runtime.deps.prices.priceOf(p, m))) {
     runtime.deps.logger.warn('a model target has no known price and is never called; price it in "pricing" or mark its provider "free"', { target });
   }
-  const handler = awslambda.streamifyResponse(streamingHandler(runtime.gateway, systemClock, runtime.deps.logger));
+  // the Lambda entry's own composition (middy, its middlewares, response streaming) through the awslambda shim
+  const handler = gatewayHandler(runtime.gateway, systemClock, runtime.deps);
   const limit = config.gateway.maxRequestBytes;
   // invocations still at work after their response (ledger, settlement): close() waits for them
   const invocations = new Set<Promise<void>>();
@@ -95,8 +99,11 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     const invocation = (async () => {
       try {
         const body = await readBody(req, limit);
-        await handler(toProxyEvent(req, body), new LocalResponseStream(res), localContext());
+        const event = toProxyEvent(req, body);
+        await handler(event, new LocalResponseStream(res), localContext(event.requestContext.requestId));
       } catch (err) {
+        // the client left: the response stream closed under the handler (middy's pipe rejects), no failure of ours
+        if (res.destroyed && !res.writableFinished) return;
         runtime.deps.logger.error('local server failed a request', { error: (err as Error).message });
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end();
@@ -157,7 +164,8 @@ async function sweep(runtime: Runtime, config: GatewayConfig): Promise<void> {
   }
 }
 
-function localContext(): Context {
+/** what the Lambda runtime passes, with an invocation id of its own per request as Lambda gives */
+function localContext(awsRequestId: string): Context {
   const deadline = Date.now() + 900_000;
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -165,7 +173,7 @@ function localContext(): Context {
     functionVersion: '$LATEST',
     invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:switchboard-local',
     memoryLimitInMB: '1024',
-    awsRequestId: 'local',
+    awsRequestId,
     logGroupName: 'local',
     logStreamName: 'local',
     getRemainingTimeInMillis: () => deadline - Date.now(),

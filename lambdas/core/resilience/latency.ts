@@ -12,7 +12,9 @@ class LatencySamples {
   private readonly values: number[] = [];
   private readonly at: number[] = [];
   private next = 0;
+  /** the fresh samples, sorted, as of the last read; good until the oldest of them expires or one is added */
   private sorted: number[] | undefined;
+  private sortedUntil = 0;
 
   add(ms: number, now: number): void {
     if (this.values.length < SAMPLE_LIMIT) {
@@ -27,9 +29,17 @@ class LatencySamples {
   }
 
   percentile(p: number, now: number, minSamples: number): number | undefined {
-    if (!this.sorted) {
-      const fresh = this.values.filter((_, i) => now - this.at[i]! <= SAMPLE_MAX_AGE_MS);
+    // a target with no traffic adds no samples: its old ones must still age out of what routing and timeouts read
+    if (!this.sorted || now > this.sortedUntil) {
+      const fresh: number[] = [];
+      let oldest = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < this.values.length; i++) {
+        if (now - this.at[i]! > SAMPLE_MAX_AGE_MS) continue;
+        fresh.push(this.values[i]!);
+        oldest = Math.min(oldest, this.at[i]!);
+      }
       this.sorted = fresh.sort((a, b) => a - b);
+      this.sortedUntil = oldest + SAMPLE_MAX_AGE_MS;
     }
     const s = this.sorted;
     if (s.length < minSamples) return undefined;

@@ -1,6 +1,6 @@
 // Who is calling: API key, authorizer context or IAM principal → the tenant and its effective limits.
-// Lookups are cached in process (revocation takes effect within the TTL); keys from the config file are
-// kept only as hashes, like stored ones.
+// Lookups (keys, IAM principals, tenants) are cached in process (revocation takes effect within the TTL);
+// keys from the config file are kept only as hashes, like stored ones.
 import type { Budget, GatewayConfig, RateLimits, TenantConfig } from '../config/schema';
 import { errors } from '../errors';
 import type { GatewayRequest } from '../http';
@@ -17,7 +17,7 @@ export interface Tenant {
   models?: string[];
 }
 
-/** a key that is not found is remembered briefly, so a misconfigured client cannot hammer the store */
+/** a key or principal that is not found is remembered briefly, so a misconfigured client cannot hammer the store */
 const NEGATIVE_TTL_MS = 1_000;
 
 interface CacheEntry<T> {
@@ -30,6 +30,7 @@ export class TenantDirectory {
   private readonly configTenants = new Map<string, TenantConfig>();
   private readonly principals = new Map<string, string>();
   private readonly keyCache = new Map<string, CacheEntry<ApiKeyRecord | undefined>>();
+  private readonly principalCache = new Map<string, CacheEntry<{ tenantId: string } | undefined>>();
   private readonly tenantCache = new Map<string, CacheEntry<Tenant | undefined>>();
 
   constructor(
@@ -65,7 +66,8 @@ export class TenantDirectory {
   }
 
   private async byPrincipal(arn: string): Promise<Tenant> {
-    const tenantId = this.principals.get(normalizePrincipal(arn)) ?? (await this.store.findPrincipal(normalizePrincipal(arn)))?.tenantId;
+    const principal = normalizePrincipal(arn);
+    const tenantId = this.principals.get(principal) ?? (await this.cached(this.principalCache, principal, () => this.store.findPrincipal(principal)))?.tenantId;
     if (!tenantId) throw errors.invalidApiKey(`The IAM principal is not mapped to a tenant.`);
     return this.requireTenant(tenantId);
   }

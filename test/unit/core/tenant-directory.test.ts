@@ -14,7 +14,9 @@ class FakeStore implements TenantStore {
     this.lookups++;
     return this.keys.get(hash);
   }
+  principalLookups = 0;
   async findPrincipal(arn: string) {
+    this.principalLookups++;
     const tenantId = this.principals.get(arn);
     return tenantId ? { tenantId } : undefined;
   }
@@ -73,6 +75,41 @@ describe('TenantDirectory', () => {
     const ops = await dir.identify(request({}, { iamPrincipalArn: 'arn:aws:sts::123456789012:assumed-role/Ops/alice' }));
     expect(ops.id).toBe('ops');
     await expect(dir.identify(request({}, { iamPrincipalArn: 'arn:aws:iam::123456789012:user/mallory' }))).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('reads a stored IAM principal once per cache TTL, for every session of the role', async () => {
+    // Prepare
+    let now = 0;
+    const store = new FakeStore();
+    store.principals.set('arn:aws:iam::123456789012:role/Batch', 'beta');
+    store.profiles.set('beta', { id: 'beta' });
+    const dir = new TenantDirectory(config, store, { now: () => now });
+    const asSession = (session: string) => dir.identify(request({}, { iamPrincipalArn: `arn:aws:sts::123456789012:assumed-role/Batch/${session}` }));
+
+    // Act + Assess: three calls from two sessions inside the TTL read the store once
+    for (const session of ['job-1', 'job-1', 'job-2']) expect((await asSession(session)).id).toBe('beta');
+    expect(store.principalLookups).toBe(1);
+    now = config.gateway.tenantCacheTtlMs; // the cached mapping has expired: an unmapped role stops working
+    store.principals.delete('arn:aws:iam::123456789012:role/Batch');
+    await expect(asSession('job-3')).rejects.toMatchObject({ status: 401 });
+    expect(store.principalLookups).toBe(2);
+  });
+
+  it('remembers an unmapped principal for a second only, so a mapping made since is found soon after', async () => {
+    // Prepare
+    let now = 0;
+    const store = new FakeStore();
+    store.profiles.set('beta', { id: 'beta' });
+    const dir = new TenantDirectory(config, store, { now: () => now });
+    const call = () => dir.identify(request({}, { iamPrincipalArn: 'arn:aws:iam::123456789012:role/Late' }));
+
+    // Act + Assess
+    for (let i = 0; i < 3; i++) await expect(call()).rejects.toMatchObject({ status: 401 });
+    expect(store.principalLookups).toBe(1);
+    store.principals.set('arn:aws:iam::123456789012:role/Late', 'beta'); // the operator maps it now
+    now = 1_000;
+    expect((await call()).id).toBe('beta');
+    expect(store.principalLookups).toBe(2);
   });
 
   it('lets a stored profile override the config file', async () => {
