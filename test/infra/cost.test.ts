@@ -65,13 +65,13 @@ describe('idle cost from the templates', () => {
 
 describe('a million requests at a 2 s upstream, as a function of memory', () => {
   it('bills the gateway its wall time: the upstream plus its own CPU, slower at less memory', () => {
-    expect(gatewaySeconds({ ...DEFAULT_REQUEST, gatewayMemoryMb: 1769 })).toBeCloseTo(2 + (8 + 25) / 1000, 6);
-    expect(gatewaySeconds({ ...DEFAULT_REQUEST, gatewayMemoryMb: 256 })).toBeCloseTo(2 + ((8 * 1769) / 256 + 25) / 1000, 6);
+    expect(gatewaySeconds({ ...DEFAULT_REQUEST, gatewayMemoryMb: 1769 })).toBeCloseTo(2 + (4.55 + 25) / 1000, 6);
+    expect(gatewaySeconds({ ...DEFAULT_REQUEST, gatewayMemoryMb: 256 })).toBeCloseTo(2 + ((4.55 * 1769) / 256 + 25) / 1000, 6);
   });
 
   it('is the figure the docs show at the deployed memory (512 MB), and meets $12 only at 128 MB', () => {
     const at = (mb: number) => perMillionRequests({ ...DEFAULT_REQUEST, gatewayMemoryMb: mb }).usd;
-    expect(at(512).toFixed(2)).toBe('21.67');
+    expect(at(512).toFixed(2)).toBe('21.24');
     expect(docs().includes(`$${at(512).toFixed(2)}`), `$${at(512).toFixed(2)} in the docs`).toBe(true);
     expect(at(256)).toBeGreaterThan(12);
     expect(at(128)).toBeLessThanOrEqual(12);
