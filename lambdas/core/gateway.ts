@@ -11,7 +11,7 @@ import type { PriceBook } from './pricing/price-book';
 import type { Provider } from '../providers/types';
 import type { TenantDirectory } from './tenants/directory';
 import type { Resilience } from './resilience/resilience';
-import { handleChat } from './pipeline/chat';
+import { serveDoor, type Door } from './pipeline/serve';
 import { handleEmbeddings } from './pipeline/embeddings';
 import { handleModels } from './pipeline/models';
 import { handleUsage } from './pipeline/usage';
@@ -35,7 +35,11 @@ export interface GatewayDeps {
   resilience: Resilience;
   region: string;
   version: string;
+  /** the front doors the runtime serves (lambdas/doors), by path and method */
+  doors: DoorRoutes;
 }
+
+export type DoorRoutes = Record<string, Partial<Record<string, Door>>>;
 
 /** What one request did, filled in as it goes; logged once, after the last byte. */
 export interface RequestScope {
@@ -63,8 +67,8 @@ export interface RequestScope {
 
 type Handler = (req: GatewayRequest, scope: RequestScope, deps: GatewayDeps) => Promise<GatewayResponse>;
 
+/** the core's own routes; the front doors' come from the runtime (GatewayDeps.doors) */
 const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
-  '/v1/chat/completions': { POST: handleChat },
   '/v1/embeddings': { POST: handleEmbeddings },
   '/v1/models': { GET: handleModels },
   '/v1/usage': { GET: handleUsage },
@@ -82,7 +86,18 @@ export const OTHER_ROUTE = 'other';
  * to the operator.
  */
 export function routeOf(path: string): string {
-  return Object.hasOwn(ROUTES, path) ? path : OTHER_ROUTE;
+  return Object.hasOwn(ROUTES, path) || DOOR_PATHS.includes(path) ? path : OTHER_ROUTE;
+}
+
+/** the paths of the front doors DESIGN names: known to the Route dimension whichever doors a runtime serves */
+const DOOR_PATHS = ['/v1/chat/completions', '/v1/messages', '/v1/messages/count_tokens', '/v1/responses'];
+
+/** the handler for a path and method: the core's own, or a door's through the shared pipeline */
+function handlerOf(path: string, method: string, doors: DoorRoutes): Handler | undefined {
+  const core = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
+  if (core) return Object.hasOwn(core, method) ? core[method] : undefined;
+  const door = Object.hasOwn(doors, path) && Object.hasOwn(doors[path]!, method) ? doors[path]![method] : undefined;
+  return door && ((req, scope, deps) => serveDoor(door, req, scope, deps));
 }
 
 export function createGateway(deps: GatewayDeps): Gateway {
@@ -90,9 +105,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const scope: RequestScope = { requestId: req.requestId, receivedAt: req.receivedAt, route: routeOf(req.path) };
     let response: GatewayResponse;
     try {
-      const methods = Object.hasOwn(ROUTES, req.path) ? ROUTES[req.path] : undefined;
-      if (!methods) throw errors.notFound(req.path);
-      const handler = Object.hasOwn(methods, req.method) ? methods[req.method] : undefined;
+      const known = Object.hasOwn(ROUTES, req.path) || Object.hasOwn(deps.doors, req.path);
+      if (!known) throw errors.notFound(req.path);
+      const handler = handlerOf(req.path, req.method, deps.doors);
       if (!handler) throw errors.methodNotAllowed(req.method, req.path);
       if (req.bodyBytes > deps.config.gateway.maxRequestBytes) throw errors.requestTooLarge(deps.config.gateway.maxRequestBytes);
       response = await handler(req, scope, deps);

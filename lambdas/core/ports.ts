@@ -137,7 +137,7 @@ export interface LedgerEntry {
   requestId: string;
   tenantId: string;
   at: number;
-  route: 'chat' | 'embeddings';
+  route: 'chat' | 'embeddings' | 'messages' | 'responses';
   alias: string;
   /** the tenant's call (the served one, or the first) */
   provider: string;

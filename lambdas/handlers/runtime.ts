@@ -19,6 +19,7 @@ import { LogAlertPublisher } from '../adapters/alerts/alert-publishers';
 import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
 import { Resilience } from '../core/resilience/resilience';
 import { createProviders } from '../providers';
+import { DOORS } from '../doors';
 import { regionScopeOf, type GatewayEnvironment } from './environment';
 
 export interface RuntimeOptions {
@@ -84,6 +85,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     resilience: new Resilience(config, { store: breakerStore, clock, logger, metrics, alerts }, opts.random),
     region: env.AWS_REGION,
     version: env.SWITCHBOARD_VERSION,
+    doors: DOORS,
   };
   deps.resilience.breakers.warm();
   return {

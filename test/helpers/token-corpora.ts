@@ -146,7 +146,7 @@ export function corpora(size = 16_000): Corpus[] {
   const chars = (perChar: number) => Math.floor(size / perChar);
   return [
     { name: 'English prose', text: prose(ENGLISH, size, 1) },
-    { name: 'source code (TypeScript)', text: repoFiles(['lambdas/core/admission/admit.ts', 'lambdas/core/pipeline/chat.ts']).slice(0, size) },
+    { name: 'source code (TypeScript)', text: repoFiles(['lambdas/core/admission/admit.ts', 'lambdas/core/pipeline/serve.ts']).slice(0, size) },
     { name: 'JSON (pretty)', text: json(1, 40, true).slice(0, size) },
     { name: 'JSON (compact)', text: json(2, 60, false).slice(0, size) },
     { name: 'Chinese prose', text: prose(CHINESE, size, 2, '') },

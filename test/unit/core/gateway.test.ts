@@ -31,6 +31,7 @@ function gatewayWith(metrics: Metrics) {
     resilience: new Resilience(config, { clock, logger, metrics, alerts }),
     region: 'local',
     version: 'test',
+    doors: {},
   } as unknown as GatewayDeps;
   return { gateway: createGateway(deps), logger };
 }

@@ -1,9 +1,9 @@
-// POST /v1/chat/completions: who → what → which targets → bounds and admission → call (falling over) → answer
-// → settle every call the request made, after the response.
+// The pipeline every front door shares (lambdas/doors): who → what → which targets → bounds and admission →
+// call (falling over) → answer in the door's format → settle every call the request made, after the response.
 import { Bill, type BilledCall } from '../admission/bill';
 import type { Admission, CallBounds } from '../admission/admit';
-import { chatRequest, maxOutputTokens, unknownChatFields, type ChatRequest } from '../openai/chat-request';
-import type { ChatCompletion, ChatCompletionChunk, Usage } from '../openai/chat-response';
+import { maxOutputTokens, unknownChatFields, type ChatRequest } from '../openai/chat-request';
+import type { Usage } from '../openai/chat-response';
 import { Deadline, DeadlineExceeded } from '../deadline';
 import { errors, GatewayError } from '../errors';
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from '../http';
@@ -11,24 +11,70 @@ import { executeWithFallback, reportLateFailure, type Executed, type ExecuteOpti
 import { readPolicy } from '../routing/policy';
 import { resolveModel, type PricedTarget, type ResolvedModel } from '../routing/resolve';
 import { runShadow, sampledForShadow } from '../routing/shadow';
-import { sseData, SSE_DONE } from '../sse';
 import { estimateChatInputTokens, estimateChatUsage } from '../tokens';
 import type { GatewayDeps, RequestScope } from '../gateway';
 import type { GatewayConfig } from '../config/schema';
 import { METRICS } from '../observability';
-import { ProviderError } from '../../providers/types';
-import { parseBody } from './body';
+import { ProviderError, type CallOptions, type Provider } from '../../providers/types';
+import type { LedgerEntry } from '../ports';
 import { attemptCount, gatewayHeaders, rateTokensOf, settleRequest, type RequestEnd, type RequestMoney } from './settle';
 
-/** role-only chunks read ahead before the first content, at most */
-const MAX_PREAMBLE_CHUNKS = 8;
+/** pieces read ahead before the first with content, at most */
+const MAX_PREAMBLE_PIECES = 8;
 
-export async function handleChat(req: GatewayRequest, scope: RequestScope, deps: GatewayDeps): Promise<GatewayResponse> {
+/** What a door's request is to the core: its chat view (routing, estimates, calls to translated targets). */
+export interface DoorRequest {
+  /** the request as the core sees it, in OpenAI Chat Completions form */
+  chat: ChatRequest;
+  stream: boolean;
+}
+
+/** One call's whole answer, in the door's wire form, with what it cost and said. */
+export interface DoorAnswer {
+  body: unknown;
+  /** the usage the provider reported; undefined: none (the call is charged its bound) */
+  usage?: Usage;
+  /** the answer's text, for the estimate of a call without usage and for shadows */
+  text: string;
+}
+
+/** One piece of a streamed answer, in the door's wire form. */
+export interface DoorPiece {
+  /** the SSE frame(s) it sends the client; undefined: nothing to send (usage the client did not ask for) */
+  frame?: string;
+  usage?: Usage;
+  text?: string;
+  /** it carries content: the pieces before it (the preamble) are read ahead, inside the attempt */
+  content: boolean;
+}
+
+/**
+ * A front door: a wire format in, the core's pipeline, the same wire format out. The pipeline (serveDoor) owns
+ * everything money and resilience: tenants, limits, budgets, routing, fallbacks, the bill; a door owns its
+ * format and how it calls a target (natively where the target speaks it, else through the chat core).
+ */
+export interface Door<R extends DoorRequest = DoorRequest> {
+  /** the ledger route of its requests */
+  readonly route: LedgerEntry['route'];
+  parse(body: string | undefined): R;
+  /** one call to a target for a whole answer, sent `cap` as its output cap */
+  complete(provider: Provider, target: PricedTarget, req: R, cap: number, opts: CallOptions): Promise<DoorAnswer>;
+  /** one call to a target for a streamed answer */
+  stream(provider: Provider, target: PricedTarget, req: R, cap: number, opts: CallOptions): Promise<AsyncIterable<DoorPiece>>;
+  /** the frames that end a stream that finished */
+  closing(): string[];
+  /** the frame that ends a stream that failed after bytes left (no status can change any more) */
+  failure(err: GatewayError): string;
+}
+
+/** who → what → which targets → bounds and admission → call (falling over) → answer → settle, for any door */
+export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: GatewayRequest, scope: RequestScope, deps: GatewayDeps): Promise<GatewayResponse> {
   const tenant = await deps.tenants.identify(req);
   scope.tenant = tenant.id;
-  const body = parseBody(req.body, chatRequest);
+  const parsed = door.parse(req.body);
+  const body = parsed.chat;
   scope.model = body.model;
-  scope.stream = Boolean(body.stream);
+  scope.stream = parsed.stream;
   const route = resolveModel(body.model, deps.config, tenant, deps.prices);
   refuseUnknownFields(body, route, deps.config);
   const policy = readPolicy(req.headers, body.metadata);
@@ -40,7 +86,7 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
   const cacheWrites = first.cacheWrites;
   const usageBound = (text: string, call: { provider: string; model: string }) => estimateChatUsage(body, text, typeOf(deps.config, call.provider), call.model);
   const bill = new Bill(admission.worstCase, deps.admission.operator(req.receivedAt), usageBound, cacheWrites === '1h');
-  const money: RequestMoney = { bill, admission, deadline, route: 'chat', stream: scope.stream, };
+  const money: RequestMoney = { bill, admission, deadline, route: door.route, stream: scope.stream };
   const end: RequestEnd & { unread?: () => void } = { status: 0 };
   scope.settle = async () => {
     end.unread?.();
@@ -48,20 +94,20 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
     await settleRequest(scope, money, end, deps);
   };
   const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs, providerQuota: admission.providerQuota, abandonedCallMs: deps.config.gateway.abandonedCallMs };
-  const capped = (target: PricedTarget) => withOutputCap(body, bounds(target).outputCap);
+  const callOpts = (attempt: { signal: AbortSignal }) => ({ signal: attempt.signal, requestId: req.requestId });
 
-  if (body.stream) {
+  if (parsed.stream) {
     let run: Executed<StreamStart>;
     const opts: ExecuteOptions<StreamStart> = { kind: 'stream', policy, estimate, bill, drain: drainStart };
     try {
-      // Read up to the first chunk with content inside the attempt: until a byte has gone to the client a
-      // failure can still fall over, and the role-only preamble tells the client nothing it needs yet.
+      // Read up to the first piece with content inside the attempt: until a byte has gone to the client a
+      // failure can still fall over, and the preamble tells the client nothing it needs yet.
       run = await executeWithFallback(route, deadline, execDeps, req.requestId, async (provider, target, attempt) => {
-        const stream = await provider.chatStream(capped(target), target.model, { signal: attempt.signal, requestId: req.requestId });
+        const stream = await door.stream(provider, target, parsed, bounds(target).outputCap, callOpts(attempt));
         const iterator = stream[Symbol.asyncIterator]();
-        const head: ChatCompletionChunk[] = [];
+        const head: DoorPiece[] = [];
         let next = await iterator.next();
-        while (!next.done && isPreamble(next.value) && head.length < MAX_PREAMBLE_CHUNKS) {
+        while (!next.done && !next.value.content && head.length < MAX_PREAMBLE_PIECES) {
           head.push(next.value);
           next = await iterator.next();
         }
@@ -74,29 +120,29 @@ export async function handleChat(req: GatewayRequest, scope: RequestScope, deps:
     end.served = run.call;
     end.status = 200;
     describeServed(scope, run);
-    const response = streamResponse(body, run, scope, deps, admission);
+    const response = streamResponse(door, run, scope, deps, admission);
     end.unread = response.unread;
     return response;
   }
 
-  let run: Executed<ChatCompletion>;
+  let run: Executed<DoorAnswer>;
   try {
     run = await executeWithFallback(route, deadline, execDeps, req.requestId, (provider, target, attempt) =>
-      provider.chat(capped(target), target.model, { signal: attempt.signal, requestId: req.requestId }),
-    { kind: 'chat', policy, estimate, bill, drain: async (completion) => completion.usage });
+      door.complete(provider, target, parsed, bounds(target).outputCap, callOpts(attempt)),
+    { kind: 'chat', policy, estimate, bill, drain: async (answer) => answer.usage });
   } catch (err) {
     end.status = err instanceof GatewayError ? err.status : 500;
     throw err;
   }
-  const completion = run.value;
-  run.call.text = completionText(completion);
+  const answer = run.value;
+  run.call.text = answer.text;
   // a provider that reports no usage is charged the bound of its input and of the text it answered
-  run.call.finish(completion.usage ? { usage: completion.usage } : { cut: true }, 200);
+  run.call.finish(answer.usage ? { usage: answer.usage } : { cut: true }, 200);
   end.served = run.call;
   end.status = 200;
   describeServed(scope, run);
   firstByte(scope, deps);
-  return jsonResponse(200, completion, { ...admission.headers, ...gatewayHeaders(run, run.call.costNanoUsd) });
+  return jsonResponse(200, answer.body, { ...admission.headers, ...gatewayHeaders(run, run.call.costNanoUsd) });
 }
 
 /**
@@ -122,12 +168,6 @@ function callBounds(body: ChatRequest, config: GatewayConfig): (target: PricedTa
 
 function typeOf(config: GatewayConfig, providerId: string): GatewayConfig['providers'][number]['type'] | undefined {
   return config.providers.find((p) => p.id === providerId)?.type;
-}
-
-/** The request as a provider gets it: the reserved output cap, under one name (providers map it to theirs). */
-export function withOutputCap(body: ChatRequest, cap: number): ChatRequest {
-  const { max_tokens: _other, ...rest } = body;
-  return { ...rest, max_completion_tokens: cap };
 }
 
 /** prompt-cache breakpoints in the request: its input may be written to the cache, for an hour if any asks */
@@ -179,34 +219,25 @@ async function shadowAfter(body: ChatRequest, route: ResolvedModel, bounds: (t: 
   await runShadow(body, alias, { bounds, bill: money.bill, served: money.served }, scope, deps);
 }
 
-/** a chunk that only announces the assistant's role: nothing the client needs before the first content */
-function isPreamble(chunk: ChatCompletionChunk): boolean {
-  if (chunk.usage || chunk.choices.length === 0) return false;
-  return chunk.choices.every((c) => !c.finish_reason && !c.delta.content && !c.delta.refusal && !c.delta.tool_calls?.length);
-}
-
 interface StreamStart {
-  iterator: AsyncIterator<ChatCompletionChunk>;
-  /** the preamble chunks read ahead, sent before `next` */
-  head: ChatCompletionChunk[];
-  /** the first chunk with content (or the end) */
-  next: IteratorResult<ChatCompletionChunk>;
+  iterator: AsyncIterator<DoorPiece>;
+  /** the preamble pieces read ahead, sent before `next` */
+  head: DoorPiece[];
+  /** the first piece with content (or the end) */
+  next: IteratorResult<DoorPiece>;
 }
 
-/** what a chunk adds to a call's record: its usage, and the text it carries (for an estimate if cut off) */
-function note(call: BilledCall, chunk: ChatCompletionChunk): Usage | undefined {
-  for (const choice of chunk.choices) {
-    call.text += (choice.delta.content ?? '') + (choice.delta.refusal ?? '');
-    for (const t of choice.delta.tool_calls ?? []) call.text += (t.function?.name ?? '') + (t.function?.arguments ?? '');
-  }
-  return chunk.usage ?? undefined;
+/** what a piece adds to a call's record: its usage, and the text it carries (for an estimate if cut off) */
+function note(call: BilledCall, piece: DoorPiece): Usage | undefined {
+  if (piece.text) call.text += piece.text;
+  return piece.usage;
 }
 
 /**
  * Read a stream nobody reads any more to its end (nothing is forwarded): the usage its provider reports.
  * `pending` is a chunk read and not yet noted; silence past the idle timeout cuts the call off.
  */
-async function readToEnd(iterator: AsyncIterator<ChatCompletionChunk>, call: BilledCall, pending?: IteratorResult<ChatCompletionChunk>, signal?: { watchIdle(): void }): Promise<Usage | undefined> {
+async function readToEnd(iterator: AsyncIterator<DoorPiece>, call: BilledCall, pending?: IteratorResult<DoorPiece>, signal?: { watchIdle(): void }): Promise<Usage | undefined> {
   let usage: Usage | undefined;
   let next = pending;
   for (;;) {
@@ -221,37 +252,37 @@ async function readToEnd(iterator: AsyncIterator<ChatCompletionChunk>, call: Bil
 
 /** an answer another call overtook: its head and first chunk, then the rest */
 function drainStart(start: StreamStart, call: BilledCall): Promise<Usage | undefined> {
-  const head = start.head.reduce<Usage | undefined>((u, chunk) => note(call, chunk) ?? u, undefined);
+  const head = start.head.reduce<Usage | undefined>((u, piece) => note(call, piece) ?? u, undefined);
   return readToEnd(start.iterator, call, start.next).then((usage) => usage ?? head);
 }
 
 /**
  * Stream the answer as SSE. Once bytes have left, a failure cannot be hidden or restarted: it ends the
- * stream with an OpenAI-style error event (which the OpenAI SDKs raise) and no [DONE]. A client that leaves
+ * stream with the door's error event (which the door's SDKs raise) and no closing frames. A client that leaves
  * mid-way stops the forwarding, not the call: the rest is read to its end for its usage.
  */
-function streamResponse(body: ChatRequest, run: Executed<StreamStart>, scope: RequestScope, deps: GatewayDeps, admission: Admission): GatewayResponse & { unread: () => void } {
-  const includeUsage = body.stream_options?.include_usage === true;
+function streamResponse<R extends DoorRequest>(door: Door<R>, run: Executed<StreamStart>, scope: RequestScope, deps: GatewayDeps, admission: Admission): GatewayResponse & { unread: () => void } {
   const call = run.call;
   let usage: Usage | undefined;
 
-  function frame(chunk: ChatCompletionChunk): string | undefined {
-    usage = note(call, chunk) ?? usage;
-    // the usage-only chunk was requested for pricing; pass it on only if the caller asked for it too
-    const usageOnly = chunk.choices.length === 0 && chunk.usage;
-    return !usageOnly || includeUsage ? sseData(includeUsage ? chunk : withoutUsage(chunk)) : undefined;
+  function frame(piece: DoorPiece): string | undefined {
+    usage = note(call, piece) ?? usage;
+    return piece.frame;
   }
 
   let started = false;
   async function* frames(): AsyncGenerator<string> {
     started = true;
     const { iterator, head } = run.value;
-    // a chunk read and not yet framed
-    let pending: IteratorResult<ChatCompletionChunk> | undefined = run.value.next;
+    // a piece read and not yet framed
+    let pending: IteratorResult<DoorPiece> | undefined = run.value.next;
     let failed = false;
     try {
       firstByte(scope, deps);
-      for (const chunk of head) yield frame(chunk)!;
+      for (const piece of head) {
+        const out = frame(piece);
+        if (out) yield out;
+      }
       while (pending && !pending.done) {
         const out = frame(pending.value);
         pending = undefined;
@@ -262,7 +293,7 @@ function streamResponse(body: ChatRequest, run: Executed<StreamStart>, scope: Re
       run.signal.stopTimer();
       // a provider that reports no usage is charged the bound of its input and of the text it sent
       call.finish(usage ? { usage } : { cut: true }, 200);
-      yield SSE_DONE;
+      for (const closing of door.closing()) yield closing;
     } catch (caught) {
       failed = true;
       const err = run.signal.explain(caught);
@@ -271,7 +302,7 @@ function streamResponse(body: ChatRequest, run: Executed<StreamStart>, scope: Re
       scope.streamError = failure.code;
       call.finish({ cut: true }, failure.status);
       deps.logger.warn('stream failed after it started', { requestId: scope.requestId, provider: run.provider.id, code: failure.code });
-      yield sseData(failure.toBody());
+      yield door.failure(failure);
     } finally {
       if (!call.over && !failed) {
         // the client left: the provider goes on (and bills) regardless, so read the rest for its usage
@@ -305,18 +336,8 @@ function firstByte(scope: RequestScope, deps: GatewayDeps): void {
   deps.metrics.add(METRICS.timeToFirstByte, deps.clock.now() - scope.receivedAt, 'Milliseconds');
 }
 
-function withoutUsage(chunk: ChatCompletionChunk): ChatCompletionChunk {
-  if (!('usage' in chunk)) return chunk;
-  const { usage: _drop, ...rest } = chunk;
-  return rest as ChatCompletionChunk;
-}
-
 function midStreamError(err: unknown): GatewayError {
   if (err instanceof DeadlineExceeded) return new GatewayError(504, 'timeout', `The gateway deadline of ${err.ms} ms passed mid-stream.`);
   if (err instanceof ProviderError) return new GatewayError(502, 'upstream_error', `The provider failed mid-stream: ${err.message}`);
   return new GatewayError(502, 'upstream_error', 'The stream failed mid-way.');
-}
-
-function completionText(completion: ChatCompletion): string {
-  return completion.choices.map((c) => c.message.content ?? JSON.stringify(c.message.tool_calls ?? '')).join('');
 }
