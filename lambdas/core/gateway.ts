@@ -96,7 +96,7 @@ const DOOR_PATHS = ['/v1/chat/completions', '/v1/messages', '/v1/messages/count_
 function handlerOf(path: string, method: string, doors: DoorRoutes): Handler | undefined {
   const core = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
   if (core) return Object.hasOwn(core, method) ? core[method] : undefined;
-  const door = Object.hasOwn(doors, path) && Object.hasOwn(doors[path]!, method) ? doors[path]![method] : undefined;
+  const door = doorOf(path, method, doors);
   return door && ((req, scope, deps) => serveDoor(door, req, scope, deps));
 }
 
@@ -112,7 +112,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (req.bodyBytes > deps.config.gateway.maxRequestBytes) throw errors.requestTooLarge(deps.config.gateway.maxRequestBytes);
       response = await handler(req, scope, deps);
     } catch (err) {
-      response = errorResponse(err, scope, deps);
+      response = errorResponse(err, scope, deps, doorOf(req.path, req.method, deps.doors));
     }
     response.headers['x-request-id'] = req.requestId;
     boundHeaders(response.headers);
@@ -143,7 +143,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   };
 }
 
-function errorResponse(err: unknown, scope: RequestScope, deps: GatewayDeps): GatewayResponse {
+/** the door a path and method name, if any: its errors take the door's own shape */
+function doorOf(path: string, method: string, doors: DoorRoutes): Door | undefined {
+  const methods = Object.hasOwn(doors, path) ? doors[path]! : undefined;
+  return methods && Object.hasOwn(methods, method) ? methods[method] : undefined;
+}
+
+function errorResponse(err: unknown, scope: RequestScope, deps: GatewayDeps, door?: Door): GatewayResponse {
   const gatewayError = asGatewayError(err);
   if (!(err instanceof GatewayError)) {
     deps.logger.error('unhandled error', { requestId: scope.requestId, error: describe(err) });
@@ -151,7 +157,7 @@ function errorResponse(err: unknown, scope: RequestScope, deps: GatewayDeps): Ga
   deps.metrics.add(METRICS.errors, 1, 'Count', { Code: gatewayError.code });
   if (gatewayError.code === 'rate_limit_exceeded') deps.metrics.add(METRICS.rateLimited, 1, 'Count');
   if (gatewayError.code === 'budget_exceeded') deps.metrics.add(METRICS.budgetExceeded, 1, 'Count');
-  return jsonResponse(gatewayError.status, gatewayError.toBody(), { ...gatewayError.headers });
+  return door?.error ? door.error(gatewayError) : jsonResponse(gatewayError.status, gatewayError.toBody(), { ...gatewayError.headers });
 }
 
 async function finish(scope: RequestScope, status: number, deps: GatewayDeps): Promise<void> {

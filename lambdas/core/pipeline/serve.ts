@@ -65,6 +65,8 @@ export interface Door<R extends DoorRequest = DoorRequest> {
   closing(): string[];
   /** the frame that ends a stream that failed after bytes left (no status can change any more) */
   failure(err: GatewayError): string;
+  /** an error before the answer, in the door's shape (default: OpenAI's `{"error":{…}}`) */
+  error?(err: GatewayError): GatewayResponse;
 }
 
 /** who → what → which targets → bounds and admission → call (falling over) → answer → settle, for any door */
