@@ -44,5 +44,22 @@ export async function handleEmbeddings(req: GatewayRequest, scope: RequestScope,
   scope.provider = run.provider.id;
   scope.providerModel = run.target.model;
   scope.attempts = attemptCount(run);
-  return jsonResponse(200, run.value, { ...admission.headers, ...gatewayHeaders(run, run.call.costNanoUsd) });
+  return jsonResponse(200, inEncoding(run.value, body.encoding_format ?? 'float'), { ...admission.headers, ...gatewayHeaders(run, run.call.costNanoUsd) });
+}
+
+/**
+ * Vectors in the encoding the caller asked for (the OpenAI SDKs ask for base64 and decode it), whatever an
+ * OpenAI-compatible upstream sent: some ignore `encoding_format` and answer floats. base64 is the little-endian
+ * float32 bytes, as OpenAI sends them.
+ */
+export function inEncoding(answer: EmbeddingsResponse, encoding: 'float' | 'base64'): EmbeddingsResponse {
+  for (const item of answer.data) {
+    const e = item.embedding;
+    if (encoding === 'base64' && Array.isArray(e)) item.embedding = Buffer.from(new Float32Array(e).buffer).toString('base64');
+    else if (encoding === 'float' && typeof e === 'string') {
+      // copied out of Buffer's pool, whose offsets need not be float-aligned
+      item.embedding = [...new Float32Array(new Uint8Array(Buffer.from(e, 'base64')).buffer)];
+    }
+  }
+  return answer;
 }

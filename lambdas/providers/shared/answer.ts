@@ -24,7 +24,7 @@ export function chatCompletion(p: AnswerParts): ChatCompletion {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: p.text || (calls ? null : ''), ...(calls ? { tool_calls: p.toolCalls } : {}) },
+        message: { role: 'assistant', content: p.text || (calls ? null : ''), refusal: null, ...(calls ? { tool_calls: p.toolCalls } : {}) },
         finish_reason: p.finishReason,
         logprobs: null,
       },
