@@ -33,7 +33,7 @@ export function withCatalogPrices(config: GatewayConfig, now = new Date()): Gate
 }
 
 /** The catalogue's provider id for a provider entry, or undefined when it has none (self-hosted, mock, unknown host). */
-export function catalogIdOf(provider: ProviderConfig): string | undefined {
+function catalogIdOf(provider: ProviderConfig): string | undefined {
   if (provider.priceCatalog) return provider.priceCatalog;
   if (provider.free || provider.type === 'mock') return undefined;
   if (provider.type !== 'openai') return CATALOG_BY_TYPE[provider.type];
@@ -73,16 +73,18 @@ export function namedModels(config: GatewayConfig, provider: ProviderConfig): st
 
 /**
  * A catalogue model's price in force at `now`, in the gateway's form. Rates the gateway cannot tell apart in
- * reported usage fail closed: input is charged at the dearest of the text, image and video input rates, output
- * at the dearest of the text, reasoning, image, audio and video output rates. A model with no token prices
- * (image generation, transcription) is left out.
+ * reported usage fail closed: input is charged at the dearest of the text, image and video input rates (a call
+ * that sends audio: at the audio rate, when dearer), output at the dearest of the text, reasoning, image, audio
+ * and video output rates. A model with no token prices (image generation, transcription) is left out.
  */
 function convert(model: ModelInfo, now: Date): Array<CatalogPrices['models'][number]> {
   const p = activePrice(model, now);
-  const input = dearest(p, ['input_mtok', 'input_image_mtok', 'input_video_mtok', 'input_audio_mtok']);
+  const input = dearest(p, ['input_mtok', 'input_image_mtok', 'input_video_mtok']);
+  const audio = rate(p.input_audio_mtok);
   const output = dearest(p, ['output_mtok', 'output_reasoning_mtok', 'output_image_mtok', 'output_audio_mtok', 'output_video_mtok']);
   if (!input) return [];
   const price: ModelPrice = { inputPerMTok: input.base, outputPerMTok: output?.base ?? 0 };
+  if (audio && audio.base > input.base) price.audioInputPerMTok = audio.base;
   const extras = { cachedInputPerMTok: rate(p.cache_read_mtok), cacheWritePerMTok: rate(p.cache_write_mtok), cacheWrite1hPerMTok: rate(p.cache_write_1h_mtok) };
   for (const [key, value] of Object.entries(extras)) if (value) Object.assign(price, { [key]: value.base });
   const starts = [...new Set([input, output, ...Object.values(extras)].flatMap((r) => r?.tiers.map((t) => t.start) ?? []))].sort((a, b) => a - b);

@@ -23,8 +23,6 @@ export interface OperatorHold {
   release(): Promise<void>;
 }
 
-export type Bearer = 'tenant' | 'operator';
-
 /** How a call ended, for its cost: reported usage, an error answer (nothing billed), or cut off (estimated). */
 export type CallEnd = { usage: Usage } | { error: true } | { cut: true };
 
@@ -101,11 +99,6 @@ export class Bill {
     const call = new BilledCall(provider, model, price, this.estimate, this.oneHourCache);
     this.calls.push(call);
     return call;
-  }
-
-  /** calls started and not over */
-  get running(): number {
-    return this.calls.filter((c) => !c.over).length;
   }
 
   /** Room for one more call beside a running one: an operator hold of its worst case; false: no room. */

@@ -160,6 +160,8 @@ export const modelPrice = z.strictObject({
   inputPerMTok: usd,
   outputPerMTok: usd,
   ...optionalRates,
+  /** input of a call that sends audio, all of it (usage does not always split audio out); defaults to inputPerMTok */
+  audioInputPerMTok: usd.optional(),
   /** long-context prices: once a call's input passes aboveInputTokens, all its tokens cost the tier's rates */
   tiers: z
     .array(z.strictObject({ aboveInputTokens: positiveInt, inputPerMTok: usd.optional(), outputPerMTok: usd.optional(), ...optionalRates }))

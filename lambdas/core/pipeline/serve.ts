@@ -1,6 +1,7 @@
 // The pipeline every front door shares (lambdas/doors): who → what → which targets → bounds and admission →
 // call (falling over) → answer in the door's format → settle every call the request made, after the response.
 import { Bill, type BilledCall } from '../admission/bill';
+import { audioRated } from '../pricing/cost';
 import type { Admission, CallBounds } from '../admission/admit';
 import { maxOutputTokens, unknownChatFields, type ChatRequest } from '../openai/chat-request';
 import type { Usage } from '../openai/chat-response';
@@ -77,7 +78,7 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
   const body = parsed.chat;
   scope.model = body.model;
   scope.stream = parsed.stream;
-  const route = resolveModel(body.model, deps.config, tenant, deps.prices);
+  const route = audioPriced(resolveModel(body.model, deps.config, tenant, deps.prices), body);
   refuseUnknownFields(body, route, deps.config);
   const policy = readPolicy(req.headers, body.metadata);
   const bounds = callBounds(body, deps.config);
@@ -170,6 +171,12 @@ function callBounds(body: ChatRequest, config: GatewayConfig): (target: PricedTa
 
 function typeOf(config: GatewayConfig, providerId: string): GatewayConfig['providers'][number]['type'] | undefined {
   return config.providers.find((p) => p.id === providerId)?.type;
+}
+
+/** a request that sends audio is priced at each target's audio input rate (docs/money.md) */
+function audioPriced(route: ResolvedModel, body: ChatRequest): ResolvedModel {
+  const audio = body.messages.some((m) => m.role === 'user' && Array.isArray(m.content) && m.content.some((p) => p.type === 'input_audio'));
+  return audio ? { ...route, targets: route.targets.map((t) => ({ ...t, price: audioRated(t.price) })) } : route;
 }
 
 /** prompt-cache breakpoints in the request: its input may be written to the cache, for an hour if any asks */

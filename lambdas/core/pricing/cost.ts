@@ -26,7 +26,7 @@ export function tokenCounts(usage: Usage | undefined | null, opts: { oneHourCach
 }
 
 /** The rates that apply to a call with this much input: a tier's, once the input passes its threshold. */
-export function ratesFor(price: ModelPrice, inputTokens: number): ModelPrice {
+function ratesFor(price: ModelPrice, inputTokens: number): ModelPrice {
   let rates = price;
   for (const tier of price.tiers ?? []) if (inputTokens > tier.aboveInputTokens) rates = { ...price, ...tier };
   return rates;
@@ -45,6 +45,16 @@ export function costNanoUsd(tokens: TokenCounts, price: ModelPrice): number {
     cacheWrite1h * (r.cacheWrite1hPerMTok ?? r.cacheWritePerMTok ?? input) * 1e3 +
     tokens.output * r.outputPerMTok * 1e3;
   return Math.round(nano);
+}
+
+/**
+ * The price of a call that sends audio: all of its input at the audio rate when that is dearer (providers do not
+ * always say how much of the input was audio, so none of it is charged below the audio rate).
+ */
+export function audioRated(price: ModelPrice): ModelPrice {
+  const audio = price.audioInputPerMTok;
+  if (audio === undefined || audio <= price.inputPerMTok) return price;
+  return { ...price, inputPerMTok: audio, tiers: price.tiers?.map((t) => ({ ...t, inputPerMTok: Math.max(t.inputPerMTok ?? 0, audio) })) };
 }
 
 export function usdToNano(usd: number): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { costNanoUsd, formatUsd, tokenCounts } from '../../../lambdas/core/pricing/cost';
+import { audioRated, costNanoUsd, formatUsd, tokenCounts } from '../../../lambdas/core/pricing/cost';
 import { catalogModel, PriceBook } from '../../../lambdas/core/pricing/price-book';
 import { validateGatewayConfig } from '../../../lambdas/core/config/load';
 
@@ -34,6 +34,13 @@ describe('pricing', () => {
     const tiered = { inputPerMTok: 3, outputPerMTok: 15, tiers: [{ aboveInputTokens: 200_000, inputPerMTok: 6, outputPerMTok: 22.5 }] };
     expect(costNanoUsd({ input: 200_000, output: 1_000, cachedInput: 0, cacheWrite: 0 }, tiered)).toBe(200_000 * 3_000 + 1_000 * 15_000);
     expect(costNanoUsd({ input: 200_001, output: 1_000, cachedInput: 0, cacheWrite: 0 }, tiered)).toBe(200_001 * 6_000 + 1_000 * 22_500);
+  });
+
+  it('charges all the input of a call that sends audio at the audio rate, when that is dearer', () => {
+    const flash = { inputPerMTok: 0.3, outputPerMTok: 2.5, audioInputPerMTok: 1 };
+    expect(audioRated(flash).inputPerMTok).toBe(1);
+    expect(audioRated({ inputPerMTok: 2, outputPerMTok: 2, audioInputPerMTok: 1 }).inputPerMTok).toBe(2);
+    expect(audioRated({ inputPerMTok: 2, outputPerMTok: 2 }).inputPerMTok).toBe(2);
   });
 
   it('formats nano-dollars as an exact decimal', () => {
