@@ -56,7 +56,8 @@ export interface DoorPiece {
 export interface Door<R extends DoorRequest = DoorRequest> {
   /** the ledger route of its requests */
   readonly route: LedgerEntry['route'];
-  parse(body: string | undefined): R;
+  /** the request's body, checked; `req` for what the door reads beside it (headers such as anthropic-beta) */
+  parse(body: string | undefined, req: GatewayRequest): R;
   /** one call to a target for a whole answer, sent `cap` as its output cap */
   complete(provider: Provider, target: PricedTarget, req: R, cap: number, opts: CallOptions): Promise<DoorAnswer>;
   /** one call to a target for a streamed answer */
@@ -73,7 +74,7 @@ export interface Door<R extends DoorRequest = DoorRequest> {
 export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: GatewayRequest, scope: RequestScope, deps: GatewayDeps): Promise<GatewayResponse> {
   const tenant = await deps.tenants.identify(req);
   scope.tenant = tenant.id;
-  const parsed = door.parse(req.body);
+  const parsed = door.parse(req.body, req);
   const body = parsed.chat;
   scope.model = body.model;
   scope.stream = parsed.stream;
@@ -340,6 +341,7 @@ function firstByte(scope: RequestScope, deps: GatewayDeps): void {
 
 function midStreamError(err: unknown): GatewayError {
   if (err instanceof DeadlineExceeded) return new GatewayError(504, 'timeout', `The gateway deadline of ${err.ms} ms passed mid-stream.`);
-  if (err instanceof ProviderError) return new GatewayError(502, 'upstream_error', `The provider failed mid-stream: ${err.message}`);
+  // the provider's error stays its cause: a door can tell the client what kind of failure it was (overloaded…)
+  if (err instanceof ProviderError) return Object.assign(new GatewayError(502, 'upstream_error', `The provider failed mid-stream: ${err.message}`), { cause: err });
   return new GatewayError(502, 'upstream_error', 'The stream failed mid-way.');
 }
