@@ -167,7 +167,7 @@ function errorResponse(err: unknown, scope: RequestScope, deps: GatewayDeps, doo
   deps.metrics.add(METRICS.errors, 1, 'Count', { Code: gatewayError.code });
   if (gatewayError.code === 'rate_limit_exceeded') deps.metrics.add(METRICS.rateLimited, 1, 'Count');
   if (gatewayError.code === 'budget_exceeded') deps.metrics.add(METRICS.budgetExceeded, 1, 'Count');
-  return door?.error ? door.error(gatewayError) : jsonResponse(gatewayError.status, gatewayError.toBody(), { ...gatewayError.headers });
+  return door?.error ? door.error(gatewayError, scope.requestId) : jsonResponse(gatewayError.status, gatewayError.toBody(), { ...gatewayError.headers });
 }
 
 async function finish(scope: RequestScope, status: number, deps: GatewayDeps): Promise<void> {

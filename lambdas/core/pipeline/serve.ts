@@ -65,9 +65,9 @@ export interface Door<R extends DoorRequest = DoorRequest> {
   /** the frames that end a stream that finished */
   closing(): string[];
   /** the frame that ends a stream that failed after bytes left (no status can change any more) */
-  failure(err: GatewayError): string;
+  failure(err: GatewayError, requestId: string): string;
   /** an error before the answer, in the door's shape (default: OpenAI's `{"error":{…}}`) */
-  error?(err: GatewayError): GatewayResponse;
+  error?(err: GatewayError, requestId: string): GatewayResponse;
 }
 
 /** who → what → which targets → bounds and admission → call (falling over) → answer → settle, for any door */
@@ -305,7 +305,7 @@ function streamResponse<R extends DoorRequest>(door: Door<R>, run: Executed<Stre
       scope.streamError = failure.code;
       call.finish({ cut: true }, failure.status);
       deps.logger.warn('stream failed after it started', { requestId: scope.requestId, provider: run.provider.id, code: failure.code });
-      yield door.failure(failure);
+      yield door.failure(failure, scope.requestId);
     } finally {
       if (!call.over && !failed) {
         // the client left: the provider goes on (and bills) regardless, so read the rest for its usage

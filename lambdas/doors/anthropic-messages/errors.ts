@@ -55,7 +55,7 @@ function typeOfStatus(status: number | undefined): string {
 }
 
 /** the type and status the client sees */
-export function anthropicError(err: GatewayError): { status: number; body: AnthropicErrorBody } {
+export function anthropicError(err: GatewayError, requestId: string | null = null): { status: number; body: AnthropicErrorBody } {
   let type = TYPE_BY_CODE[err.code];
   let status = err.status;
   if (err.code === 'upstream_error') {
@@ -66,14 +66,15 @@ export function anthropicError(err: GatewayError): { status: number; body: Anthr
   }
   type ??= 'api_error';
   if (err.code === 'all_providers_unavailable') status = ANTHROPIC_ERROR_STATUS.overloaded_error!;
-  return { status, body: { type: 'error', error: { type, message: err.message } } };
+  return { status, body: { type: 'error', error: { type, message: err.message }, request_id: requestId } };
 }
 
-export function anthropicErrorResponse(err: GatewayError): GatewayResponse {
-  const { status, body } = anthropicError(err);
-  return jsonResponse(status, body, { ...err.headers });
+/** with `request-id` too, the header the Anthropic SDKs read into an error's requestID */
+export function anthropicErrorResponse(err: GatewayError, requestId: string): GatewayResponse {
+  const { status, body } = anthropicError(err, requestId);
+  return jsonResponse(status, body, { ...err.headers, 'request-id': requestId });
 }
 
-export function anthropicFailure(err: GatewayError): string {
-  return sseEvent('error', JSON.stringify(anthropicError(err).body));
+export function anthropicFailure(err: GatewayError, requestId: string): string {
+  return sseEvent('error', JSON.stringify(anthropicError(err, requestId).body));
 }

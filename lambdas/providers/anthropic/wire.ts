@@ -60,6 +60,8 @@ export interface NativeEvent {
 export interface AnthropicErrorBody {
   type: 'error';
   error: { type: string; message: string };
+  /** the request's id (null when there is none) */
+  request_id?: string | null;
 }
 
 /** The HTTP status each error type is sent with; stream error events carry only the type. */

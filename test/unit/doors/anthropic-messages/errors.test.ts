@@ -17,7 +17,7 @@ describe('gateway errors in Anthropic shape', () => {
       [errors.timeout(1000), 504, 'timeout_error'],
       [errors.internal(), 500, 'api_error'],
     ];
-    for (const [err, status, type] of cases) expect(anthropicError(err)).toEqual({ status, body: { type: 'error', error: { type, message: err.message } } });
+    for (const [err, status, type] of cases) expect(anthropicError(err, 'req_1')).toEqual({ status, body: { type: 'error', error: { type, message: err.message }, request_id: 'req_1' } });
   });
 
   it('types an upstream failure by what the provider said: overloaded stays 529, a rejected request 400', () => {
@@ -29,17 +29,18 @@ describe('gateway errors in Anthropic shape', () => {
     expect(anthropicError(rejected)).toMatchObject({ status: 400, body: { error: { type: 'invalid_request_error' } } });
   });
 
-  it('keeps the headers (retry-after, x-should-retry) on the answer', () => {
-    const res = anthropicErrorResponse(new GatewayError(429, 'budget_exceeded', 'spent', { headers: { 'x-should-retry': 'false' } }));
+  it('keeps the headers (retry-after, x-should-retry) on the answer, and names the request as Anthropic does', () => {
+    const res = anthropicErrorResponse(new GatewayError(429, 'budget_exceeded', 'spent', { headers: { 'x-should-retry': 'false' } }), 'req_2');
     expect(res.status).toBe(429);
     expect(res.headers['x-should-retry']).toBe('false');
-    expect(JSON.parse(res.body as string)).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: 'spent' } });
+    expect(res.headers['request-id']).toBe('req_2');
+    expect(JSON.parse(res.body as string)).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: 'spent' }, request_id: 'req_2' });
   });
 
   it('ends a stream with an error event typed by the provider error that cut it', () => {
     const cut = Object.assign(new GatewayError(502, 'upstream_error', 'The provider failed mid-stream: Overloaded'), {
       cause: new ProviderError({ status: 529, retryable: true, code: 'overloaded_error', message: 'Overloaded' }),
     });
-    expect(anthropicFailure(cut)).toBe('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"The provider failed mid-stream: Overloaded"}}\n\n');
+    expect(anthropicFailure(cut, 'req_3')).toBe('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"The provider failed mid-stream: Overloaded"},"request_id":"req_3"}\n\n');
   });
 });
