@@ -7,13 +7,13 @@ import { ProviderError } from '../../providers/types';
 import { ANTHROPIC_ERROR_STATUS, type AnthropicErrorBody } from '../../providers/anthropic/wire';
 import { sseEvent } from './stream';
 
-/** the Anthropic error type of each gateway error; upstream failures are typed by what the provider said */
+/**
+ * The Anthropic error type of each gateway error whose type is not invalid_request_error (a 4xx) or api_error (a
+ * 5xx); upstream failures are typed by what the provider said.
+ */
 const TYPE_BY_CODE: Partial<Record<ErrorCode, string>> = {
-  invalid_request: 'invalid_request_error',
-  context_length_exceeded: 'invalid_request_error',
   model_not_found: 'not_found_error',
   not_found: 'not_found_error',
-  method_not_allowed: 'invalid_request_error',
   invalid_api_key: 'authentication_error',
   model_not_allowed: 'permission_error',
   model_not_priced: 'permission_error',
@@ -24,34 +24,12 @@ const TYPE_BY_CODE: Partial<Record<ErrorCode, string>> = {
   // every target skipped (breakers open, quotas spent): no capacity now, as Anthropic says it
   all_providers_unavailable: 'overloaded_error',
   timeout: 'timeout_error',
-  client_closed: 'invalid_request_error',
-  internal_error: 'api_error',
 };
 
-/** the Anthropic type of an HTTP status a provider answered with */
+/** the Anthropic type of an HTTP status a provider answered with (api_error for any other) */
 function typeOfStatus(status: number | undefined): string {
-  switch (status) {
-    case 400:
-      return 'invalid_request_error';
-    case 401:
-      return 'authentication_error';
-    case 402:
-      return 'billing_error';
-    case 403:
-      return 'permission_error';
-    case 404:
-      return 'not_found_error';
-    case 413:
-      return 'request_too_large';
-    case 429:
-      return 'rate_limit_error';
-    case 504:
-      return 'timeout_error';
-    case 529:
-      return 'overloaded_error';
-    default:
-      return 'api_error';
-  }
+  for (const type in ANTHROPIC_ERROR_STATUS) if (ANTHROPIC_ERROR_STATUS[type] === status) return type;
+  return 'api_error';
 }
 
 /** the type and status the client sees */
@@ -64,7 +42,7 @@ export function anthropicError(err: GatewayError, requestId: string | null = nul
     type = typeOfStatus(status >= 400 && status < 500 ? status : provider);
     if (type === 'overloaded_error') status = ANTHROPIC_ERROR_STATUS.overloaded_error!;
   }
-  type ??= 'api_error';
+  type ??= status < 500 ? 'invalid_request_error' : 'api_error';
   if (err.code === 'all_providers_unavailable') status = ANTHROPIC_ERROR_STATUS.overloaded_error!;
   return { status, body: { type: 'error', error: { type, message: err.message }, request_id: requestId } };
 }

@@ -3,7 +3,7 @@
 // message_start, content_block_start, ping, content_block_delta (text_delta, input_json_delta)…,
 // content_block_stop, message_delta with the stop reason and usage, message_stop. A failure after bytes left is
 // an `error` event, which the Anthropic SDKs raise.
-import type { ChatCompletionChunk, ToolCallDelta, Usage } from '../../core/openai/chat-response';
+import type { ChatCompletionChunk, Usage } from '../../core/openai/chat-response';
 import type { DoorPiece } from '../../core/pipeline/serve';
 import { anthropicUsage, mergeUsage } from '../../providers/anthropic/response';
 import type { AnthropicStreamEvent, AnthropicUsage, NativeEvent, ResponseBlock } from '../../providers/anthropic/wire';
@@ -59,98 +59,76 @@ function carriesContent(event: AnthropicStreamEvent): boolean {
 
 /** A chat target's chunks as Anthropic's events; the closing message_delta and message_stop once it ends. */
 export async function* translatedPieces(chunks: AsyncIterable<ChatCompletionChunk>): AsyncGenerator<DoorPiece> {
-  const writer = new EventWriter();
+  let started = false;
+  let stopReason: string | undefined;
+  let usage: Usage | undefined;
+  let blocks = 0;
+  let open: { index: number; tool: boolean } | undefined;
+  let pinged = false;
+  /** the chat tool-call index → its block */
+  const tools = new Map<number, number>();
+
+  const start = (id: string, model: string): string => {
+    started = true;
+    // the input is counted when the chat target reports it: message_delta carries it
+    return frame({ type: 'message_start', message: emptyMessage(messageId(id), model, usageOf(undefined)) });
+  };
+  const closeBlock = (): string => {
+    if (!open) return '';
+    const index = open.index;
+    open = undefined;
+    return frame({ type: 'content_block_stop', index });
+  };
+  const openBlock = (block: ResponseBlock, tool: boolean): number => {
+    out += closeBlock();
+    open = { index: blocks++, tool };
+    out += frame({ type: 'content_block_start', index: open.index, content_block: block });
+    // Anthropic pings once its first block has started
+    if (!pinged) {
+      pinged = true;
+      out += frame({ type: 'ping' });
+    }
+    return open.index;
+  };
+
+  let out = '';
   for await (const chunk of chunks) {
-    let out = writer.started ? '' : writer.start(chunk.id, chunk.model);
+    out = started ? '' : start(chunk.id, chunk.model);
     let text = '';
     const choice = chunk.choices[0];
     if (choice) {
       const said = (choice.delta.content ?? '') + (choice.delta.refusal ?? '');
       if (said) {
-        out += writer.text(said);
+        const index = !open || open.tool ? openBlock({ type: 'text', text: '', citations: null }, false) : open.index;
+        out += frame({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: said } });
         text += said;
       }
       for (const call of choice.delta.tool_calls ?? []) {
-        out += writer.tool(call);
-        text += (call.function?.name ?? '') + (call.function?.arguments ?? '');
+        let index = tools.get(call.index);
+        if (index === undefined) tools.set(call.index, (index = openBlock(toolUseBlock(call.id ?? newId('toolu_'), call.function?.name ?? '', {}), true)));
+        const args = call.function?.arguments;
+        if (args) out += frame({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: args } });
+        text += (call.function?.name ?? '') + (args ?? '');
       }
-      if (choice.finish_reason) writer.stopReason = stopReasonOf(choice.finish_reason);
+      if (choice.finish_reason) stopReason = stopReasonOf(choice.finish_reason);
     }
-    if (chunk.usage) writer.usage = chunk.usage;
+    if (chunk.usage) usage = chunk.usage;
     yield { frame: out || undefined, usage: chunk.usage ?? undefined, text, content: text !== '' };
   }
-  yield { frame: writer.end(), content: true };
-}
-
-class EventWriter {
-  started = false;
-  stopReason?: string;
-  usage?: Usage;
-  private blocks = 0;
-  private open?: { index: number; tool: boolean };
-  /** the chat tool-call index → its block */
-  private readonly tools = new Map<number, number>();
-  private pinged = false;
-
-  start(id: string, model: string): string {
-    this.started = true;
-    // the input is counted when the chat target reports it: message_delta carries it
-    return frame({ type: 'message_start', message: emptyMessage(messageId(id), model, usageOf(undefined)) });
-  }
-
-  text(text: string): string {
-    let out = '';
-    if (!this.open || this.open.tool) out += this.openBlock({ type: 'text', text: '', citations: null }, false);
-    return out + frame({ type: 'content_block_delta', index: this.open!.index, delta: { type: 'text_delta', text } });
-  }
-
-  tool(call: ToolCallDelta): string {
-    let out = '';
-    let index = this.tools.get(call.index);
-    if (index === undefined) {
-      out += this.openBlock(toolUseBlock(call.id ?? newId('toolu_'), call.function?.name ?? '', {}), true);
-      index = this.open!.index;
-      this.tools.set(call.index, index);
-    }
-    const args = call.function?.arguments;
-    return args ? out + frame({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: args } }) : out;
-  }
-
-  end(): string {
-    let out = this.started ? '' : this.start(newId('msg_'), '');
-    out += this.closeBlock();
-    const usage = usageOf(this.usage);
-    out += frame({
-      type: 'message_delta',
-      delta: { stop_reason: this.stopReason ?? 'end_turn', stop_sequence: null, stop_details: null, container: null },
-      usage: {
-        input_tokens: usage.input_tokens,
-        output_tokens: usage.output_tokens,
-        cache_creation_input_tokens: usage.cache_creation_input_tokens,
-        cache_read_input_tokens: usage.cache_read_input_tokens,
-        output_tokens_details: null,
-        server_tool_use: null,
-      },
-    });
-    return out + frame({ type: 'message_stop' });
-  }
-
-  private openBlock(block: ResponseBlock, tool: boolean): string {
-    let out = this.closeBlock();
-    this.open = { index: this.blocks++, tool };
-    out += frame({ type: 'content_block_start', index: this.open.index, content_block: block });
-    // Anthropic pings once its first block has started
-    if (!this.pinged) {
-      this.pinged = true;
-      out += frame({ type: 'ping' });
-    }
-    return out;
-  }
-
-  private closeBlock(): string {
-    if (!this.open) return '';
-    const index = this.open.index;
-    this.open = undefined;
-    return frame({ type: 'content_block_stop', index });
-  }
+  out = started ? '' : start(newId('msg_'), '');
+  out += closeBlock();
+  const u = usageOf(usage);
+  out += frame({
+    type: 'message_delta',
+    delta: { stop_reason: stopReason ?? 'end_turn', stop_sequence: null, stop_details: null, container: null },
+    usage: {
+      input_tokens: u.input_tokens,
+      output_tokens: u.output_tokens,
+      cache_creation_input_tokens: u.cache_creation_input_tokens,
+      cache_read_input_tokens: u.cache_read_input_tokens,
+      output_tokens_details: null,
+      server_tool_use: null,
+    },
+  });
+  yield { frame: out + frame({ type: 'message_stop' }), content: true };
 }

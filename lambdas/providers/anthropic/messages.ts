@@ -29,7 +29,7 @@ export function anthropicNativeMessages(config: ProviderConfig, call: ProviderCa
 
     async messagesStream(body, model, opts) {
       const res = await call(anthropicUrl(config, '/v1/messages'), { ...body, model, stream: true }, opts);
-      return nativeEvents(res, 'anthropic');
+      return nativeEvents(sseTexts(res), 'anthropic', () => res.cancel());
     },
 
     async countTokens(body, model, opts) {
@@ -44,26 +44,40 @@ export function anthropicNativeMessages(config: ProviderConfig, call: ProviderCa
 }
 
 /**
- * The events of a Messages stream as they came. An `error` event becomes a ProviderError; a stream that ends
- * before message_stop was cut (stream_truncated); the upstream is dropped when the reader stops early.
+ * The events of a Messages stream as they came, from the JSON text of each (SSE data here, Bedrock's chunks).
+ * An `error` event becomes a ProviderError; a stream that ends before message_stop was cut (stream_truncated);
+ * the upstream is dropped (`cancel`) when the reader stops early or the stream fails.
  */
-export async function* nativeEvents(res: HttpResponse, provider: string): AsyncGenerator<NativeEvent> {
+export async function* nativeEvents(texts: AsyncIterable<string>, provider: string, cancel: () => void, mapError: (err: unknown) => unknown = transportError): AsyncGenerator<NativeEvent> {
   let stopped = false;
   let complete = false;
   try {
-    for await (const sse of parseSse(res.body)) {
-      const event = parseEvent(sse.data);
+    for await (let data of texts) {
+      const event = parseEvent(data);
       if (event.type === 'error') throw anthropicStreamError(event.error);
-      if (event.type === 'message_stop') stopped = true;
-      yield { event, data: sse.data };
+      if (event.type === 'message_stop') {
+        stopped = true;
+        // Bedrock adds its invocation metrics to message_stop: not Anthropic's, so not forwarded
+        if (BEDROCK_METRICS in event) {
+          const { [BEDROCK_METRICS]: _metrics, ...rest } = event;
+          data = JSON.stringify(rest);
+        }
+      }
+      yield { event, data };
     }
     if (!stopped) throw streamTruncated(provider);
     complete = true;
   } catch (err) {
-    throw transportError(err);
+    throw mapError(err);
   } finally {
-    if (!complete) res.cancel();
+    if (!complete) cancel();
   }
+}
+
+const BEDROCK_METRICS = 'amazon-bedrock-invocationMetrics';
+
+async function* sseTexts(res: HttpResponse): AsyncGenerator<string> {
+  for await (const event of parseSse(res.body)) yield event.data;
 }
 
 export function parseEvent(data: string): AnthropicStreamEvent {

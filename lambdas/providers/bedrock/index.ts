@@ -40,7 +40,7 @@ export const createBedrockProvider: ProviderFactory = (config, deps) => {
     id: config.id,
     type: config.type,
     config,
-    ...bedrockNativeMessages(() => bedrockRuntime(config)),
+    ...bedrockNativeMessages(withBedrock),
     // IAM: whether this role may call the model shows only when it does
     isConfigured: async () => true,
 

@@ -4,10 +4,8 @@
 // Bedrock refuses a field or beta it does not know ("extraneous key"), so only those it takes are sent.
 import { malformed } from '../shared/errors';
 import { encodedBySdk } from '../shared/paths';
-import { streamTruncated } from '../shared/stream';
-import { anthropicStreamError } from '../anthropic/errors';
-import { parseEvent } from '../anthropic/messages';
-import type { AnthropicMessage, MessagesRequest, NativeCallOptions, NativeEvent, NativeMessages } from '../anthropic/wire';
+import { nativeEvents } from '../anthropic/messages';
+import type { AnthropicMessage, MessagesRequest, NativeCallOptions, NativeMessages } from '../anthropic/wire';
 import type { BedrockRuntime } from './endpoint';
 import { mapBedrockError } from './errors';
 
@@ -63,15 +61,8 @@ function withSystemTurnsInSystem(body: Record<string, unknown>): Record<string, 
   return { ...body, system, messages: messages.filter((m) => m.role !== 'system') };
 }
 
-export function bedrockNativeMessages(runtime: () => Promise<BedrockRuntime>): NativeMessages {
-  async function withBedrock<T>(use: (r: BedrockRuntime) => Promise<T>): Promise<T> {
-    try {
-      return await use(await runtime());
-    } catch (err) {
-      throw mapBedrockError(err);
-    }
-  }
-  const betasFor = (betas: readonly string[]) => betas.filter((b) => BEDROCK_BETAS.has(b));
+/** `withBedrock`: SDK calls on the entry's client, their failures normalized (the adapter's own) */
+export function bedrockNativeMessages(withBedrock: <T>(use: (r: BedrockRuntime) => Promise<T>) => Promise<T>): NativeMessages {  const betasFor = (betas: readonly string[]) => betas.filter((b) => BEDROCK_BETAS.has(b));
   const bodyBytes = (body: MessagesRequest, opts: NativeCallOptions) => new TextEncoder().encode(JSON.stringify(bedrockMessagesBody(body, betasFor(opts.betas))));
 
   return {
@@ -100,7 +91,7 @@ export function bedrockNativeMessages(runtime: () => Promise<BedrockRuntime>): N
         client.send(new sdk.InvokeModelWithResponseStreamCommand({ modelId: encodedBySdk('bedrock', model), contentType: 'application/json', accept: 'application/json', body: bodyBytes(body, opts) }), { abortSignal: signal }),
       );
       if (!out.body) throw malformed('the Bedrock stream answer has no event stream');
-      return bedrockEvents(out.body, () => reader.abort());
+      return nativeEvents(chunkTexts(out.body), 'bedrock', () => reader.abort(), mapBedrockError);
     },
 
     async countTokens(body, model, opts) {
@@ -113,34 +104,7 @@ export function bedrockNativeMessages(runtime: () => Promise<BedrockRuntime>): N
   };
 }
 
-/** Bedrock adds its own invocation metrics to message_stop: not Anthropic's event, so not forwarded */
-const BEDROCK_METRICS = 'amazon-bedrock-invocationMetrics';
-
-async function* bedrockEvents(stream: AsyncIterable<{ chunk?: { bytes?: Uint8Array } }>, cancel: () => void): AsyncGenerator<NativeEvent> {
+async function* chunkTexts(stream: AsyncIterable<{ chunk?: { bytes?: Uint8Array } }>): AsyncGenerator<string> {
   const decoder = new TextDecoder();
-  let stopped = false;
-  let complete = false;
-  try {
-    for await (const part of stream) {
-      const bytes = part.chunk?.bytes;
-      if (!bytes) continue;
-      let data = decoder.decode(bytes);
-      const event = parseEvent(data);
-      if (event.type === 'error') throw anthropicStreamError(event.error);
-      if (event.type === 'message_stop') {
-        stopped = true;
-        if (BEDROCK_METRICS in event) {
-          const { [BEDROCK_METRICS]: _metrics, ...rest } = event;
-          data = JSON.stringify(rest);
-        }
-      }
-      yield { event, data };
-    }
-    if (!stopped) throw streamTruncated('bedrock');
-    complete = true;
-  } catch (err) {
-    throw mapBedrockError(err);
-  } finally {
-    if (!complete) cancel();
-  }
+  for await (const part of stream) if (part.chunk?.bytes) yield decoder.decode(part.chunk.bytes);
 }
