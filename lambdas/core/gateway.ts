@@ -39,7 +39,16 @@ export interface GatewayDeps {
   doors: DoorRoutes;
 }
 
-export type DoorRoutes = Record<string, Partial<Record<string, Door>>>;
+/**
+ * A door's route that the shared pipeline does not serve, because it calls no model for an answer (Anthropic's
+ * count_tokens): its own handler, and its errors in the door's shape.
+ */
+export interface DoorHandler {
+  handle: Handler;
+  error?: Door['error'];
+}
+
+export type DoorRoutes = Record<string, Partial<Record<string, Door | DoorHandler>>>;
 
 /** What one request did, filled in as it goes; logged once, after the last byte. */
 export interface RequestScope {
@@ -97,6 +106,7 @@ function handlerOf(path: string, method: string, doors: DoorRoutes): Handler | u
   const core = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
   if (core) return Object.hasOwn(core, method) ? core[method] : undefined;
   const door = doorOf(path, method, doors);
+  if (door && 'handle' in door) return door.handle;
   return door && ((req, scope, deps) => serveDoor(door, req, scope, deps));
 }
 
@@ -144,12 +154,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
 }
 
 /** the door a path and method name, if any: its errors take the door's own shape */
-function doorOf(path: string, method: string, doors: DoorRoutes): Door | undefined {
+function doorOf(path: string, method: string, doors: DoorRoutes): Door | DoorHandler | undefined {
   const methods = Object.hasOwn(doors, path) ? doors[path]! : undefined;
   return methods && Object.hasOwn(methods, method) ? methods[method] : undefined;
 }
 
-function errorResponse(err: unknown, scope: RequestScope, deps: GatewayDeps, door?: Door): GatewayResponse {
+function errorResponse(err: unknown, scope: RequestScope, deps: GatewayDeps, door?: Pick<Door, 'error'>): GatewayResponse {
   const gatewayError = asGatewayError(err);
   if (!(err instanceof GatewayError)) {
     deps.logger.error('unhandled error', { requestId: scope.requestId, error: describe(err) });
@@ -157,7 +167,7 @@ function errorResponse(err: unknown, scope: RequestScope, deps: GatewayDeps, doo
   deps.metrics.add(METRICS.errors, 1, 'Count', { Code: gatewayError.code });
   if (gatewayError.code === 'rate_limit_exceeded') deps.metrics.add(METRICS.rateLimited, 1, 'Count');
   if (gatewayError.code === 'budget_exceeded') deps.metrics.add(METRICS.budgetExceeded, 1, 'Count');
-  return door?.error ? door.error(gatewayError) : jsonResponse(gatewayError.status, gatewayError.toBody(), { ...gatewayError.headers });
+  return door?.error ? door.error(gatewayError, scope.requestId) : jsonResponse(gatewayError.status, gatewayError.toBody(), { ...gatewayError.headers });
 }
 
 async function finish(scope: RequestScope, status: number, deps: GatewayDeps): Promise<void> {

@@ -49,14 +49,19 @@ function checkAnthropic(apiKey: string): Check {
     if (req.headers['x-api-key'] !== apiKey) return { status: 401, type: 'authentication_error', message: 'invalid x-api-key' };
     if (!req.headers['anthropic-version']) return { status: 400, type: 'invalid_request_error', message: 'anthropic-version: header is required' };
     if (req.method === 'GET' && req.path.startsWith('/v1/models')) return undefined; // the models list, as scripted
-    if (req.method !== 'POST' || req.path !== '/v1/messages') return { status: 404, type: 'not_found_error', message: `no route ${req.method} ${req.path}` };
-    const body = req.body as { model?: unknown; max_tokens?: unknown; temperature?: number; messages?: Array<{ role: string; content: string | Block[] }> };
+    const count = req.path === '/v1/messages/count_tokens';
+    if (req.method !== 'POST' || (req.path !== '/v1/messages' && !count)) return { status: 404, type: 'not_found_error', message: `no route ${req.method} ${req.path}` };
+    const body = req.body as { model?: unknown; max_tokens?: unknown; temperature?: number; messages?: Array<{ role: string; content: string | Block[] }> } & Record<string, unknown>;
     if (typeof body?.model !== 'string') return invalid('model: Field required');
-    if (!Number.isInteger(body.max_tokens)) return invalid('max_tokens: Field required');
+    if (count && body.max_tokens !== undefined) return invalid('max_tokens: Extra inputs are not permitted');
+    if (!count && !Number.isInteger(body.max_tokens)) return invalid('max_tokens: Field required');
     if (body.temperature !== undefined && (body.temperature < 0 || body.temperature > 1)) return invalid('temperature: must be between 0 and 1');
     if (!Array.isArray(body.messages) || body.messages.length === 0) return invalid('messages: Field required');
+    const betas = String(req.headers['anthropic-beta'] ?? '').split(',');
     let previous: { role: string; content: string | Block[] } | undefined;
     for (const [i, m] of body.messages.entries()) {
+      // mid-conversation system turns are a beta; they stand outside the user/assistant alternation
+      if (m.role === 'system' && betas.includes('mid-conversation-system-2026-04-07')) continue;
       if (m.role !== 'user' && m.role !== 'assistant') return invalid(`messages.${i}.role: Input should be 'user' or 'assistant'`);
       if (previous?.role === m.role) return invalid(`messages: roles must alternate between "user" and "assistant", but found multiple "${m.role}" roles in a row`);
       const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;

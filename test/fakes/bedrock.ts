@@ -13,11 +13,11 @@ const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
 export interface BedrockRoute {
   modelId: string;
-  action: 'converse' | 'converse-stream' | 'invoke';
+  action: 'converse' | 'converse-stream' | 'invoke' | 'invoke-with-response-stream' | 'count-tokens';
 }
 
 export function bedrockRoute(path: string): BedrockRoute | undefined {
-  const match = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(path);
+  const match = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream|count-tokens)$/.exec(path);
   return match ? { modelId: decodeURIComponent(match[1]!), action: match[2] as BedrockRoute['action'] } : undefined;
 }
 
@@ -37,7 +37,12 @@ export function startFakeBedrock(opts: { accessKeyId: string; region: string }):
       if (scope[2] !== opts.region || scope[3] !== 'bedrock') return { status: 403, type: 'InvalidSignatureException', message: `Credential should be scoped to a valid region and service: ${scope[2]}/${scope[3]}` };
       const route = bedrockRoute(req.path);
       if (req.method !== 'POST' || !route) return { status: 404, type: 'UnknownOperationException', message: `no route ${req.path}` };
-      if (route.action === 'invoke') return undefined;
+      if (route.action === 'count-tokens') {
+        const invoke = (req.body as { input?: { invokeModel?: { body?: string } } })?.input?.invokeModel?.body;
+        if (!invoke) return invalid('input.invokeModel.body is required');
+        return /anthropic\.claude/.test(route.modelId) ? checkClaudeBody(JSON.parse(Buffer.from(invoke, 'base64').toString('utf8'))) : undefined;
+      }
+      if (route.action === 'invoke' || route.action === 'invoke-with-response-stream') return /anthropic\.claude/.test(route.modelId) ? checkClaudeBody(req.body) : undefined;
       const body = req.body as { messages?: Array<{ role: string; content: Block[] }>; toolConfig?: unknown; inferenceConfig?: { temperature?: number } };
       const temperature = body.inferenceConfig?.temperature;
       if (temperature !== undefined && (temperature < 0 || temperature > 1)) return invalid('temperature: must be between 0 and 1');
@@ -60,6 +65,20 @@ export function startFakeBedrock(opts: { accessKeyId: string; region: string }):
 
 function invalid(message: string) {
   return { status: 400, type: 'ValidationException', message };
+}
+
+/** what Bedrock's Claude takes in an InvokeModel body: anything else is "extraneous", and the version is required */
+const CLAUDE_KEYS = new Set(['anthropic_version', 'anthropic_beta', 'max_tokens', 'messages', 'system', 'stop_sequences', 'temperature', 'top_p', 'top_k', 'tools', 'tool_choice', 'thinking', 'output_config', 'context_management']);
+
+function checkClaudeBody(body: unknown) {
+  const b = body as Record<string, unknown>;
+  if (b?.anthropic_version !== 'bedrock-2023-05-31') return invalid('anthropic_version: required, bedrock-2023-05-31');
+  const extraneous = Object.keys(b).find((k) => !CLAUDE_KEYS.has(k));
+  if (extraneous) return invalid(`extraneous key [${extraneous}] is not permitted`);
+  const messages = b.messages as Array<{ role: string }> | undefined;
+  if (!messages?.length) return invalid('messages: required');
+  if (messages.some((m) => m.role !== 'user' && m.role !== 'assistant')) return invalid('messages: roles are user and assistant');
+  return undefined;
 }
 
 /** An AWS REST-JSON error: the type in x-amzn-errortype, the message in the body. */
@@ -114,4 +133,9 @@ export function textStreamFrames(words: string[], usage = BEDROCK_USAGE): Uint8A
     eventFrame('messageStop', { stopReason: 'end_turn' }),
     eventFrame('metadata', { usage, metrics: { latencyMs: 42 } }),
   ];
+}
+
+/** One InvokeModelWithResponseStream chunk: the model's own event (Claude: an Anthropic stream event) as bytes. */
+export function chunkFrame(payload: unknown): Uint8Array {
+  return eventFrame('chunk', { bytes: Buffer.from(JSON.stringify(payload)).toString('base64') });
 }

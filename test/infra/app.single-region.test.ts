@@ -181,7 +181,7 @@ describe('API', () => {
 
   it('streams every route to the gateway function through response-streaming invocations', () => {
     const all = Object.values(methods());
-    expect(all).toHaveLength(7);
+    expect(all).toHaveLength(11);
     for (const m of all) {
       expect(m.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY', ResponseTransferMode: 'STREAM', TimeoutInMillis: 300_000 });
       expect(JSON.stringify(m.Properties.Integration.Uri)).toContain('/response-streaming-invocations');
@@ -190,11 +190,36 @@ describe('API', () => {
 
   it('authorizes /v1 with the key authorizer and a usage-plan key, /iam/v1 with SigV4, and leaves /health open', () => {
     const byAuth = (type: string) => Object.values(methods()).filter((m) => m.Properties.AuthorizationType === type);
-    expect(byAuth('CUSTOM')).toHaveLength(3);
+    expect(byAuth('CUSTOM')).toHaveLength(5);
     for (const m of byAuth('CUSTOM')) expect(m.Properties).toMatchObject({ ApiKeyRequired: true, AuthorizerId: { Ref: expect.stringMatching(/KeyAuthorizer/) } });
-    expect(byAuth('AWS_IAM')).toHaveLength(3);
+    expect(byAuth('AWS_IAM')).toHaveLength(5);
     for (const m of byAuth('AWS_IAM')) expect(m.Properties.ApiKeyRequired).toBeUndefined();
     expect(byAuth('NONE')).toEqual([expect.objectContaining({ Properties: expect.objectContaining({ HttpMethod: 'GET' }) })]);
+  });
+
+  it('routes the Anthropic Messages door (messages and count_tokens) on the key and the IAM paths, streamed, its bodies left to the function', () => {
+    const resources = service.findResources('AWS::ApiGateway::Resource');
+    const pathOf = (id: string): string => {
+      const r = resources[id];
+      if (!r) return '';
+      const parent = r.Properties.ParentId as { Ref?: string };
+      return `${parent.Ref ? pathOf(parent.Ref) : ''}/${r.Properties.PathPart as string}`;
+    };
+    const routes = Object.values(methods())
+      .map((m) => ({ path: pathOf((m.Properties.ResourceId as { Ref: string }).Ref), m }))
+      .filter(({ path }) => path.includes('/messages'));
+    expect(routes.map((r) => `${r.m.Properties.HttpMethod as string} ${r.path}`).sort()).toEqual([
+      'POST /iam/v1/messages',
+      'POST /iam/v1/messages/count_tokens',
+      'POST /v1/messages',
+      'POST /v1/messages/count_tokens',
+    ]);
+    for (const { path, m } of routes) {
+      expect(m.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY', ResponseTransferMode: 'STREAM' });
+      expect(m.Properties.AuthorizationType).toBe(path.startsWith('/iam') ? 'AWS_IAM' : 'CUSTOM');
+      expect(m.Properties.RequestModels).toBeUndefined();
+      expect(m.Properties.RequestValidatorId).toEqual({ Ref: expect.stringMatching(/ParameterValidator/) });
+    }
   });
 
   it('runs a REQUEST authorizer without identity sources or cache, so Bearer and x-api-key both work', () => {
@@ -220,7 +245,7 @@ describe('API', () => {
     const stage = Object.values(service.findResources('AWS::ApiGateway::Stage'))[0]!;
     const settings = stage.Properties.MethodSettings as Array<{ ResourcePath: string; ThrottlingRateLimit: number }>;
     const iam = settings.filter((m) => m.ResourcePath.startsWith('/~1iam'));
-    expect(iam).toHaveLength(3);
+    expect(iam).toHaveLength(5);
     for (const m of iam) expect(m.ThrottlingRateLimit).toBe(100);
   });
 

@@ -57,7 +57,8 @@ export interface DoorPiece {
 export interface Door<R extends DoorRequest = DoorRequest> {
   /** the ledger route of its requests */
   readonly route: LedgerEntry['route'];
-  parse(body: string | undefined): R;
+  /** the request's body, checked; `req` for what the door reads beside it (headers such as anthropic-beta) */
+  parse(body: string | undefined, req: GatewayRequest): R;
   /** one call to a target for a whole answer, sent `cap` as its output cap */
   complete(provider: Provider, target: PricedTarget, req: R, cap: number, opts: CallOptions): Promise<DoorAnswer>;
   /** one call to a target for a streamed answer */
@@ -65,16 +66,16 @@ export interface Door<R extends DoorRequest = DoorRequest> {
   /** the frames that end a stream that finished */
   closing(): string[];
   /** the frame that ends a stream that failed after bytes left (no status can change any more) */
-  failure(err: GatewayError): string;
+  failure(err: GatewayError, requestId: string): string;
   /** an error before the answer, in the door's shape (default: OpenAI's `{"error":{…}}`) */
-  error?(err: GatewayError): GatewayResponse;
+  error?(err: GatewayError, requestId: string): GatewayResponse;
 }
 
 /** who → what → which targets → bounds and admission → call (falling over) → answer → settle, for any door */
 export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: GatewayRequest, scope: RequestScope, deps: GatewayDeps): Promise<GatewayResponse> {
   const tenant = await deps.tenants.identify(req);
   scope.tenant = tenant.id;
-  const parsed = door.parse(req.body);
+  const parsed = door.parse(req.body, req);
   const body = parsed.chat;
   scope.model = body.model;
   scope.stream = parsed.stream;
@@ -311,7 +312,7 @@ function streamResponse<R extends DoorRequest>(door: Door<R>, run: Executed<Stre
       scope.streamError = failure.code;
       call.finish({ cut: true }, failure.status);
       deps.logger.warn('stream failed after it started', { requestId: scope.requestId, provider: run.provider.id, code: failure.code });
-      yield door.failure(failure);
+      yield door.failure(failure, scope.requestId);
     } finally {
       if (!call.over && !failed) {
         // the client left: the provider goes on (and bills) regardless, so read the rest for its usage
@@ -347,6 +348,7 @@ function firstByte(scope: RequestScope, deps: GatewayDeps): void {
 
 function midStreamError(err: unknown): GatewayError {
   if (err instanceof DeadlineExceeded) return new GatewayError(504, 'timeout', `The gateway deadline of ${err.ms} ms passed mid-stream.`);
-  if (err instanceof ProviderError) return new GatewayError(502, 'upstream_error', `The provider failed mid-stream: ${err.message}`);
+  // the provider's error stays its cause: a door can tell the client what kind of failure it was (overloaded…)
+  if (err instanceof ProviderError) return Object.assign(new GatewayError(502, 'upstream_error', `The provider failed mid-stream: ${err.message}`), { cause: err });
   return new GatewayError(502, 'upstream_error', 'The stream failed mid-way.');
 }

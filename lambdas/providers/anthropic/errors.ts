@@ -2,20 +2,7 @@
 import { parseRetryAfter, type ProviderError } from '../types';
 import { bodySnippet, providerError } from '../shared/errors';
 import { parseJsonOrUndefined } from '../shared/transport';
-
-/** The HTTP status each error type is sent with; stream error events carry only the type. */
-export const ANTHROPIC_ERROR_STATUS: Readonly<Record<string, number>> = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  billing_error: 402,
-  permission_error: 403,
-  not_found_error: 404,
-  request_too_large: 413,
-  rate_limit_error: 429,
-  api_error: 500,
-  timeout_error: 504,
-  overloaded_error: 529,
-};
+import { ANTHROPIC_ERROR_STATUS } from './wire';
 
 const CONTEXT_TOO_LONG = /prompt is too long|exceeds? (the )?(model'?s? )?context (window|limit)|input length and `max_tokens` exceed/i;
 

@@ -1,19 +1,23 @@
-// The `anthropic` provider type: Claude through the Messages API.
-import type { ProviderFactory } from '../types';
+// The `anthropic` provider type: Claude through the Messages API, from the chat core (translated) and from the
+// Anthropic door (natively, messages.ts).
+import type { Provider, ProviderFactory } from '../types';
 import { ProviderError } from '../types';
 import { epochSeconds, newId } from '../shared/ids';
 import { ChunkBuilder, translateSse } from '../shared/stream';
 import { keyedHttpProvider, readJson } from '../shared/transport';
 import { anthropicHeaders, anthropicUrl } from './endpoint';
 import { mapAnthropicError } from './errors';
+import { anthropicNativeMessages } from './messages';
 import { toAnthropicRequest } from './request';
 import { anthropicStreamTranslator, fromAnthropicMessage, type AnthropicMessage } from './response';
+import type { NativeCallOptions, NativeMessages } from './wire';
 
 export const createAnthropicProvider: ProviderFactory = (config, deps) => {
-  const { identity, call } = keyedHttpProvider(config, deps, (key) => anthropicHeaders(config, key), mapAnthropicError);
+  const { identity, call } = keyedHttpProvider(config, deps, (key, opts) => anthropicHeaders(config, key, (opts as Partial<NativeCallOptions>).betas), mapAnthropicError);
 
-  return {
+  const provider: Provider & NativeMessages = {
     ...identity,
+    ...anthropicNativeMessages(config, call),
 
     async chat(req, model, opts) {
       const { body, jsonTool } = toAnthropicRequest(req, model, config, false);
@@ -36,4 +40,5 @@ export const createAnthropicProvider: ProviderFactory = (config, deps) => {
       (await call(anthropicUrl(config, '/v1/models?limit=1'), undefined, opts)).cancel();
     },
   };
+  return provider;
 };

@@ -7,42 +7,9 @@ import { chatCompletion, usageWithCache } from '../shared/answer';
 import { malformed } from '../shared/errors';
 import { NO_CHUNKS, SSE_DONE, streamTruncated, ToolCallSlots, type ChunkBuilder, type StreamTranslator } from '../shared/stream';
 import { anthropicStreamError } from './errors';
+import type { AnthropicMessage, AnthropicStreamEvent, AnthropicUsage } from './wire';
 
-export interface AnthropicUsage {
-  input_tokens?: number | null;
-  output_tokens?: number | null;
-  cache_creation_input_tokens?: number | null;
-  cache_read_input_tokens?: number | null;
-  /** the cache writes split by lifetime (one-hour entries cost more) */
-  cache_creation?: { ephemeral_5m_input_tokens?: number | null; ephemeral_1h_input_tokens?: number | null } | null;
-}
-
-type ResponseBlock =
-  | { type: 'text'; text: string }
-  | { type: 'tool_use'; id: string; name: string; input: unknown }
-  /** thinking, redacted_thinking, server tool blocks: not carried into the OpenAI answer */
-  | { type: string; [k: string]: unknown };
-
-export interface AnthropicMessage {
-  id: string;
-  type: 'message';
-  role: 'assistant';
-  model: string;
-  content: ResponseBlock[];
-  stop_reason: string | null;
-  stop_sequence?: string | null;
-  usage: AnthropicUsage;
-}
-
-export type AnthropicStreamEvent =
-  | { type: 'message_start'; message: AnthropicMessage }
-  | { type: 'content_block_start'; index: number; content_block: ResponseBlock }
-  | { type: 'content_block_delta'; index: number; delta: { type: 'text_delta'; text: string } | { type: 'input_json_delta'; partial_json: string } | { type: 'thinking_delta' | 'signature_delta' | 'citations_delta' } }
-  | { type: 'content_block_stop'; index: number }
-  | { type: 'message_delta'; delta: { stop_reason?: string | null; stop_sequence?: string | null }; usage?: AnthropicUsage }
-  | { type: 'message_stop' }
-  | { type: 'ping' }
-  | { type: 'error'; error: { type: string; message: string } };
+export type { AnthropicMessage, AnthropicStreamEvent, AnthropicUsage } from './wire';
 
 export const ANTHROPIC_STOP_REASONS: Readonly<Record<string, FinishReason>> = {
   end_turn: 'stop',
@@ -149,7 +116,7 @@ export function anthropicStreamTranslator(chunks: ChunkBuilder, jsonTool?: strin
 }
 
 /** message_delta repeats the counts cumulatively; a count it leaves out keeps its message_start value. */
-function mergeUsage(into: AnthropicUsage, from: AnthropicUsage | undefined): void {
+export function mergeUsage(into: AnthropicUsage, from: AnthropicUsage | undefined): void {
   if (!from) return;
   for (const key of ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'] as const) {
     const value = from[key];

@@ -1,6 +1,8 @@
-// The `bedrock` provider type: models on Amazon Bedrock through Converse / ConverseStream (chat) and
-// InvokeModel (Titan and Cohere embeddings), authenticated by IAM, in the entry's region.
-import type { CallOptions, ProviderFactory } from '../types';
+// The `bedrock` provider type: models on Amazon Bedrock through Converse / ConverseStream (chat), InvokeModel
+// (Titan and Cohere embeddings; Claude natively for the Anthropic door, messages.ts), authenticated by IAM, in
+// the entry's region.
+import type { CallOptions, Provider, ProviderFactory } from '../types';
+import type { NativeMessages } from '../anthropic/wire';
 import { embeddingsList, embeddingTexts } from '../shared/embeddings';
 import { malformed, unsupported } from '../shared/errors';
 import { encodedBySdk } from '../shared/paths';
@@ -8,6 +10,7 @@ import { epochSeconds, newId } from '../shared/ids';
 import { ChunkBuilder, pumpStream } from '../shared/stream';
 import { bedrockRuntime, type BedrockRuntime } from './endpoint';
 import { mapBedrockError } from './errors';
+import { bedrockNativeMessages } from './messages';
 import { cohereEmbedBody } from '../cohere/request';
 import { embeddingFamily, titanEmbedBody, toConverseInput } from './request';
 import { bedrockStreamTranslator, fromConverseOutput } from './response';
@@ -33,10 +36,11 @@ export const createBedrockProvider: ProviderFactory = (config, deps) => {
     }
   }
 
-  return {
+  const provider: Provider & NativeMessages = {
     id: config.id,
     type: config.type,
     config,
+    ...bedrockNativeMessages(withBedrock),
     // IAM: whether this role may call the model shows only when it does
     isConfigured: async () => true,
 
@@ -82,4 +86,5 @@ export const createBedrockProvider: ProviderFactory = (config, deps) => {
       await withBedrock(({ client }) => client.config.credentials());
     },
   };
+  return provider;
 };

@@ -24,6 +24,7 @@ import {
   ResponseType,
   RestApi,
   type IResource,
+  type Method,
   type MethodOptions,
   type Model,
   type RequestValidator,
@@ -176,7 +177,7 @@ export class GatewayApi extends Construct {
       );
     }
     const stageName = props.stageName ?? 'prod';
-    const iamMethods = ['/iam/v1/chat/completions/POST', '/iam/v1/embeddings/POST', '/iam/v1/{proxy+}/*'];
+    const iamMethods = ['/iam/v1/chat/completions/POST', '/iam/v1/embeddings/POST', '/iam/v1/messages/POST', '/iam/v1/messages/count_tokens/POST', '/iam/v1/{proxy+}/*'];
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       logGroupName: this.names.logGroup('api-access'),
@@ -313,10 +314,22 @@ export class GatewayApi extends Construct {
         requestValidator: validators.body,
         requestModels: { 'application/json': models.embeddings },
       }),
+      // the Anthropic Messages door: its bad bodies are the function's to refuse, in Anthropic's error shape
+      // (API Gateway's own 400 is OpenAI-shaped, one template for the whole API)
+      ...this.messagesRoutes(v1, integration, auth, validators.params),
       // models, usage and whatever comes next: the gateway answers unknown paths with an OpenAI 404
       v1.addResource('{proxy+}').addMethod('ANY', integration, { ...auth, requestValidator: validators.params }),
     ];
     for (const method of methods) Validations.of(method).acknowledge(cognito);
+  }
+
+  /** POST /v1/messages and /v1/messages/count_tokens (Claude Code's ANTHROPIC_BASE_URL), streamed like chat */
+  private messagesRoutes(v1: IResource, integration: LambdaIntegration, auth: MethodOptions, validator: RequestValidator): Method[] {
+    const messages = v1.addResource('messages');
+    return [
+      messages.addMethod('POST', integration, { ...auth, requestValidator: validator }),
+      messages.addResource('count_tokens').addMethod('POST', integration, { ...auth, requestValidator: validator }),
+    ];
   }
 
   /** Minimal shapes, so API Gateway rejects garbage before a Lambda runs; the gateway validates the rest. */
