@@ -275,9 +275,10 @@ export interface ResponseObject {
   tools: unknown[];
   top_p: number | null;
   truncation: 'auto' | 'disabled';
-  usage: ResponsesUsage | null;
+  /** absent until the answer is whole (the document has no null here) */
+  usage?: ResponsesUsage;
   metadata: Record<string, string>;
-  user?: string | null;
+  user?: string;
   [k: string]: unknown;
 }
 

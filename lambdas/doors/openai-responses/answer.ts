@@ -31,9 +31,8 @@ export function responseSkeleton(req: ResponsesDoorRequest, model: string, cap: 
     tools: req.tools.native,
     top_p: body.top_p ?? 1,
     truncation: body.truncation ?? 'disabled',
-    usage: null,
     metadata: body.metadata ?? {},
-    user: body.user ?? null,
+    ...(body.user ? { user: body.user } : {}),
   };
 }
 
@@ -87,7 +86,8 @@ export function finish(response: ResponseObject, finishReason: string | null, us
     response.status = 'completed';
     response.completed_at = Math.floor(Date.now() / 1000);
   }
-  response.usage = usage ? responsesUsage(usage) : null;
+  if (usage) response.usage = responsesUsage(usage);
+  else delete response.usage;
 }
 
 export function responsesUsage(usage: Usage): ResponsesUsage {
@@ -121,7 +121,7 @@ export function coreUsage(usage: ResponsesUsage): Usage {
 
 /** OpenAI's response as the client sees it: the gateway's id, and what the client asked for (store, previous id, metadata) */
 export function nativeResponse(upstream: ResponseObject, req: ResponsesDoorRequest): ResponseObject {
-  return {
+  const response: ResponseObject = {
     ...upstream,
     id: req.id,
     created_at: Math.floor(req.createdAt / 1000),
@@ -129,6 +129,11 @@ export function nativeResponse(upstream: ResponseObject, req: ResponsesDoorReque
     store: req.store,
     metadata: req.body.metadata ?? {},
   };
+  // as the document has it: usage only once known, with every detail it requires
+  if (upstream.usage) response.usage = responsesUsage(coreUsage(upstream.usage));
+  else delete response.usage;
+  if (response.user == null) delete response.user;
+  return response;
 }
 
 /** what the client is shown: encrypted reasoning the gateway asked for only to keep the turn stays with it */

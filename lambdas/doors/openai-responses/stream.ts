@@ -173,7 +173,8 @@ export async function* nativeEvents(events: AsyncIterable<ResponsesEvent>, req: 
     const piece: DoorPiece = { content: !PREAMBLE.has(type), state };
     if (fields.response) {
       const full = nativeResponse(fields.response, req);
-      Object.assign(state.response, { ...full, output: [], usage: null });
+      Object.assign(state.response, { ...full, output: [] });
+      delete state.response.usage;
       fields.response = clientView(full, req);
       if (LAST.has(type)) {
         if (full.usage) piece.usage = coreUsage(full.usage);
@@ -201,5 +202,6 @@ export function responsesFailure(err: GatewayError, last?: DoorPiece): string {
   const state = last?.state instanceof StreamState ? last.state : undefined;
   const error = { code: err.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error', message: err.message };
   if (!state) return `event: error\ndata: ${JSON.stringify({ type: 'error', code: error.code, message: error.message, param: null, sequence_number: 0 })}\n\n`;
-  return state.event('response.failed', { response: { ...state.response, status: 'failed', error, output: [...state.done], usage: null } });
+  const { usage: _none, ...response } = state.response;
+  return state.event('response.failed', { response: { ...response, status: 'failed', error, output: [...state.done] } });
 }

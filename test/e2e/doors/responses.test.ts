@@ -271,7 +271,7 @@ describe('the Responses door across providers and tenants', () => {
     await expect(client.responses.retrieve(kept.id)).rejects.toMatchObject({ status: 404 });
 
     const unkept = await client.responses.create({ model: 'echo', input: 'not kept', store: false });
-    expect(unkept.store).toBe(false);
+    expect((unkept as unknown as { store: boolean }).store).toBe(false);
     await expect(client.responses.retrieve(unkept.id)).rejects.toMatchObject({ status: 404 });
 
     const done = await client.responses.create({ model: 'echo', input: 'finished' });
