@@ -17,8 +17,8 @@ const unzip = promisify(gunzip);
 
 /** bytes of compressed turn per item: room below DynamoDB's 400 KB for the keys and the other attributes */
 export const SLICE_BYTES = 350_000;
-/** the most compressed bytes one turn may take (some 30 items): a Query reads it in a few pages */
-export const MAX_TURN_BYTES = 10 * 1024 * 1024;
+/** the most compressed bytes one turn may take (twelve items; some 12 MB of JSON, past any model's context): a Query reads it in a few pages */
+export const MAX_TURN_BYTES = 4 * 1024 * 1024;
 const HEAD = 'R';
 
 type Item = Record<string, AttributeValue>;
