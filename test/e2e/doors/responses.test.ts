@@ -10,7 +10,7 @@ import { converseAnswer, eventFrame, sendConverse, sendEventStream, startFakeBed
 import { functionCall, openaiFunctionCallEvents, openaiResponse, openaiResponseEvents, outputMessage, reasoningItem, startFakeOpenAIResponses } from '../../fakes/openai-responses';
 import { sendJson, sendSse } from '../../fakes/upstream';
 import { baseConfig, startTestGateway, TEST_KEY, type TestGateway } from '../../helpers/gateway';
-import { eventually } from '../../helpers/wait';
+import { awayFromMinuteEnd, eventually } from '../../helpers/wait';
 
 const KEYS = { openai: 'sk-openai-fake-responses', anthropic: 'sk-ant-fake-responses' };
 const REGION = 'eu-west-1';
@@ -117,6 +117,7 @@ beforeAll(async () => {
         { id: 'test', apiKeys: [TEST_KEY] },
         { id: 'other', apiKeys: [OTHER_KEY] },
         { id: 'broke', apiKeys: ['sk-broke-tenant-key-0003'], budget: { dailyUsd: 0.000001 } },
+        { id: 'hasty', apiKeys: ['sk-hasty-tenant-key-0004'], limits: { requestsPerMinute: 1 } },
       ],
       pricing: { [MODELS.openai]: price, [MODELS.anthropic]: price, [MODELS.bedrock]: price, echo: { inputPerMTok: 1, outputPerMTok: 1 } },
     }),
@@ -277,6 +278,16 @@ describe('the Responses door across providers and tenants', () => {
     const done = await client.responses.create({ model: 'echo', input: 'finished' });
     await expect(client.responses.cancel(done.id)).rejects.toMatchObject({ status: 400 });
     await expect(client.responses.create({ model: 'echo', input: 'x', background: true })).rejects.toMatchObject({ status: 400, error: { param: 'background' } });
+  });
+
+  it("answers a tenant over its rate limit with OpenAI's error shape (429 rate_limit_exceeded, retry-after)", async () => {
+    await awayFromMinuteEnd();
+    const hasty = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk-hasty-tenant-key-0004', maxRetries: 0 });
+    await hasty.responses.create({ model: 'echo', input: 'first' });
+    const res = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { authorization: 'Bearer sk-hasty-tenant-key-0004', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'echo', input: 'second' }) });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await res.json()).toMatchObject({ error: { code: 'rate_limit_exceeded', type: 'requests', param: null } });
   });
 
   it("answers a tenant over its budget with OpenAI's error shape (429 budget_exceeded), and the ledger keeps the door's route", async () => {
