@@ -164,6 +164,15 @@ describe('the Responses door answers conform to the OpenAI OpenAPI document', ()
     allConform(list);
     expect(new Set(list.flatMap((e) => (e.response ? [(e.response as { id: string }).id] : [])))).toEqual(new Set([list[0]!.response && (list[0]!.response as { id: string }).id]));
     allConform(await events({ model: 'native', input: 'hi', tools: TOOLS }));
+
+    // a conversation with a tool round trip, reasoning and an easy message: its input items as OpenAI lists them
+    const call = (await (await gw.call('/v1/responses', { body: { model: 'native', input: 'weather?', tools: TOOLS } })).json()) as OpenAI.Responses.Response;
+    const callId = (call.output.find((o) => o.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall).call_id;
+    const next = (await (await gw.call('/v1/responses', { body: { model: 'native', previous_response_id: call.id, input: [{ type: 'function_call_output', call_id: callId, output: 'sunny' }, { role: 'user', content: 'thanks' }] } })).json()) as OpenAI.Responses.Response;
+    const items = (await (await gw.call(`/v1/responses/${next.id}/input_items?order=asc`)).json()) as { data: Array<{ type: string }> };
+    conforms('ResponseItemList', items);
+    expect(items.data.map((i) => i.type)).toEqual(['message', 'function_call', 'function_call_output', 'message']);
+    conforms('Response', await (await gw.call(`/v1/responses/${next.id}`)).json());
   });
 
   it('a stream that fails after it started ends with response.failed, numbered after the last event', async () => {
