@@ -6,7 +6,7 @@ import { boundedName } from './bounded-name';
 import { asGatewayError, errors, GatewayError } from './errors';
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from './http';
 import { METRICS } from './observability';
-import { StoreRejectedWrite, type AlertPublisher, type Clock, type CostLedger, type Logger, type Metrics } from './ports';
+import { StoreRejectedWrite, type AlertPublisher, type Clock, type CostLedger, type Logger, type Metrics, type ResponseStore } from './ports';
 import type { PriceBook } from './pricing/price-book';
 import type { Provider } from '../providers/types';
 import type { TenantDirectory } from './tenants/directory';
@@ -37,16 +37,16 @@ export interface GatewayDeps {
   version: string;
   /** the front doors the runtime serves (lambdas/doors), by path and method */
   doors: DoorRoutes;
+  /** stored Responses API turns; absent: nothing is stored (store is taken as false) */
+  responses?: ResponseStore;
 }
 
 /**
  * A door's route that the shared pipeline does not serve, because it calls no model for an answer (Anthropic's
- * count_tokens): its own handler, and its errors in the door's shape.
+ * count_tokens, GET /v1/responses/{id}): its own handler, with its errors in the door's shape or not. A path may
+ * be a template: `{name}` stands for one non-empty segment.
  */
-export interface DoorHandler {
-  handle: Handler;
-  error?: Door['error'];
-}
+export type DoorHandler = Handler | { handle: Handler; error?: Door['error'] };
 
 export type DoorRoutes = Record<string, Partial<Record<string, Door | DoorHandler>>>;
 
@@ -95,17 +95,36 @@ export const OTHER_ROUTE = 'other';
  * to the operator.
  */
 export function routeOf(path: string): string {
-  return Object.hasOwn(ROUTES, path) || DOOR_PATHS.includes(path) ? path : OTHER_ROUTE;
+  if (Object.hasOwn(ROUTES, path) || DOOR_PATHS.includes(path)) return path;
+  return DOOR_TEMPLATES.find((template) => fillsTemplate(template, path)) ?? OTHER_ROUTE;
 }
 
 /** the paths of the front doors DESIGN names: known to the Route dimension whichever doors a runtime serves */
 const DOOR_PATHS = ['/v1/chat/completions', '/v1/messages', '/v1/messages/count_tokens', '/v1/responses'];
+/** door paths with an id in them: the Route dimension takes the template, never the id a caller sent */
+const DOOR_TEMPLATES = ['/v1/responses/{id}', '/v1/responses/{id}/input_items', '/v1/responses/{id}/cancel'];
 
-/** the handler for a path and method: the core's own, or a door's through the shared pipeline */
+/** whether `path` is `template` with each `{name}` segment filled by one non-empty segment */
+export function fillsTemplate(template: string, path: string): boolean {
+  if (!template.includes('{')) return template === path;
+  const want = template.split('/');
+  const have = path.split('/');
+  return want.length === have.length && want.every((segment, i) => (segment.startsWith('{') ? have[i] !== '' : segment === have[i]));
+}
+
+/** the door path (or template) that serves `path` */
+function doorPathOf(path: string, doors: DoorRoutes): string | undefined {
+  if (Object.hasOwn(doors, path)) return path;
+  for (const template of Object.keys(doors)) if (template.includes('{') && fillsTemplate(template, path)) return template;
+  return undefined;
+}
+
+/** the handler for a path and method: the core's own, or a door's (its own, or through the shared pipeline) */
 function handlerOf(path: string, method: string, doors: DoorRoutes): Handler | undefined {
   const core = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
   if (core) return Object.hasOwn(core, method) ? core[method] : undefined;
   const door = doorOf(path, method, doors);
+  if (typeof door === 'function') return door;
   if (door && 'handle' in door) return door.handle;
   return door && ((req, scope, deps) => serveDoor(door, req, scope, deps));
 }
@@ -115,14 +134,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const scope: RequestScope = { requestId: req.requestId, receivedAt: req.receivedAt, route: routeOf(req.path) };
     let response: GatewayResponse;
     try {
-      const known = Object.hasOwn(ROUTES, req.path) || Object.hasOwn(deps.doors, req.path);
+      const known = Object.hasOwn(ROUTES, req.path) || doorPathOf(req.path, deps.doors) !== undefined;
       if (!known) throw errors.notFound(req.path);
       const handler = handlerOf(req.path, req.method, deps.doors);
       if (!handler) throw errors.methodNotAllowed(req.method, req.path);
       if (req.bodyBytes > deps.config.gateway.maxRequestBytes) throw errors.requestTooLarge(deps.config.gateway.maxRequestBytes);
       response = await handler(req, scope, deps);
     } catch (err) {
-      response = errorResponse(err, scope, deps, doorOf(req.path, req.method, deps.doors));
+      const door = doorOf(req.path, req.method, deps.doors);
+      response = errorResponse(err, scope, deps, typeof door === 'object' ? door : undefined);
     }
     response.headers['x-request-id'] = req.requestId;
     boundHeaders(response.headers);
@@ -155,7 +175,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
 /** the door a path and method name, if any: its errors take the door's own shape */
 function doorOf(path: string, method: string, doors: DoorRoutes): Door | DoorHandler | undefined {
-  const methods = Object.hasOwn(doors, path) ? doors[path]! : undefined;
+  const at = doorPathOf(path, doors);
+  const methods = at === undefined ? undefined : doors[at]!;
   return methods && Object.hasOwn(methods, method) ? methods[method] : undefined;
 }
 

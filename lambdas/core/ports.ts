@@ -370,3 +370,29 @@ export interface BreakerStore {
   /** take one of `maxProbes` half-open probe slots of open state `version`, held until `until`; false: all taken */
   acquireProbeLease(key: string, version: number, maxProbes: number, now: number, until: number): Promise<boolean>;
 }
+
+/** One stored Responses API turn (POST /v1/responses with `store`), kept per tenant until it expires. */
+export interface StoredResponse {
+  tenantId: string;
+  /** the gateway's response id (`resp_…`) */
+  id: string;
+  /** epoch ms */
+  createdAt: number;
+  /** the response object as its client got it */
+  response: unknown;
+  /** every input item the turn's model received, the earlier turns' included, in order (instructions aside) */
+  input: unknown[];
+}
+
+/**
+ * The Responses API's stored turns: what `previous_response_id` and GET/DELETE /v1/responses/{id} read. Keys
+ * hold the tenant, so one tenant can never read or delete another's turn, whatever id it sends.
+ */
+export interface ResponseStore {
+  /** keep a turn for the store's retention; rejects with StoreRejectedWrite when the store refuses it as invalid */
+  put(record: StoredResponse): Promise<void>;
+  /** the tenant's turn, or undefined (another tenant's, expired, deleted or never stored) */
+  get(tenantId: string, id: string): Promise<StoredResponse | undefined>;
+  /** false when the tenant has no such turn */
+  delete(tenantId: string, id: string): Promise<boolean>;
+}

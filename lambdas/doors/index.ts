@@ -4,9 +4,11 @@ import type { DoorRoutes } from '../core/gateway';
 import { anthropicMessagesDoor } from './anthropic-messages';
 import { countTokensRoute } from './anthropic-messages/count-tokens';
 import { openaiChatDoor } from './openai-chat';
+import { RESPONSES_ROUTES } from './openai-responses';
 
 export const DOORS: DoorRoutes = {
   '/v1/chat/completions': { POST: openaiChatDoor },
   '/v1/messages': { POST: anthropicMessagesDoor },
   '/v1/messages/count_tokens': { POST: countTokensRoute },
+  ...RESPONSES_ROUTES,
 };

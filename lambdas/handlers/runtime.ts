@@ -11,6 +11,7 @@ import { createDynamoClient } from '../adapters/dynamodb/client';
 import { DynamoBreakerStore } from '../adapters/dynamodb/breaker-store';
 import { DynamoCostLedger } from '../adapters/dynamodb/cost-ledger';
 import { DynamoRateCounters } from '../adapters/dynamodb/rate-counters';
+import { DynamoResponseStore } from '../adapters/dynamodb/response-store';
 import { DynamoTenantStore } from '../adapters/dynamodb/tenant-store';
 import type { RegionScope } from '../adapters/dynamodb/regions';
 import { tableNamesFromEnv, type TableNames } from '../adapters/dynamodb/tables';
@@ -86,6 +87,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     region: env.AWS_REGION,
     version: env.SWITCHBOARD_VERSION,
     doors: DOORS,
+    responses: new DynamoResponseStore(dynamo, tables.responses, config.gateway.responseRetentionDays, clock),
   };
   deps.resilience.breakers.warm();
   return {

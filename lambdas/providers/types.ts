@@ -3,6 +3,7 @@
 import type { ProviderConfig } from '../core/config/schema';
 import type { ChatRequest, EmbeddingsRequest } from '../core/openai/chat-request';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse } from '../core/openai/chat-response';
+import type { ResponseObject, ResponsesEvent } from '../core/openai/responses';
 import type { Clock, HttpClient, Logger, SecretSource } from '../core/ports';
 import { redactSecrets } from '../core/redact';
 
@@ -34,6 +35,13 @@ export interface Provider {
   embeddings(req: EmbeddingsRequest, model: string, opts: CallOptions): Promise<EmbeddingsResponse>;
   /** the cheapest call that proves the provider answers with this key (health checks, key rotation) */
   probe(opts: CallOptions): Promise<void>;
+  /** OpenAI's own API only: a Responses API request (the Responses door's native call), sent as built */
+  responses?(body: Record<string, unknown>, opts: CallOptions): Promise<ResponseObject>;
+  /**
+   * The same, streamed: resolves once the answer started; yields its events and ends after its last one
+   * (response.completed or response.incomplete). A failure event rejects the iteration with a ProviderError.
+   */
+  responsesStream?(body: Record<string, unknown>, opts: CallOptions): Promise<AsyncIterable<ResponsesEvent>>;
 }
 
 export type ProviderFactory = (config: ProviderConfig, deps: ProviderDeps) => Provider;

@@ -181,7 +181,8 @@ describe('API', () => {
 
   it('streams every route to the gateway function through response-streaming invocations', () => {
     const all = Object.values(methods());
-    expect(all).toHaveLength(11);
+    // /health, then on each of /v1 and /iam/v1: chat, embeddings, {proxy+}, messages, count_tokens, and the Responses door's five
+    expect(all).toHaveLength(21);
     for (const m of all) {
       expect(m.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY', ResponseTransferMode: 'STREAM', TimeoutInMillis: 300_000 });
       expect(JSON.stringify(m.Properties.Integration.Uri)).toContain('/response-streaming-invocations');
@@ -190,9 +191,9 @@ describe('API', () => {
 
   it('authorizes /v1 with the key authorizer and a usage-plan key, /iam/v1 with SigV4, and leaves /health open', () => {
     const byAuth = (type: string) => Object.values(methods()).filter((m) => m.Properties.AuthorizationType === type);
-    expect(byAuth('CUSTOM')).toHaveLength(5);
+    expect(byAuth('CUSTOM')).toHaveLength(10);
     for (const m of byAuth('CUSTOM')) expect(m.Properties).toMatchObject({ ApiKeyRequired: true, AuthorizerId: { Ref: expect.stringMatching(/KeyAuthorizer/) } });
-    expect(byAuth('AWS_IAM')).toHaveLength(5);
+    expect(byAuth('AWS_IAM')).toHaveLength(10);
     for (const m of byAuth('AWS_IAM')) expect(m.Properties.ApiKeyRequired).toBeUndefined();
     expect(byAuth('NONE')).toEqual([expect.objectContaining({ Properties: expect.objectContaining({ HttpMethod: 'GET' }) })]);
   });
@@ -245,8 +246,34 @@ describe('API', () => {
     const stage = Object.values(service.findResources('AWS::ApiGateway::Stage'))[0]!;
     const settings = stage.Properties.MethodSettings as Array<{ ResourcePath: string; ThrottlingRateLimit: number }>;
     const iam = settings.filter((m) => m.ResourcePath.startsWith('/~1iam'));
-    expect(iam).toHaveLength(5);
+    expect(iam).toHaveLength(10);
+    expect(iam.map((m) => m.ResourcePath)).toEqual(expect.arrayContaining(['/~1iam~1v1~1responses', '/~1iam~1v1~1responses~1{id}', '/~1iam~1v1~1responses~1{id}~1input_items', '/~1iam~1v1~1responses~1{id}~1cancel']));
     for (const m of iam) expect(m.ThrottlingRateLimit).toBe(100);
+  });
+
+  it('routes the Responses door on the key and IAM paths: POST /responses checked for a model, the stored turns under /responses/{id}', () => {
+    const resources = service.findResources('AWS::ApiGateway::Resource');
+    const pathOf = (id: string): string => {
+      const r = resources[id];
+      if (!r) return '';
+      const parent = r.Properties.ParentId as { Ref?: string };
+      return `${parent.Ref ? pathOf(parent.Ref) : ''}/${r.Properties.PathPart as string}`;
+    };
+    const routes = Object.values(methods()).map((m) => `${m.Properties.HttpMethod as string} ${pathOf((m.Properties.ResourceId as { Ref: string }).Ref)} ${m.Properties.AuthorizationType as string}`);
+    for (const [prefix, auth] of [['/v1', 'CUSTOM'], ['/iam/v1', 'AWS_IAM']]) {
+      expect(routes).toEqual(
+        expect.arrayContaining([
+          `POST ${prefix}/responses ${auth}`,
+          `GET ${prefix}/responses/{id} ${auth}`,
+          `DELETE ${prefix}/responses/{id} ${auth}`,
+          `GET ${prefix}/responses/{id}/input_items ${auth}`,
+          `POST ${prefix}/responses/{id}/cancel ${auth}`,
+        ]),
+      );
+    }
+    service.hasResourceProperties('AWS::ApiGateway::Model', { Name: 'ResponsesRequest', Schema: Match.objectLike({ required: ['model'] }) });
+    const post = Object.values(methods()).find((m) => m.Properties.HttpMethod === 'POST' && pathOf((m.Properties.ResourceId as { Ref: string }).Ref) === '/v1/responses')!;
+    expect(post.Properties.RequestModels).toEqual({ 'application/json': { Ref: expect.stringMatching(/ResponsesRequest/) } });
   });
 
   it('never traces GET /health and samples the rest without a reservoir', () => {

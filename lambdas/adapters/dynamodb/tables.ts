@@ -53,6 +53,15 @@ export const TABLES = {
     sortKey: 'sk',
     description: 'key hash → tenant, tenant profiles (tier, limits, budget), IAM principals, audit log',
   },
+  responses: {
+    logicalName: 'Responses',
+    localName: 'switchboard-responses',
+    envVar: 'RESPONSES_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: TTL_ATTRIBUTE,
+    description: 'stored Responses API turns per tenant (previous_response_id, GET /v1/responses/{id}), split over items when large',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof TABLES;

@@ -200,6 +200,8 @@ export const gatewaySettings = z.strictObject({
   requestTimeoutMs: positiveInt.default(120_000),
   maxRequestBytes: positiveInt.default(4 * 1024 * 1024),
   ledgerRetentionDays: positiveInt.default(90),
+  /** how long stored Responses API turns (store, previous_response_id) are kept */
+  responseRetentionDays: positiveInt.default(30),
   tenantCacheTtlMs: z.number().int().nonnegative().default(30_000),
   /** allow provider-id/model addressing in addition to aliases */
   allowDirectModels: z.boolean().default(true),

@@ -28,6 +28,20 @@ export interface DoorRequest {
   /** the request as the core sees it, in OpenAI Chat Completions form */
   chat: ChatRequest;
   stream: boolean;
+  /**
+   * input tokens a target receives beyond the chat view (items only a target that speaks the door's API
+   * natively is sent, e.g. reasoning items): added to that target's input bound
+   */
+  extraInputTokens?(provider: GatewayConfig['providers'][number] | undefined): number;
+}
+
+/** What a door's parse may need beyond the body: who is calling, and the gateway's stores. */
+export interface DoorContext {
+  req: GatewayRequest;
+  tenantId: string;
+  requestId: string;
+  receivedAt: number;
+  deps: GatewayDeps;
 }
 
 /** One call's whole answer, in the door's wire form, with what it cost and said. */
@@ -37,6 +51,8 @@ export interface DoorAnswer {
   usage?: Usage;
   /** the answer's text, for the estimate of a call without usage and for shadows */
   text: string;
+  /** work that must be done before the client has this answer (the one the request serves, never a loser's) */
+  commit?(): Promise<void>;
 }
 
 /** One piece of a streamed answer, in the door's wire form. */
@@ -47,6 +63,10 @@ export interface DoorPiece {
   text?: string;
   /** it carries content: the pieces before it (the preamble) are read ahead, inside the attempt */
   content: boolean;
+  /** work that must be done before this piece's frame is sent (the served stream's, never a loser's) */
+  commit?(): Promise<void>;
+  /** the door's own record of its stream so far: what `failure` needs to end it in the door's form */
+  state?: unknown;
 }
 
 /**
@@ -57,16 +77,16 @@ export interface DoorPiece {
 export interface Door<R extends DoorRequest = DoorRequest> {
   /** the ledger route of its requests */
   readonly route: LedgerEntry['route'];
-  /** the request's body, checked; `req` for what the door reads beside it (headers such as anthropic-beta) */
-  parse(body: string | undefined, req: GatewayRequest): R;
+  /** the request's body, checked; `ctx` for what the door reads beside it (headers such as anthropic-beta, the tenant's stored turns) */
+  parse(body: string | undefined, ctx: DoorContext): R | Promise<R>;
   /** one call to a target for a whole answer, sent `cap` as its output cap */
   complete(provider: Provider, target: PricedTarget, req: R, cap: number, opts: CallOptions): Promise<DoorAnswer>;
   /** one call to a target for a streamed answer */
   stream(provider: Provider, target: PricedTarget, req: R, cap: number, opts: CallOptions): Promise<AsyncIterable<DoorPiece>>;
   /** the frames that end a stream that finished */
   closing(): string[];
-  /** the frame that ends a stream that failed after bytes left (no status can change any more) */
-  failure(err: GatewayError, requestId: string): string;
+  /** the frame that ends a stream that failed after bytes left (no status can change any more); `last`: the last piece sent */
+  failure(err: GatewayError, ctx: { requestId: string; last?: DoorPiece }): string;
   /** an error before the answer, in the door's shape (default: OpenAI's `{"error":{…}}`) */
   error?(err: GatewayError, requestId: string): GatewayResponse;
 }
@@ -75,20 +95,20 @@ export interface Door<R extends DoorRequest = DoorRequest> {
 export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: GatewayRequest, scope: RequestScope, deps: GatewayDeps): Promise<GatewayResponse> {
   const tenant = await deps.tenants.identify(req);
   scope.tenant = tenant.id;
-  const parsed = door.parse(req.body, req);
+  const parsed = await door.parse(req.body, { req, tenantId: tenant.id, requestId: req.requestId, receivedAt: req.receivedAt, deps });
   const body = parsed.chat;
   scope.model = body.model;
   scope.stream = parsed.stream;
   const route = audioPriced(resolveModel(body.model, deps.config, tenant, deps.prices), body);
   refuseUnknownFields(body, route, deps.config);
   const policy = readPolicy(req.headers, body.metadata);
-  const bounds = callBounds(body, deps.config);
+  const bounds = callBounds(body, deps.config, parsed.extraInputTokens);
   const admission = await deps.admission.admit({ tenant, route, bounds, rateTokens: rateTokensOf(req), receivedAt: req.receivedAt });
   const first = bounds(route.targets[0]!);
   const estimate = { inputTokens: first.inputTokens, outputTokens: first.outputCap };
   const deadline = new Deadline(deps.config.gateway.requestTimeoutMs, deps.clock.now(), req.signal);
   const cacheWrites = first.cacheWrites;
-  const usageBound = (text: string, call: { provider: string; model: string }) => estimateChatUsage(body, text, typeOf(deps.config, call.provider), call.model);
+  const usageBound = (text: string, call: { provider: string; model: string }) => withExtraInput(estimateChatUsage(body, text, typeOf(deps.config, call.provider), call.model), parsed.extraInputTokens?.(deps.config.providers.find((p) => p.id === call.provider)));
   const bill = new Bill(admission.worstCase, deps.admission.operator(req.receivedAt), usageBound, cacheWrites === '1h');
   const money: RequestMoney = { bill, admission, deadline, route: door.route, stream: scope.stream };
   const end: RequestEnd & { unread?: () => void } = { status: 0 };
@@ -145,6 +165,7 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
   end.served = run.call;
   end.status = 200;
   describeServed(scope, run);
+  await answer.commit?.();
   firstByte(scope, deps);
   return jsonResponse(200, answer.body, { ...admission.headers, ...gatewayHeaders(run, run.call.costNanoUsd) });
 }
@@ -153,7 +174,7 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
  * Per target: the bound of its input (core/tokens: the most that provider can bill for it) and the output cap
  * its call is sent (and its budgets reserve). Worked out once per target.
  */
-function callBounds(body: ChatRequest, config: GatewayConfig): (target: PricedTarget) => CallBounds {
+function callBounds(body: ChatRequest, config: GatewayConfig, extraInputTokens?: DoorRequest['extraInputTokens']): (target: PricedTarget) => CallBounds {
   const requested = maxOutputTokens(body);
   const cacheWrites = cacheWritesOf(body);
   const known = new Map<string, CallBounds>();
@@ -162,12 +183,18 @@ function callBounds(body: ChatRequest, config: GatewayConfig): (target: PricedTa
     let bounds = known.get(key);
     if (!bounds) {
       const provider = config.providers.find((p) => p.id === target.provider);
-      const inputTokens = estimateChatInputTokens(body, provider?.type, target.model);
+      const inputTokens = estimateChatInputTokens(body, provider?.type, target.model) + (extraInputTokens?.(provider) ?? 0);
       bounds = { inputTokens, outputCap: requested ?? provider?.defaultMaxTokens ?? config.gateway.defaultMaxOutputTokens, cacheWrites };
       known.set(key, bounds);
     }
     return bounds;
   };
+}
+
+/** a usage bound with the input only a native target receives added */
+function withExtraInput(usage: Usage, extra: number | undefined): Usage {
+  if (!extra) return usage;
+  return { ...usage, prompt_tokens: usage.prompt_tokens + extra, total_tokens: usage.total_tokens + extra };
 }
 
 function typeOf(config: GatewayConfig, providerId: string): GatewayConfig['providers'][number]['type'] | undefined {
@@ -274,9 +301,11 @@ function drainStart(start: StreamStart, call: BilledCall): Promise<Usage | undef
 function streamResponse<R extends DoorRequest>(door: Door<R>, run: Executed<StreamStart>, scope: RequestScope, deps: GatewayDeps, admission: Admission): GatewayResponse & { unread: () => void } {
   const call = run.call;
   let usage: Usage | undefined;
+  let last: DoorPiece | undefined;
 
   function frame(piece: DoorPiece): string | undefined {
     usage = note(call, piece) ?? usage;
+    last = piece;
     return piece.frame;
   }
 
@@ -290,10 +319,12 @@ function streamResponse<R extends DoorRequest>(door: Door<R>, run: Executed<Stre
     try {
       firstByte(scope, deps);
       for (const piece of head) {
+        if (piece.commit) await piece.commit();
         const out = frame(piece);
         if (out) yield out;
       }
       while (pending && !pending.done) {
+        if (pending.value.commit) await pending.value.commit();
         const out = frame(pending.value);
         pending = undefined;
         if (out) yield out;
@@ -312,7 +343,7 @@ function streamResponse<R extends DoorRequest>(door: Door<R>, run: Executed<Stre
       scope.streamError = failure.code;
       call.finish({ cut: true }, failure.status);
       deps.logger.warn('stream failed after it started', { requestId: scope.requestId, provider: run.provider.id, code: failure.code });
-      yield door.failure(failure, scope.requestId);
+      yield door.failure(failure, { requestId: scope.requestId, last });
     } finally {
       if (!call.over && !failed) {
         // the client left: the provider goes on (and bills) regardless, so read the rest for its usage

@@ -53,6 +53,6 @@ export function anthropicErrorResponse(err: GatewayError, requestId: string): Ga
   return jsonResponse(status, body, { ...err.headers, 'request-id': requestId });
 }
 
-export function anthropicFailure(err: GatewayError, requestId: string): string {
+export function anthropicFailure(err: GatewayError, { requestId }: { requestId: string }): string {
   return sseEvent('error', JSON.stringify(anthropicError(err, requestId).body));
 }

@@ -84,7 +84,7 @@ export interface MessagesDoorRequest extends DoorRequest {
   untranslatable?: string;
 }
 
-export function parseMessagesRequest(body: string | undefined, req: Pick<GatewayRequest, 'headers'>): MessagesDoorRequest {
+export function parseMessagesRequest(body: string | undefined, { req }: { req: Pick<GatewayRequest, 'headers'> }): MessagesDoorRequest {
   const native = parseBody(body, messagesRequest) as MessagesRequest;
   return describe(native, req);
 }

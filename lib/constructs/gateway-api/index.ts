@@ -127,7 +127,7 @@ const GATEWAY_ERRORS: Array<{ type: ResponseType; status: string; code: string; 
   { type: ResponseType.EXPIRED_TOKEN, status: '403', code: 'expired_token', errorType: 'permission_error',
     message: 'The SigV4 credentials have expired.' },
   { type: ResponseType.BAD_REQUEST_BODY, status: '400', code: 'invalid_request', errorType: 'invalid_request_error',
-    message: 'The body must be a JSON object with "model" and "messages" (chat) or "model" and "input" (embeddings).' },
+    message: 'The body must be a JSON object with "model" and "messages" (chat), "model" and "input" (embeddings), or "model" (responses).' },
   { type: ResponseType.REQUEST_TOO_LARGE, status: '413', code: 'request_too_large', errorType: 'invalid_request_error',
     message: 'The request body is too large.' },
   // the authorizer named a tenant whose own usage-plan key is not in this region's plans
@@ -146,6 +146,9 @@ const GATEWAY_ERRORS: Array<{ type: ResponseType; status: string; code: string; 
   { type: ResponseType.DEFAULT_5XX, status: '502', code: 'upstream_error', errorType: 'api_error',
     message: 'The gateway failed to answer.' },
 ];
+
+/** the Responses door's methods (resource path / method), below /v1 and /iam/v1 */
+const RESPONSES_METHODS = ['/responses/POST', '/responses/{id}/GET', '/responses/{id}/DELETE', '/responses/{id}/input_items/GET', '/responses/{id}/cancel/POST'];
 
 /**
  * GET /health requests per 5 minutes per IP that WAF always lets through: the scheduled check sends 5, and
@@ -177,7 +180,7 @@ export class GatewayApi extends Construct {
       );
     }
     const stageName = props.stageName ?? 'prod';
-    const iamMethods = ['/iam/v1/chat/completions/POST', '/iam/v1/embeddings/POST', '/iam/v1/messages/POST', '/iam/v1/messages/count_tokens/POST', '/iam/v1/{proxy+}/*'];
+    const iamMethods = ['/iam/v1/chat/completions/POST', '/iam/v1/embeddings/POST', '/iam/v1/messages/POST', '/iam/v1/messages/count_tokens/POST', '/iam/v1/{proxy+}/*', ...RESPONSES_METHODS.map((m) => `/iam/v1${m}`)];
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       logGroupName: this.names.logGroup('api-access'),
@@ -300,7 +303,7 @@ export class GatewayApi extends Construct {
     integration: LambdaIntegration,
     auth: MethodOptions,
     validators: { body: RequestValidator; params: RequestValidator },
-    models: { chat: Model; embeddings: Model },
+    models: { chat: Model; embeddings: Model; responses: Model },
   ): void {
     const cognito = { id: 'AwsSolutions-COG4', reason: 'Authorized by API key (Lambda authorizer) or IAM SigV4; Switchboard has no Cognito users.' };
     const methods = [
@@ -319,6 +322,7 @@ export class GatewayApi extends Construct {
       ...this.messagesRoutes(v1, integration, auth, validators.params),
       // models, usage and whatever comes next: the gateway answers unknown paths with an OpenAI 404
       v1.addResource('{proxy+}').addMethod('ANY', integration, { ...auth, requestValidator: validators.params }),
+      ...this.addResponsesRoutes(v1, integration, auth, validators, models.responses),
     ];
     for (const method of methods) Validations.of(method).acknowledge(cognito);
   }
@@ -332,8 +336,22 @@ export class GatewayApi extends Construct {
     ];
   }
 
+  /** The Responses door: POST /responses streams like chat; the stored turns under /responses/{id}. */
+  private addResponsesRoutes(v1: IResource, integration: LambdaIntegration, auth: MethodOptions, validators: { body: RequestValidator; params: RequestValidator }, model: Model): Method[] {
+    const responses = v1.addResource('responses');
+    const one = responses.addResource('{id}');
+    const plain = { ...auth, requestValidator: validators.params };
+    return [
+      responses.addMethod('POST', integration, { ...auth, requestValidator: validators.body, requestModels: { 'application/json': model } }),
+      one.addMethod('GET', integration, plain),
+      one.addMethod('DELETE', integration, plain),
+      one.addResource('input_items').addMethod('GET', integration, plain),
+      one.addResource('cancel').addMethod('POST', integration, plain),
+    ];
+  }
+
   /** Minimal shapes, so API Gateway rejects garbage before a Lambda runs; the gateway validates the rest. */
-  private requestModels(): { chat: Model; embeddings: Model } {
+  private requestModels(): { chat: Model; embeddings: Model; responses: Model } {
     const model = { type: JsonSchemaType.STRING, minLength: 1 };
     return {
       chat: this.api.addModel('ChatCompletionRequest', {
@@ -345,6 +363,11 @@ export class GatewayApi extends Construct {
           required: ['model', 'messages'],
           properties: { model, messages: { type: JsonSchemaType.ARRAY, minItems: 1 } },
         },
+      }),
+      responses: this.api.addModel('ResponsesRequest', {
+        modelName: 'ResponsesRequest',
+        contentType: 'application/json',
+        schema: { schema: JsonSchemaVersion.DRAFT4, type: JsonSchemaType.OBJECT, required: ['model'], properties: { model } },
       }),
       embeddings: this.api.addModel('EmbeddingsRequest', {
         modelName: 'EmbeddingsRequest',

@@ -45,6 +45,13 @@ describe('metric dimensions', () => {
     for (const path of ['/v1/chat/completions/x', '/v1/anything-a-tenant-likes-8c1f', '/__proto__', '/constructor', '/v1/models/../usage']) expect(routeOf(path)).toBe(OTHER_ROUTE);
   });
 
+  it('takes the template of a path with an id in it, never the id a caller sent', () => {
+    expect(routeOf('/v1/responses/resp_0123abcd')).toBe('/v1/responses/{id}');
+    expect(routeOf('/v1/responses/resp_any-thing/input_items')).toBe('/v1/responses/{id}/input_items');
+    expect(routeOf('/v1/responses/x/cancel')).toBe('/v1/responses/{id}/cancel');
+    for (const path of ['/v1/responses/', '/v1/responses//input_items', '/v1/responses/a/b', '/v1/responses/a/input_items/b']) expect(routeOf(path)).toBe(OTHER_ROUTE);
+  });
+
   it('records an unknown path as Route "other" and its error by code, not the path a caller chose', async () => {
     const metrics = recordingMetrics();
     const { gateway, logger } = gatewayWith(metrics);

@@ -41,6 +41,6 @@ describe('gateway errors in Anthropic shape', () => {
     const cut = Object.assign(new GatewayError(502, 'upstream_error', 'The provider failed mid-stream: Overloaded'), {
       cause: new ProviderError({ status: 529, retryable: true, code: 'overloaded_error', message: 'Overloaded' }),
     });
-    expect(anthropicFailure(cut, 'req_3')).toBe('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"The provider failed mid-stream: Overloaded"},"request_id":"req_3"}\n\n');
+    expect(anthropicFailure(cut, { requestId: 'req_3' })).toBe('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"The provider failed mid-stream: Overloaded"},"request_id":"req_3"}\n\n');
   });
 });

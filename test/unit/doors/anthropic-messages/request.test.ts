@@ -7,7 +7,7 @@ import { betasOf, parseCountTokensRequest, parseMessagesRequest } from '../../..
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
 function parse(body: Record<string, unknown>, headers: Record<string, string> = {}) {
-  return parseMessagesRequest(JSON.stringify({ model: 'claude', max_tokens: 1024, ...body }), { headers });
+  return parseMessagesRequest(JSON.stringify({ model: 'claude', max_tokens: 1024, ...body }), { req: { headers } });
 }
 
 function refusal(run: () => unknown): GatewayError {
@@ -44,7 +44,7 @@ describe('the Messages request as the door checks it', () => {
   it('names the field of a malformed request (a 400 before any call)', () => {
     expect(refusal(() => parse({ messages: [] })).options.param).toBe('messages');
     expect(refusal(() => parse({ messages: [{ role: 'tool', content: 'x' }] })).options.param).toBe('messages[0].role');
-    expect(refusal(() => parseMessagesRequest(JSON.stringify({ model: 'claude', messages: [{ role: 'user', content: 'x' }] }), { headers: {} })).options.param).toBe('max_tokens');
+    expect(refusal(() => parseMessagesRequest(JSON.stringify({ model: 'claude', messages: [{ role: 'user', content: 'x' }] }), { req: { headers: {} } })).options.param).toBe('max_tokens');
     expect(refusal(() => parse({ messages: [{ role: 'user', content: 'x' }], temperature: 1.5 })).options.param).toBe('temperature');
   });
 
