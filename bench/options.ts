@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 /** parts bench/ablated-switchboard.ts can replace with no-ops */
 export const ABLATABLE: readonly string[] = ['ledger', 'settle', 'logs'];
 
-export const TARGET_NAMES = ['direct', 'switchboard', 'portkey'] as const;
+export const TARGET_NAMES = ['direct', 'switchboard', 'baseline', 'portkey'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface BenchOptions {
@@ -37,6 +37,11 @@ export interface BenchOptions {
   dynalite: 'process' | 'embedded';
   /** diagnostic: run Switchboard with these parts as no-ops (bench/ablated-switchboard.ts); not for quoting */
   ablate: string[];
+  /**
+   * a git revision whose Switchboard runs beside this tree's as the target `baseline`, in the same rounds:
+   * before and after a change, side by side in one run
+   */
+  baseline?: string;
   out: string;
   /** keep the temp dir with the generated config and process logs */
   keep: boolean;
@@ -70,6 +75,7 @@ export const USAGE = `npm run bench -- [options]        (each option also reads 
   --dynalite=WHERE    process (its own) | embedded (npm start's)  BENCH_DYNALITE      (process)
   --profile           CPU-profile both gateways and summarize      BENCH_PROFILE=1
   --ablate=ledger,settle,logs  diagnostic: Switchboard without these parts  BENCH_ABLATE  (none; numbers not for quoting)
+  --baseline=REV      also run Switchboard at git revision REV     BENCH_BASELINE      (none; e.g. HEAD, main)
   --out=FILE          results JSON                                 BENCH_OUT           (bench/results/latest.json)
   --keep              keep the temp dir (config, process logs)     BENCH_KEEP=1
                       Switchboard's DynamoDB endpoint instead of    BENCH_DYNAMODB_ENDPOINT
@@ -105,6 +111,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
       dynalite: { type: 'string' },
       profile: { type: 'boolean' },
       ablate: { type: 'string' },
+      baseline: { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -137,15 +144,17 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     }),
   ) as Record<keyof typeof INTEGER_KNOBS, number>;
 
-  const targetList = (values.targets ?? env.BENCH_TARGETS ?? TARGET_NAMES.join(','))
+  const targetList = (values.targets ?? env.BENCH_TARGETS ?? 'direct,switchboard,portkey')
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
   for (const t of targetList) {
-    if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new Error(`--targets: unknown target "${t}" (use ${TARGET_NAMES.join(', ')})`);
+    if (!(TARGET_NAMES as readonly string[]).includes(t) || t === 'baseline') throw new Error(`--targets: unknown target "${t}" (use direct, switchboard, portkey; --baseline adds baseline)`);
   }
+  const baseline = (values.baseline ?? env.BENCH_BASELINE ?? '').trim() || undefined;
+  if (baseline?.startsWith('-')) throw new Error(`--baseline must name a git revision, got "${baseline}"`);
   // added latency is measured against the direct calls, so they always run
-  const targets = TARGET_NAMES.filter((t) => t === 'direct' || targetList.includes(t));
+  const targets = TARGET_NAMES.filter((t) => t === 'direct' || targetList.includes(t) || (t === 'baseline' && baseline !== undefined));
 
   const mode = values.switchboard ?? env.BENCH_SWITCHBOARD ?? 'tsx';
   if (mode !== 'tsx' && mode !== 'bundle') throw new Error(`--switchboard must be tsx or bundle, got "${mode}"`);
@@ -159,10 +168,13 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     .filter(Boolean);
   for (const a of ablate) if (!ABLATABLE.includes(a)) throw new Error(`--ablate: unknown part "${a}" (use ${ABLATABLE.join(', ')})`);
   if (ablate.length && mode === 'bundle') throw new Error('--ablate runs Switchboard from source: it cannot be combined with --switchboard=bundle');
+  if (baseline && !targets.includes('switchboard')) throw new Error('--baseline compares with this tree\'s Switchboard: keep switchboard in --targets');
+  if (baseline && (ablate.length || mode === 'bundle')) throw new Error('--baseline runs both Switchboards from source as npm start does: it cannot be combined with --ablate or --switchboard=bundle');
 
   return {
     ...ints,
     ablate,
+    ...(baseline ? { baseline } : {}),
     targets,
     profile: values.profile ?? truthy(env.BENCH_PROFILE),
     switchboardMode: mode,

@@ -1,5 +1,6 @@
 // Reads a V8 .cpuprofile (node --cpu-prof) into where the time went: by area (our code, each package, Node
-// internals, GC), the top functions by self time, and our own functions by inclusive time.
+// internals, GC), by owner (whose call made Node do the work), the top functions by self time, and our own
+// functions by inclusive time.
 // Also runnable alone: npx tsx bench/profile-summary.ts <file.cpuprofile> [root]
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -34,12 +35,19 @@ export interface ProfileSummary {
   byArea: Share[];
   /** time with a frame of the area anywhere on the stack (areas overlap: shares do not add up) */
   byAreaInclusive: Share[];
+  /**
+   * each sample charged to the nearest frame outside Node's own code: the package, or the file of ours, whose
+   * call made Node do the work (socket writes, GC and V8's own time apart). Shares add up.
+   */
+  byOwner: Share[];
   topSelf: Share[];
   /** functions under lambdas/ by inclusive time (synchronous stacks: an await ends a stack) */
   ownInclusive: Share[];
 }
 
 const IDLE = new Set(['(idle)', '(root)']);
+/** native write calls: mostly the kernel's loopback TCP work (and the peer woken), which lands in the sender's syscall */
+const WRITES = new Set(['writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString']);
 
 export function summarizeProfile(file: string, root: string, top = 15): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
@@ -54,6 +62,9 @@ export function summarizeProfile(file: string, root: string, top = 15): ProfileS
     const us = profile.timeDeltas[i + 1] ?? 0;
     self.set(profile.samples[i]!, (self.get(profile.samples[i]!) ?? 0) + us);
   }
+
+  // a module loaded through tsx's CommonJS path is named by its file path, an ES module by its file: URL
+  for (const n of profile.nodes) if (n.callFrame.url.startsWith('/')) n.callFrame.url = pathToFileURL(n.callFrame.url).href;
 
   const location = (f: CallFrame): string => {
     if (!f.url) return '';
@@ -85,6 +96,18 @@ export function summarizeProfile(file: string, root: string, top = 15): ProfileS
   const selfByKey = new Map<string, number>();
   const inclusive = new Map<string, number>();
   const areaInclusive = new Map<string, number>();
+  const owners = new Map<string, number>();
+  const owner = (id: number): string => {
+    const leaf = byId.get(id)!.callFrame;
+    if (!leaf.url && WRITES.has(leaf.functionName)) return '(socket and file writes)';
+    if (!leaf.url && leaf.functionName.startsWith('(')) return leaf.functionName;
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const f = byId.get(at)!.callFrame;
+      if (!f.url || f.url.startsWith('node:')) continue;
+      return f.url.startsWith(`${rootUrl}lambdas/`) ? f.url.slice(rootUrl.length) : area(f);
+    }
+    return `(node, no caller of ours: ${area(leaf)})`;
+  };
   for (const [id, us] of self) {
     const node = byId.get(id)!;
     sampledUs += us;
@@ -93,6 +116,8 @@ export function summarizeProfile(file: string, root: string, top = 15): ProfileS
       continue;
     }
     areas.set(area(node.callFrame), (areas.get(area(node.callFrame)) ?? 0) + us);
+    const by = owner(id);
+    owners.set(by, (owners.get(by) ?? 0) + us);
     selfByKey.set(key(node.callFrame), (selfByKey.get(key(node.callFrame)) ?? 0) + us);
     // each of our functions on this stack gets the sample once, however often it recurs
     const seen = new Set<string>();
@@ -117,6 +142,7 @@ export function summarizeProfile(file: string, root: string, top = 15): ProfileS
     busyMs: busyUs / 1000,
     byArea: shares(areas, top),
     byAreaInclusive: shares(areaInclusive, top),
+    byOwner: shares(owners, top),
     topSelf: shares(selfByKey, top),
     ownInclusive: shares(inclusive, top),
   };
@@ -132,6 +158,7 @@ export function formatProfile(label: string, s: ProfileSummary): string {
     `  sampled ${s.sampledMs.toFixed(0)} ms, busy (not idle) ${s.busyMs.toFixed(0)} ms; shares below are of busy time`,
     rows('by area (self time)', s.byArea),
     rows('by area, anywhere on the stack (packages and our folders; overlapping)', s.byAreaInclusive),
+    rows('by owner (the nearest caller outside Node: whose call made Node do the work; writes, GC apart)', s.byOwner ?? []),
     rows('top functions (self time)', s.topSelf),
     rows('Switchboard functions (inclusive, synchronous stacks)', s.ownInclusive),
   ].join('\n');

@@ -121,7 +121,21 @@ export function comparison(r: BenchResults['phases']): Record<string, number | n
     streamTtfbAddedP50Ratio: q(added(r.streaming, 'switchboard', (p) => p.ttfb?.p50), added(r.streaming, 'portkey', (p) => p.ttfb?.p50)),
     streamTotalAddedP50Ratio: q(added(r.streaming, 'switchboard', (p) => p.total.p50), added(r.streaming, 'portkey', (p) => p.total.p50)),
     rpsRatio: q(rpsOf('switchboard'), rpsOf('portkey')),
+    ...(find(r.sequential, 'baseline')
+      ? {
+          baselineAddedP50Ratio: q(added(r.sequential, 'switchboard', (p) => p.total.p50), added(r.sequential, 'baseline', (p) => p.total.p50)),
+          baselineAddedP99Ratio: q(added(r.sequential, 'switchboard', (p) => p.total.p99), added(r.sequential, 'baseline', (p) => p.total.p99)),
+          baselineRpsRatio: q(rpsOf('switchboard'), rpsOf('baseline')),
+          baselineTotalAddedP50Ratio: q(added(r.streaming, 'switchboard', (p) => p.total.p50), added(r.streaming, 'baseline', (p) => p.total.p50)),
+        }
+      : {}),
   };
+}
+
+/** CPU ms per request of a target's gateway process in a phase */
+function cpuPerRequest(r: BenchResults, target: TargetName, phase: PhaseName): number | undefined {
+  const u = r.resources.find((x) => x.target === target && x.phase === phase);
+  return u && u.requests ? u.cpuMs / u.requests : undefined;
 }
 
 export function formatReport(r: BenchResults): string {
@@ -200,6 +214,23 @@ export function formatReport(r: BenchResults): string {
         ? [`  added TTFB p50 (streaming)         ${pad(ratio(c.streamTtfbAddedP50Ratio), 8)}`, `  added total p50 (streaming)        ${pad(ratio(c.streamTotalAddedP50Ratio), 8)}`]
         : []),
       `  requests/s at ${o.concurrency} concurrent          ${pad(ratio(c.rpsRatio), 8)}   DESIGN: ≥ 1×            → ${verdictRps}`,
+      '',
+    );
+  }
+
+  if (find(seq, 'baseline') && find(seq, 'switchboard')) {
+    const cpu = (phase: PhaseName) => {
+      const a = cpuPerRequest(r, 'switchboard', phase);
+      const b = cpuPerRequest(r, 'baseline', phase);
+      return a === undefined || b === undefined ? '—' : `${a.toFixed(2)} / ${b.toFixed(2)} ms = ${ratio(a / b)}`;
+    };
+    out.push(
+      `Switchboard / baseline (${(r.options as { baseline?: string }).baseline}): this tree against the baseline revision, same rounds (lower is better but for requests/s)`,
+      `  added latency p50 (sequential)     ${pad(ratio(c.baselineAddedP50Ratio), 8)}   by round: ${addedRange(seq, 'switchboard', (x) => x.perRound)} against ${addedRange(seq, 'baseline', (x) => x.perRound)}`,
+      `  added latency p99 (sequential)     ${pad(ratio(c.baselineAddedP99Ratio), 8)}`,
+      ...(st.length ? [`  added total p50 (streaming)        ${pad(ratio(c.baselineTotalAddedP50Ratio), 8)}`] : []),
+      `  requests/s at ${o.concurrency} concurrent          ${pad(ratio(c.baselineRpsRatio), 8)}`,
+      `  CPU per request: sequential ${cpu('sequential')}${st.length ? `; streaming ${cpu('streaming')}` : ''}; load ${cpu('load')}`,
       '',
     );
   }

@@ -4,7 +4,7 @@
 // See bench/README.md for how to read the output and the knobs.
 import '../lambdas/local/node-version-warning';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,9 +112,17 @@ async function main(): Promise<void> {
       await waitUntilReady(store, `${storeEndpoint}/`);
     }
 
-    // (b) Switchboard, its own process, through npm start's entry (or that entry bundled)
+    // (b) Switchboard, its own process, through npm start's entry (or that entry bundled); with --baseline, also
+    // the same entry at another revision, against the same dynalite
     const gateways: Partial<Record<TargetName, { child: Child; url: string }>> = {};
-    if (opts.targets.includes('switchboard')) {
+    const switchboards: { name: 'switchboard' | 'baseline'; cwd: string }[] = [];
+    if (opts.targets.includes('switchboard')) switchboards.push({ name: 'switchboard', cwd: ROOT });
+    if (opts.baseline) {
+      const cwd = checkOut(opts.baseline, join(tmp, 'baseline'));
+      switchboards.push({ name: 'baseline', cwd });
+      log(`bench: baseline is ${opts.baseline} (${shortCommit(opts.baseline)}), checked out in ${cwd}`);
+    }
+    for (const { name, cwd } of switchboards) {
       const port = await freePort();
       const entry =
         opts.switchboardMode === 'bundle'
@@ -140,17 +148,17 @@ async function main(): Promise<void> {
         notes.push('Switchboard ran dynalite embedded (a worker thread of its process, as npm start does): its CPU per request includes dynalite’s');
       }
       const child = spawnNode({
-        name: 'switchboard',
-        nodeArgs: [...entry.nodeArgs, ...profileArgs('switchboard')],
+        name,
+        nodeArgs: [...entry.nodeArgs, ...profileArgs(name)],
         script: entry.script,
         env,
-        cwd: ROOT,
-        logFile: join(tmp, 'switchboard.log'),
+        cwd,
+        logFile: join(tmp, `${name}.log`),
       });
       const url = `http://127.0.0.1:${port}`;
       const readyMs = await waitUntilReady(child, `${url}/health`);
-      log(`bench: switchboard ready on ${url} after ${readyMs.toFixed(0)} ms`);
-      gateways.switchboard = { child, url };
+      log(`bench: ${name} ready on ${url} after ${readyMs.toFixed(0)} ms`);
+      gateways[name] = { child, url };
     }
 
     // (c) Portkey, its own process, as `npx @portkey-ai/gateway` starts it, without its UI
@@ -175,6 +183,9 @@ async function main(): Promise<void> {
     if (gateways.switchboard) {
       targets.push(createTarget('switchboard', `${gateways.switchboard.url}/v1/chat/completions`, { authorization: `Bearer ${TENANT_KEY}` }, opts.concurrency));
     }
+    if (gateways.baseline) {
+      targets.push(createTarget('baseline', `${gateways.baseline.url}/v1/chat/completions`, { authorization: `Bearer ${TENANT_KEY}` }, opts.concurrency));
+    }
     if (gateways.portkey) {
       targets.push(
         createTarget(
@@ -187,7 +198,7 @@ async function main(): Promise<void> {
     }
 
     const warmupFailures = await warmUp(targets, opts, (name) => gateways[name]?.child ?? upstream);
-    const meters = (name: string): Meters => (name === 'switchboard' ? { gateway: gateways.switchboard?.child, store } : { gateway: gateways[name as TargetName]?.child });
+    const meters = (name: string): Meters => (name === 'switchboard' || name === 'baseline' ? { gateway: gateways[name]?.child, store } : { gateway: gateways[name as TargetName]?.child });
     const collected = await runRounds(targets, opts, meters);
     for (const [name, g] of Object.entries(gateways)) {
       if (g.child.exit) notes.push(`${name} exited during the run (code ${g.child.exit.code}, signal ${g.child.exit.signal}); its log: ${g.child.logFile}`);
@@ -253,6 +264,7 @@ async function main(): Promise<void> {
             ? `DIAGNOSTIC: bench/ablated-switchboard.ts without ${opts.ablate.join(', ')}`
             : `${opts.switchboardMode === 'bundle' ? 'bench/.build/local-main.mjs (lambdas/local/main.ts bundled by esbuild)' : 'node --import tsx lambdas/local/main.ts (npm start’s code path)'}, ${store ? 'dynalite in its own process' : process.env.BENCH_DYNAMODB_ENDPOINT ? 'DynamoDB at BENCH_DYNAMODB_ENDPOINT' : 'embedded dynalite'}, tenant key auth, pricing, ledger write`
           : 'not run',
+        ...(opts.baseline ? { baseline: `the same as switchboard, at ${opts.baseline} (${shortCommit(opts.baseline)}), same dynalite` } : {}),
         portkey: gateways.portkey ? `@portkey-ai/gateway ${portkeyVersion()} build/start-server.js --headless, x-portkey-provider: openai + x-portkey-custom-host` : 'not run',
         client: `node:http keep-alive agent per target, in the bench process; body ${CHAT_BODY.length} B (stream ${STREAM_BODY.length} B)`,
       },
@@ -505,6 +517,27 @@ function gitInfo(): BenchResults['git'] {
     }
   };
   return { commit: git('rev-parse', '--short', 'HEAD') || 'unknown', branch: git('rev-parse', '--abbrev-ref', 'HEAD') || 'unknown', dirty: git('status', '--porcelain').length > 0 };
+}
+
+/**
+ * The tree of a git revision, extracted (git archive: no worktree registered) into `dir`, with this tree's
+ * node_modules linked in: the baseline runs its own code on the same dependencies.
+ */
+function checkOut(revision: string, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const archive = execFileSync('git', ['archive', '--format=tar', revision], { cwd: ROOT, maxBuffer: 1 << 30 });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+/** the short commit a revision names */
+function shortCommit(revision: string): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', `${revision}^{commit}`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '?';
+  }
 }
 
 function portkeyVersion(): string {

@@ -8,8 +8,13 @@ import { ProviderError } from '../providers/types';
  * reports — but no new call starts for it.
  */
 export class Deadline {
-  private readonly controller = new AbortController();
+  /** made when something asks for the signal (a pause between retries): attempts listen to the deadline itself */
+  private controller: AbortController | undefined;
   private readonly timer: NodeJS.Timeout;
+  /** what the deadline's passing runs: each running attempt's abort */
+  private readonly onPass = new Set<(reason: DeadlineExceeded) => void>();
+  /** set once the deadline has passed */
+  passed: DeadlineExceeded | undefined;
   readonly at: number;
 
   constructor(
@@ -19,12 +24,33 @@ export class Deadline {
     private readonly client?: AbortSignal,
   ) {
     this.at = now + ms;
-    this.timer = setTimeout(() => this.controller.abort(new DeadlineExceeded(ms)), ms);
+    this.timer = setTimeout(() => this.pass(new DeadlineExceeded(ms)), ms);
     this.timer.unref?.();
   }
 
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.passed) this.controller.abort(this.passed);
+    }
     return this.controller.signal;
+  }
+
+  /** run `listener` when the deadline passes (at once if it has); the returned function forgets it */
+  whenPassed(listener: (reason: DeadlineExceeded) => void): () => void {
+    if (this.passed) {
+      listener(this.passed);
+      return () => {};
+    }
+    this.onPass.add(listener);
+    return () => this.onPass.delete(listener);
+  }
+
+  private pass(reason: DeadlineExceeded): void {
+    this.passed = reason;
+    this.controller?.abort(reason);
+    for (const listener of this.onPass) listener(reason);
+    this.onPass.clear();
   }
 
   /** the client went away: start nothing more for it */
@@ -55,6 +81,19 @@ export class DeadlineExceeded extends Error {
 class StreamIdle extends Error {}
 
 /**
+ * The reason of an attempt ended without one (its stream is over, or it failed): an AbortError as an abort
+ * without a reason gives, made once — the DOMException each such abort would otherwise build costs more
+ * than the rest of the abort.
+ */
+class AttemptEnded extends Error {
+  constructor() {
+    super('the call is over');
+    this.name = 'AbortError';
+  }
+}
+const ATTEMPT_ENDED = new AttemptEnded();
+
+/**
  * One provider call. Its timeout does not stop it: `expired` resolves, and the request may go on to another
  * target beside it. It is aborted by the request's deadline, by a served stream's idle timeout, or by `abort()`
  * (its stream ended).
@@ -62,20 +101,19 @@ class StreamIdle extends Error {}
 export class AttemptSignal {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
-  private readonly onDeadline = () => this.controller.abort(this.deadline.signal.reason);
+  private readonly forgetDeadline: () => void;
   /** resolves when the call's timeout passes before its answer started */
   readonly expired: Promise<void>;
   private expire!: () => void;
 
   constructor(
-    private readonly deadline: Deadline,
+    deadline: Deadline,
     readonly timeoutMs: number,
     /** streams: the longest silence allowed between chunks once the answer started */
     readonly idleMs = timeoutMs,
   ) {
     this.expired = new Promise((resolve) => (this.expire = resolve));
-    if (deadline.signal.aborted) this.controller.abort(deadline.signal.reason);
-    else deadline.signal.addEventListener('abort', this.onDeadline, { once: true });
+    this.forgetDeadline = deadline.whenPassed((reason) => this.controller.abort(reason));
     this.startTimer(timeoutMs, () => this.expire());
   }
 
@@ -102,9 +140,9 @@ export class AttemptSignal {
   }
 
   /** end the attempt for good and free its listeners */
-  abort(reason?: unknown): void {
+  abort(reason: unknown = ATTEMPT_ENDED): void {
     this.stopTimer();
-    this.deadline.signal.removeEventListener('abort', this.onDeadline);
+    this.forgetDeadline();
     if (!this.controller.signal.aborted) this.controller.abort(reason);
   }
 

@@ -1,7 +1,7 @@
 // The gateway's Lambda entry through middy's response streaming: the GatewayResponse becomes the metadata
 // prelude and a body middy pipes into the Lambda response stream; the after-response work runs once the
 // client has its last byte and before the invocation ends (middy's requestEnd hook, which it awaits).
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import middy from '@middy/core';
 import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -17,9 +17,17 @@ interface StreamedResponse {
   body: string | Readable;
 }
 
+/**
+ * The longest whole body middy writes as one string (its chunk size): a longer one it writes in pieces,
+ * waiting for 'drain' in between, which a stream closed meanwhile would never emit.
+ */
+const MAX_STRING_BODY = 16 * 1024;
+
 export function gatewayHandler(gateway: Gateway, clock: Clock, { logger, metrics }: Observability): awslambda.StreamingHandler<APIGatewayProxyEvent> {
   // each response's after-response work, until middy's requestEnd picks it up
   const pending = new WeakMap<StreamedResponse, { after?: () => Promise<void>; body?: FrameStream }>();
+  // each invocation's response stream, which middy does not pass its handler: whether it is still open
+  const responseStreams = new WeakMap<APIGatewayProxyEvent, Writable>();
   // Middy runs `after` middlewares before it streams the body, but a streamed answer's metrics are complete
   // only after its last byte: logMetrics publishes at requestEnd, when the invocation is over.
   const published = metricsMiddleware(metrics);
@@ -43,14 +51,27 @@ export function gatewayHandler(gateway: Gateway, clock: Clock, { logger, metrics
       const client = new AbortController();
       const response = await gateway(toGatewayRequest(event, clock.now(), client.signal));
       const body = typeof response.body === 'string' ? undefined : new FrameStream(response.body, () => client.abort(new Error('client disconnected')));
-      // a whole body goes through a stream too: middy pipes a stream (a closed response stream fails the pipe,
-      // and the after-response work still runs), where it would wait forever to end a string on a closed one
-      const streamed: StreamedResponse = { statusCode: response.status, headers: response.headers, body: body ?? Readable.from([response.body as string]) };
+      const streamed: StreamedResponse = { statusCode: response.status, headers: response.headers, body: body ?? wholeBody(response.body as string, responseStreams.get(event)) };
       pending.set(streamed, { after: response.after, body });
       return streamed;
-    });
+    }) as unknown as awslambda.StreamingHandler<APIGatewayProxyEvent>;
   // middy's streaming mode returns what awslambda.streamifyResponse returned: the runtime's streaming signature
-  return handler as unknown as awslambda.StreamingHandler<APIGatewayProxyEvent>;
+  return awslambda.streamifyResponse<APIGatewayProxyEvent>((event, responseStream, context) => {
+    responseStreams.set(event, responseStream);
+    return handler(event, responseStream, context);
+  });
+}
+
+/**
+ * A whole body as middy should get it. Middy writes a string and ends the response stream at once (no pipe,
+ * no AbortController: the cheap way), but ending a stream that is already closed would wait forever, and the
+ * after-response work with it; a stream it pipes instead, and a closed response stream fails the pipe. So: a
+ * string while the response stream is open as the handler returns (middy ends it before any I/O could close
+ * it; a close after that ends the wait: a Writable calls back, the runtime's stream errors), a stream otherwise.
+ */
+function wholeBody(text: string, responseStream: Writable | undefined): string | Readable {
+  const open = responseStream !== undefined && !responseStream.destroyed && !responseStream.writableEnded;
+  return open && text.length <= MAX_STRING_BODY ? text : Readable.from([text]);
 }
 
 /**

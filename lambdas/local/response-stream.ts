@@ -1,10 +1,12 @@
-// A Lambda-style response stream over node:http: reads the metadata prelude the handler wrote through
-// HttpResponseStream.from, sends it as the status line and headers, then passes the body through.
+// A Lambda-style response stream over node:http: takes the metadata (status, headers) the handler gives
+// HttpResponseStream.from — handed over by the local shim, or as the runtime's prelude bytes — sends it as the
+// status line and headers, then passes the body through.
 import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
-import { PRELUDE_DELIMITER } from './lambda-shim';
+import { PRELUDE_DELIMITER, TAKES_METADATA } from './lambda-shim';
 
 export class LocalResponseStream extends Writable {
+  /** prelude bytes read so far, until the metadata is known */
   private prelude: Buffer | undefined = Buffer.alloc(0);
   /** a body that is not an event stream, kept until the end: it then leaves in one write with its length */
   private held: Buffer[] | undefined;
@@ -17,24 +19,33 @@ export class LocalResponseStream extends Writable {
     });
   }
 
+  /** the local shim's HttpResponseStream.from: the metadata as an object, no prelude to parse */
+  [TAKES_METADATA](metadata: awslambda.HttpResponseMetadata): void {
+    if (this.prelude) this.start(metadata);
+  }
+
+  private start(metadata: awslambda.HttpResponseMetadata): void {
+    this.prelude = undefined;
+    this.res.statusCode = metadata.statusCode;
+    const headers = metadata.headers ?? {};
+    for (const name in headers) this.res.setHeader(name, headers[name]!);
+    // SSE frames must leave at once, not wait for Nagle or a fuller buffer; anything else waits for its end
+    if (headers['content-type']?.includes('event-stream')) this.res.flushHeaders();
+    else this.held = [];
+  }
+
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
     if (this.prelude) {
       this.prelude = Buffer.concat([this.prelude, chunk]);
       const end = this.prelude.indexOf(PRELUDE_DELIMITER);
       if (end < 0) return callback();
-      const metadata = JSON.parse(this.prelude.subarray(0, end).toString('utf8')) as awslambda.HttpResponseMetadata;
       const rest = this.prelude.subarray(end + PRELUDE_DELIMITER.length);
-      this.prelude = undefined;
-      this.res.statusCode = metadata.statusCode;
-      for (const [name, value] of Object.entries(metadata.headers ?? {})) this.res.setHeader(name, value);
-      // SSE frames must leave at once, not wait for Nagle or a fuller buffer; anything else waits for its end
-      if (/event-stream/.test(metadata.headers?.['content-type'] ?? '')) this.res.flushHeaders();
-      else this.held = [];
+      this.start(JSON.parse(this.prelude.subarray(0, end).toString('utf8')) as awslambda.HttpResponseMetadata);
       if (rest.length === 0) return callback();
       chunk = rest;
     }
     if (this.held) {
-      this.held.push(chunk);
+      if (chunk.length) this.held.push(chunk);
       return callback();
     }
     if (this.res.write(chunk)) callback();
@@ -49,7 +60,7 @@ export class LocalResponseStream extends Writable {
     }
     if (!this.held) return void this.res.end(() => callback());
     // headers, length and body in one write, not chunked: one syscall for a whole JSON answer
-    const body = Buffer.concat(this.held);
+    const body = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held);
     this.held = undefined;
     if (!this.res.hasHeader('content-length')) this.res.setHeader('content-length', body.length);
     this.res.end(body, () => callback());

@@ -1,6 +1,7 @@
-// Puts items with group commit: the first put goes out after `lingerMs` (0: at once), and the puts that queue up
-// meanwhile or while a write is in flight leave together in the next BatchWriteItem (up to 25). One request alone
-// (a Lambda invocation) costs one call as before; many at once (a busy local server) cost a fraction of a call each.
+// Puts items with group commit: a put waits up to `lingerMs` (0: goes at once) for others to share its
+// BatchWriteItem (up to 25): each batch leaves once its oldest put has waited that long, or when the write before
+// it ends if that is later. One request alone (a Lambda invocation) costs one call as before; many at once (a busy
+// local server) cost a fraction of a call each.
 // DynamoDB refuses a whole BatchWriteItem when one of its items is invalid (too large, a key too long): the batch
 // is then halved until each invalid item stands alone, so the others land and only the invalid ones are refused,
 // once, never retried.
@@ -16,6 +17,8 @@ const MAX_TRIES = 8;
 interface Queued {
   item: Record<string, AttributeValue>;
   key: string;
+  /** when it was put (Date.now()) */
+  at: number;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -34,15 +37,20 @@ export class BatchWriter {
   /** resolves once the item is written; rejects when DynamoDB would not take it after retries, or (StoreRejectedWrite) refuses it as invalid */
   put(item: Record<string, AttributeValue>): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ item, key: `${item.pk?.S}\0${item.sk?.S}`, resolve, reject });
+      this.#queue.push({ item, key: `${item.pk?.S}\0${item.sk?.S}`, at: this.lingerMs > 0 ? Date.now() : 0, resolve, reject });
       if (!this.#draining) void this.#drain();
     });
   }
 
   async #drain(): Promise<void> {
     this.#draining = true;
-    if (this.lingerMs > 0) await this.sleep(this.lingerMs);
-    while (this.#queue.length > 0) await this.#writeSplitting(this.#take());
+    while (this.#queue.length > 0) {
+      // the puts that came while a write was in flight wait out their own linger too, so the ones after them join
+      // their batch: one call per linger, not one per write
+      const wait = this.lingerMs > 0 ? this.#queue[0]!.at + this.lingerMs - Date.now() : 0;
+      if (wait > 0) await this.sleep(wait);
+      await this.#writeSplitting(this.#take());
+    }
     this.#draining = false;
   }
 

@@ -60,15 +60,40 @@ function wrapResponse(res: http.IncomingMessage): HttpResponse {
     status: res.statusCode ?? 0,
     headers,
     body: readBody(res),
-    async text() {
-      const chunks: Buffer[] = [];
-      for await (const chunk of readBody(res)) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
-    },
+    text: () => readText(res),
     cancel() {
       res.destroy();
     },
   };
+}
+
+/**
+ * The whole body as text, read with events (a whole JSON answer is most calls: an async generator and its
+ * iterator per call cost more than the read); fails as readBody does.
+ */
+function readText(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const fail = (err: NodeJS.ErrnoException) => {
+      res.off('end', end);
+      reject(err.name === 'AbortError' ? err : new HttpConnectError(`connection lost while reading the answer: ${err.message}`, err.code ?? 'ECONNRESET'));
+    };
+    const end = () => {
+      res.off('error', fail);
+      res.off('close', closed);
+      // Node ends the stream without error when the server resets after headers: check it arrived whole
+      if (!res.complete) return reject(new HttpConnectError('connection closed before the answer was complete', 'ECONNRESET'));
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    };
+    // closed with neither an end nor an error (destroyed without a reason): what an iterator calls a premature close
+    const closed = () => {
+      if (!res.readableEnded) fail(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.once('end', end);
+    res.once('error', fail);
+    res.once('close', closed);
+  });
 }
 
 /** The body as it arrives; a socket that dies mid-body surfaces as an HttpConnectError. */

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchWriter } from '../../../lambdas/adapters/dynamodb/batch-writer';
 import { createDynamoClient } from '../../../lambdas/adapters/dynamodb/client';
 import { startTestDynamo, type TestDynamo } from '../../helpers/dynalite';
+import { until } from '../../helpers/wait';
 
 const item = (pk: string, sk: string) => ({ pk: { S: pk }, sk: { S: sk }, n: { N: '1' } });
 
@@ -68,6 +69,37 @@ describe('BatchWriter with a throttling table', () => {
     await Promise.all([writer.put(first), writer.put(item('p', 'b'))]);
     const sent = ddb.commandCalls(BatchWriteItemCommand).map((c) => c.args[0].input.RequestItems!.t!.length);
     expect(sent).toEqual([1, 1, 1]); // a alone; then b; then a again (left unprocessed the first time)
+  });
+
+  it('with a linger, lets the puts that queue during a write wait out their own linger, so the puts after them share their call', async () => {
+    // Prepare: the first write stays in flight until released; each linger passes when the test says so
+    ddb.reset();
+    let release!: () => void;
+    const inFlight = new Promise<void>((resolve) => (release = resolve));
+    const sizes: number[] = [];
+    ddb.on(BatchWriteItemCommand).callsFake(async (input: { RequestItems: Record<string, unknown[]> }) => {
+      sizes.push(input.RequestItems.t!.length);
+      if (sizes.length === 1) await inFlight;
+      return { UnprocessedItems: {} };
+    });
+    const lingers: Array<() => void> = [];
+    const writer = new BatchWriter(new DynamoDBClient({}), 't', () => new Promise<void>((resolve) => lingers.push(resolve)), 60_000);
+
+    // Act: a goes out alone; b and c come while its write is in flight; d while they wait
+    const a = writer.put(item('p', 'a'));
+    await until(() => lingers.length === 1);
+    lingers.shift()!();
+    await until(() => sizes.length === 1);
+    const bc = [writer.put(item('p', 'b')), writer.put(item('p', 'c'))];
+    release();
+    await a;
+    await until(() => lingers.length === 1);
+    const d = writer.put(item('p', 'd'));
+    lingers.shift()!();
+    await Promise.all([...bc, d]);
+
+    // Assess
+    expect(sizes).toEqual([1, 3]);
   });
 
   it('never puts two items with one key into one batch, and gives up loudly after its retries', async () => {

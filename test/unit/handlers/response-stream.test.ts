@@ -121,6 +121,66 @@ describe('gatewayHandler (middy, streamifyResponse)', () => {
     expect(events).toEqual(['upstream read aborted', 'frames closed', 'after']);
   });
 
+  it('ends the invocation and runs the after-response work when the client left before the whole body was ready', async () => {
+    // Prepare: the response stream closes while the gateway is still at work
+    const events: string[] = [];
+    const stream = new RecordingStream(events);
+    const gateway: Gateway = async () => {
+      stream.destroy();
+      await new Promise((resolve) => setImmediate(resolve));
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true}', after: async () => void events.push('after') };
+    };
+
+    // Act
+    await gatewayHandler(gateway, clock, { logger: new MemoryLogger() })(event(), stream, lambdaContext('inv-1')).catch(() => undefined);
+
+    // Assess
+    expect(events).toEqual(['after']);
+  });
+
+  it('ends the invocation and runs the after-response work when the response stream closes before its last byte is out', async () => {
+    // Prepare: a response stream whose transport never confirms the end, then goes away
+    const events: string[] = [];
+    class StalledStream extends RecordingStream {
+      override _final(): void {
+        events.push('end asked');
+        setImmediate(() => this.destroy());
+      }
+    }
+    const gateway: Gateway = async () => ({ status: 200, headers: {}, body: '{"ok":true}', after: async () => void events.push('after') });
+
+    // Act
+    await gatewayHandler(gateway, clock, { logger: new MemoryLogger() })(event(), new StalledStream(events), lambdaContext('inv-1')).catch(() => undefined);
+
+    // Assess
+    expect(events).toEqual(['end asked', 'after']);
+  });
+
+  it('sends a whole body longer than one chunk in full, and ends the invocation when the client leaves half-way through one', async () => {
+    // Prepare
+    const long = JSON.stringify({ text: 'x'.repeat(100_000) });
+    const whole = new RecordingStream([]);
+    const events: string[] = [];
+    // a transport that takes the prelude and one piece of the body, then goes away with the rest unsent
+    class LeavingStream extends RecordingStream {
+      #writes = 0;
+      override _write(chunk: Buffer, enc: BufferEncoding, callback: () => void): void {
+        this.#writes += 1;
+        if (this.#writes < 3) super._write(chunk, enc, callback);
+        else setImmediate(() => this.destroy());
+      }
+    }
+    const gateway = (name: string): Gateway => async () => ({ status: 200, headers: {}, body: long, after: async () => void events.push(`after ${name}`) });
+
+    // Act
+    await gatewayHandler(gateway('whole'), clock, { logger: new MemoryLogger() })(event(), whole, lambdaContext('inv-1'));
+    await gatewayHandler(gateway('left'), clock, { logger: new MemoryLogger() })(event(), new LeavingStream([]), lambdaContext('inv-2')).catch(() => undefined);
+
+    // Assess
+    expect(whole.text.body).toBe(long);
+    expect(events).toEqual(['after whole', 'after left']);
+  });
+
   describe('with the Powertools logger and metrics', () => {
     beforeEach(() => vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true'));
     afterEach(() => vi.unstubAllEnvs());
