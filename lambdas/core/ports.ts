@@ -167,6 +167,8 @@ export interface UsageTotals {
   cachedInputTokens: number;
   byModel: Record<string, UsageBreakdown>;
   byProvider: Record<string, UsageBreakdown>;
+  /** by the route (front door) the requests came through: chat, embeddings, messages, responses */
+  byRoute?: Record<string, UsageBreakdown>;
 }
 
 /** A tenant's day or month: what settled (costNanoUsd), and what is held but not yet spent. */

@@ -4,7 +4,7 @@
 //   T#<tenant>#D#<day> / R#<iso time>#<request id>[#R#<region>]  → the entry
 //   T#<tenant>         / D#<day>[#R#<region>], M#<month>[#R#<region>]
 //                        → costNanoUsd, committedNanoUsd, requests, inputTokens, …
-//                          M|<provider/model>|<total>, P|<provider>|<total>
+//                          M|<provider/model>|<total>, P|<provider>|<total>, R|<route>|<total>
 //                          L|<lease id> → {g: granted, u: used, s: seq, t: top-ups, e: expires ms}
 //                          A|<percent>  → when this region sent that budget alert
 // (no suffix: the primary region's items; see regions.ts). Every change to a period item is one conditional
@@ -147,6 +147,7 @@ export class DynamoCostLedger implements CostLedger {
     for (const [prefix, breakdown] of [
       ['M', t.byModel],
       ['P', t.byProvider],
+      ['R', t.byRoute ?? {}],
     ] as const) {
       for (const [name, b] of Object.entries(breakdown)) {
         const bounded = boundedName(name, BREAKDOWN_NAME_CHARS);
@@ -304,14 +305,15 @@ export function asRejectedWrite(err: unknown): unknown {
 
 /** A period's totals: the sum of its items (one per region that served the tenant in it). */
 export function periodUsage(name: string, items: ReadonlyArray<Record<string, AttributeValue>>): PeriodUsage {
-  const usage: PeriodUsage = { period: name, costNanoUsd: 0, operatorCostNanoUsd: 0, reservedNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, byModel: {}, byProvider: {} };
+  const usage: PeriodUsage = { period: name, costNanoUsd: 0, operatorCostNanoUsd: 0, reservedNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, byModel: {}, byProvider: {}, byRoute: {} };
+  const maps = { M: usage.byModel, P: usage.byProvider, R: usage.byRoute! };
   for (const item of items) {
     for (const [attribute, value] of Object.entries(item)) {
       const parts = attribute.split('|');
       const total = parts.pop() as (typeof BREAKDOWN_TOTALS)[number];
       const kind = parts.shift();
-      if ((kind !== 'M' && kind !== 'P') || !BREAKDOWN_TOTALS.includes(total) || value.N === undefined) continue;
-      const map = kind === 'M' ? usage.byModel : usage.byProvider;
+      if ((kind !== 'M' && kind !== 'P' && kind !== 'R') || !BREAKDOWN_TOTALS.includes(total) || value.N === undefined) continue;
+      const map = maps[kind];
       const b = (map[parts.join('|')] ??= { costNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0 });
       b[total] += Number(value.N);
     }

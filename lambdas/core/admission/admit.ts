@@ -234,6 +234,7 @@ export class Admission {
       cachedInputTokens: entry.tokens.cachedInput,
       provider: entry.provider,
       model: `${entry.provider}/${entry.model}`,
+      route: entry.route,
     };
     // every write is waited for even when one fails (a refused entry must not cut the settlements short)
     const outcomes = await Promise.allSettled([

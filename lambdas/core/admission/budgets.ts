@@ -65,6 +65,8 @@ export interface Settlement {
   provider: string;
   /** provider/model */
   model: string;
+  /** the route (front door) the request came through */
+  route?: string;
 }
 
 export const ALERT_PERCENTS = [80, 90, 100] as const;
@@ -519,7 +521,7 @@ export class Budgets {
     const facts = { ...batchFacts(state, lease, flush), error: err.message };
     const names = Object.keys(flush.totals.byModel);
     if (names.length || Object.keys(flush.totals.byProvider).length) {
-      const bare: LeaseFlush = { ...flush, totals: { ...flush.totals, byModel: {}, byProvider: {} } };
+      const bare: LeaseFlush = { ...flush, totals: { ...flush.totals, byModel: {}, byProvider: {}, byRoute: {} } };
       let outcome: number | 'unknown' | 'lost';
       try {
         outcome = await this.#apply(state.period, bare);
@@ -634,7 +636,7 @@ function elsewhere(state: PeriodState): number {
 }
 
 export function sumSettlements(batch: Settlement[]): UsageTotals {
-  const totals: UsageTotals = { costNanoUsd: 0, operatorCostNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, byModel: {}, byProvider: {} };
+  const totals: UsageTotals = { costNanoUsd: 0, operatorCostNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, byModel: {}, byProvider: {}, byRoute: {} };
   for (const s of batch) {
     totals.costNanoUsd += s.costNanoUsd;
     totals.operatorCostNanoUsd! += s.operatorCostNanoUsd ?? 0;
@@ -645,6 +647,7 @@ export function sumSettlements(batch: Settlement[]): UsageTotals {
     for (const [map, key] of [
       [totals.byModel, s.model],
       [totals.byProvider, s.provider],
+      ...(s.route ? [[totals.byRoute!, s.route] as const] : []),
     ] as const) {
       const b = (map[key] ??= { costNanoUsd: 0, requests: 0, inputTokens: 0, outputTokens: 0 });
       b.costNanoUsd += s.costNanoUsd;

@@ -45,6 +45,7 @@ function period(p: PeriodUsage) {
     cached_input_tokens: p.cachedInputTokens,
     by_model: breakdown(p.byModel),
     by_provider: breakdown(p.byProvider),
+    by_route: breakdown(p.byRoute ?? {}),
   };
 }
 
