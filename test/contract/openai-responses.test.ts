@@ -2,25 +2,15 @@
 // in test/fixtures/openapi/openai-responses.json, extracted by scripts/openapi-schemas.ts): response objects
 // whole and streamed (every event, failure events included) from OpenAI natively and from translated targets,
 // text, tool calls, namespaced and custom tools, incomplete answers, the input item list, and errors.
-import { readFileSync } from 'node:fs';
-import Ajv2020 from 'ajv/dist/2020';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anthropicMessage, anthropicTextEvents, sseEvent, startFakeAnthropic, type FakeProvider } from '../fakes/anthropic';
 import { functionCall, openaiFunctionCallEvents, openaiResponse, openaiResponseEvents, outputMessage, reasoningItem, startFakeOpenAIResponses } from '../fakes/openai-responses';
 import { sendJson, sendSse } from '../fakes/upstream';
+import { contract } from '../helpers/openapi';
 import { baseConfig, startTestGateway, type TestGateway } from '../helpers/gateway';
 
-const spec = JSON.parse(readFileSync('test/fixtures/openapi/openai-responses.json', 'utf8')) as { components: { schemas: Record<string, object> } };
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-ajv.addSchema({ $id: 'openai', components: spec.components }, 'openai');
-const schema = (name: string) => ajv.getSchema(`openai#/components/schemas/${name}`)!;
-
-function conforms(name: string, value: unknown): void {
-  const validate = schema(name);
-  const ok = validate(value);
-  expect(ok, `${name}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value).slice(0, 800)}`).toBe(true);
-}
+const conforms = contract('test/fixtures/openapi/openai-responses.json');
 
 const KEYS = { openai: 'sk-contract-openai', anthropic: 'sk-ant-contract-responses' };
 const TOOLS = [

@@ -2,24 +2,14 @@
 // schemas in test/fixtures/openapi/openai.json): chat completions whole and streamed from every provider type,
 // including an OpenAI-compatible upstream that leaves out what the document requires, embeddings in both
 // encodings (also from an upstream that ignores base64), the models list, and errors.
-import { readFileSync } from 'node:fs';
-import Ajv2020 from 'ajv/dist/2020';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anthropicMessage, anthropicTextEvents, startFakeAnthropic, type FakeProvider } from '../fakes/anthropic';
 import { geminiAnswer, geminiFrame, startFakeGemini } from '../fakes/gemini';
 import { sendJson, sendSse, startFakeUpstream, type FakeUpstream } from '../fakes/upstream';
+import { contract } from '../helpers/openapi';
 import { baseConfig, startTestGateway, TEST_KEY, type TestGateway } from '../helpers/gateway';
 
-const spec = JSON.parse(readFileSync('test/fixtures/openapi/openai.json', 'utf8')) as { components: { schemas: Record<string, object> } };
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-ajv.addSchema({ $id: 'openai', components: spec.components }, 'openai');
-const schema = (name: string) => ajv.getSchema(`openai#/components/schemas/${name}`)!;
-
-function conforms(name: string, value: unknown): void {
-  const validate = schema(name);
-  const ok = validate(value);
-  expect(ok, `${name}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value).slice(0, 600)}`).toBe(true);
-}
+const conforms = contract('test/fixtures/openapi/openai.json');
 
 const KEYS = { anthropic: 'sk-ant-contract', gemini: 'gemini-contract', upstream: 'sk-contract-upstream' };
 const price = { inputPerMTok: 1, outputPerMTok: 2 };
