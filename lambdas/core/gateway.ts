@@ -17,6 +17,7 @@ import { handleModels } from './pipeline/models';
 import { handleUsage } from './pipeline/usage';
 import { handleHealth } from './pipeline/health';
 import { requestLogLine } from './request-log';
+import type { ResponseCache } from './cache/response-cache';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -39,6 +40,8 @@ export interface GatewayDeps {
   doors: DoorRoutes;
   /** stored Responses API turns; absent: nothing is stored (store is taken as false) */
   responses?: ResponseStore;
+  /** the response cache (lambdas/core/cache); absent: nothing is cached */
+  cache?: ResponseCache;
 }
 
 /**

@@ -48,8 +48,10 @@ export const METRICS = {
    * else a field of the log line: see the metrics adapter)
    */
   costUsd: 'CostUsd',
-  /** answers served from the response cache (issue 12: no cache yet, so nothing emits it and no widget reads it) */
+  /** answers served from the response cache (exact and semantic hits) */
   cacheHits: 'CacheHits',
+  /** requests to a cached alias that the cache could not answer */
+  cacheMisses: 'CacheMisses',
   /**
    * a ledger write the store refused as invalid (item too large, key too long); dimension Kind: breakdown (a
    * settlement written without its split by model), settlement (a batch set aside: its cost is only in the

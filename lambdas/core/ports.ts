@@ -1,6 +1,7 @@
 // The interfaces the core needs from the world. Adapters implement them for AWS and for local runs;
 // the core imports no AWS package.
 import type { Budget, RateLimits } from './config/schema';
+import type { ChatCompletion } from './openai/chat-response';
 
 export interface Clock {
   /** milliseconds since the epoch */
@@ -153,6 +154,7 @@ export interface LedgerEntry {
   status: number;
   attempts: number;
   stream: boolean;
+  cache?: { status: 'hit' | 'semantic-hit' | 'miss' | 'bypass'; savedNanoUsd?: number; similarity?: number };
 }
 
 /** What calls add up to: cost, requests and tokens, in all and by `provider/model` and by provider. */
@@ -169,6 +171,9 @@ export interface UsageTotals {
   byProvider: Record<string, UsageBreakdown>;
   /** by the route (front door) the requests came through: chat, embeddings, messages, responses */
   byRoute?: Record<string, UsageBreakdown>;
+  /** requests answered from the response cache, and what their original answers cost (what the hits saved) */
+  cacheHits?: number;
+  cacheSavedNanoUsd?: number;
 }
 
 /** A tenant's day or month: what settled (costNanoUsd), and what is held but not yet spent. */
@@ -397,4 +402,52 @@ export interface ResponseStore {
   get(tenantId: string, id: string): Promise<StoredResponse | undefined>;
   /** false when the tenant has no such turn */
   delete(tenantId: string, id: string): Promise<boolean>;
+}
+
+/**
+ * An answer the response cache keeps: the core's view of it (the chat completion every door renders its own
+ * format from, streamed or not), who made it, and what it cost then. Doors never store their wire form.
+ */
+export interface CachedAnswer {
+  completion: ChatCompletion;
+  provider: string;
+  model: string;
+  /** what the original answer cost its tenant: what a hit saves */
+  costNanoUsd: number;
+  /** epoch ms the answer was made (the `age` header) */
+  createdAt: number;
+  /** epoch ms after which it is not served */
+  expiresAt: number;
+}
+
+/**
+ * Where a cache entry lives: `partition` is the scope and alias (`T#<tenant>#<alias>` or `S#<alias>`), so an
+ * operator can find and purge a tenant's entries; `hash` is the SHA-256 of the canonical request.
+ */
+export interface CacheKey {
+  partition: string;
+  hash: string;
+}
+
+/** The response cache's store (in-process LRU in front of DynamoDB in AWS and locally). */
+export interface CacheStore {
+  /** the entry, or undefined (never stored, expired, purged); never throws for a store failure: a miss */
+  get(key: CacheKey): Promise<CachedAnswer | undefined>;
+  /** keep the entry until its expiresAt; false when not kept (too large for the store) */
+  put(key: CacheKey, answer: CachedAnswer): Promise<boolean>;
+}
+
+/** One stored vector of the semantic cache: the exact entry it points at. */
+export interface VectorMatch {
+  hash: string;
+  similarity: number;
+}
+
+/**
+ * The semantic cache's vectors (S3 Vectors in AWS, an in-process index locally): per partition and prefix
+ * (the hash of every turn but the last user message, and the parameters), nearest neighbour by cosine.
+ */
+export interface VectorIndex {
+  nearest(namespace: string, vector: number[], minSimilarity: number): Promise<VectorMatch | undefined>;
+  put(namespace: string, hash: string, vector: number[], expiresAt: number): Promise<void>;
 }

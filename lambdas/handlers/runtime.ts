@@ -21,6 +21,7 @@ import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observabilit
 import { Resilience } from '../core/resilience/resilience';
 import { createProviders } from '../providers';
 import { DOORS } from '../doors';
+import { createResponseCache } from './response-cache';
 import { regionScopeOf, type GatewayEnvironment } from './environment';
 
 export interface RuntimeOptions {
@@ -88,6 +89,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     version: env.SWITCHBOARD_VERSION,
     doors: DOORS,
     responses: new DynamoResponseStore(dynamo, tables.responses, config.gateway.responseRetentionDays, clock),
+    cache: createResponseCache(config, dynamo, tables.responseCache, { clock, logger, metrics }),
   };
   deps.resilience.breakers.warm();
   return {

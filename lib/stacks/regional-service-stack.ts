@@ -100,7 +100,7 @@ export class RegionalServiceStack extends Stack {
       logGroupName: names.logGroup('gateway'),
       metricNamespace: names.metricNamespace,
     });
-    for (const key of Object.keys(TABLES) as TableKey[]) this.gatewayFunction.bindTable(tables[key], key, key === 'tenants' ? 'read' : 'readWrite');
+    for (const key of Object.keys(TABLES) as TableKey[]) this.gatewayFunction.bindTable(tables[key], key, key === 'tenants' ? 'read' : key === 'responseCache' ? 'getPut' : 'readWrite');
     this.gatewayFunction.allowSecretsRead(secretNames).allowBedrock(bedrockModels);
 
     this.gatewayApi = new GatewayApi(this, 'Api', {

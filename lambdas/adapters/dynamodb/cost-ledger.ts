@@ -144,6 +144,8 @@ export class DynamoCostLedger implements CostLedger {
     add('committedNanoUsd', f.committedDelta);
     for (const total of [...BREAKDOWN_TOTALS, 'cachedInputTokens'] as const) add(total, t[total]);
     if (t.operatorCostNanoUsd) add('operatorCostNanoUsd', t.operatorCostNanoUsd);
+    if (t.cacheHits) add('cacheHits', t.cacheHits);
+    if (t.cacheSavedNanoUsd) add('cacheSavedNanoUsd', t.cacheSavedNanoUsd);
     for (const [prefix, breakdown] of [
       ['M', t.byModel],
       ['P', t.byProvider],
@@ -321,6 +323,7 @@ export function periodUsage(name: string, items: ReadonlyArray<Record<string, At
     usage.costNanoUsd += cost;
     usage.reservedNanoUsd += Math.max(0, num(item, 'committedNanoUsd') - cost);
     for (const total of ['operatorCostNanoUsd', 'requests', 'inputTokens', 'outputTokens', 'cachedInputTokens'] as const) usage[total] += num(item, total);
+    for (const total of ['cacheHits', 'cacheSavedNanoUsd'] as const) if (item[total]) usage[total] = (usage[total] ?? 0) + num(item, total);
   }
   return usage;
 }

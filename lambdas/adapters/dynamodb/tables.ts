@@ -62,6 +62,15 @@ export const TABLES = {
     ttlAttribute: TTL_ATTRIBUTE,
     description: 'stored Responses API turns per tenant (previous_response_id, GET /v1/responses/{id}), split over items when large',
   },
+  responseCache: {
+    logicalName: 'ResponseCache',
+    localName: 'switchboard-response-cache',
+    envVar: 'CACHE_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: TTL_ATTRIBUTE,
+    description: 'cached answers per tenant (or shared) and alias, by request hash; compressed, expiring by TTL',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof TABLES;

@@ -235,6 +235,7 @@ export class Admission {
       provider: entry.provider,
       model: `${entry.provider}/${entry.model}`,
       route: entry.route,
+      ...(entry.cache?.status === 'hit' || entry.cache?.status === 'semantic-hit' ? { cacheSavedNanoUsd: entry.cache.savedNanoUsd ?? 0 } : {}),
     };
     // every write is waited for even when one fails (a refused entry must not cut the settlements short)
     const outcomes = await Promise.allSettled([

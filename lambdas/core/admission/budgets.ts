@@ -67,6 +67,8 @@ export interface Settlement {
   model: string;
   /** the route (front door) the request came through */
   route?: string;
+  /** answered from the response cache, saving this much (its original cost less what the hit was charged) */
+  cacheSavedNanoUsd?: number;
 }
 
 export const ALERT_PERCENTS = [80, 90, 100] as const;
@@ -644,6 +646,10 @@ export function sumSettlements(batch: Settlement[]): UsageTotals {
     totals.inputTokens += s.inputTokens;
     totals.outputTokens += s.outputTokens;
     totals.cachedInputTokens += s.cachedInputTokens;
+    if (s.cacheSavedNanoUsd !== undefined) {
+      totals.cacheHits = (totals.cacheHits ?? 0) + 1;
+      totals.cacheSavedNanoUsd = (totals.cacheSavedNanoUsd ?? 0) + s.cacheSavedNanoUsd;
+    }
     for (const [map, key] of [
       [totals.byModel, s.model],
       [totals.byProvider, s.provider],

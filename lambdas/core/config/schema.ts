@@ -118,6 +118,17 @@ export const modelTarget = z.strictObject({
   tasks: z.array(z.string().min(1)).optional(),
 });
 
+export const aliasCache = z.strictObject({
+  /** how long an answer is served; a request's x-gateway-cache-ttl may ask for less */
+  ttlSeconds: positiveInt.max(30 * 24 * 3600),
+  /** "tenant": each tenant sees only its own answers; "shared": every tenant of the alias shares them */
+  scope: z.enum(['tenant', 'shared']).default('tenant'),
+  /** the share of the original answer's cost a hit is charged (0: hits are free) */
+  chargeShare: z.number().min(0).max(1).default(0),
+  /** also serve answers to paraphrases of the last user message (same earlier turns, same parameters) */
+  semantic: z.strictObject({ embedding: z.string().min(1), threshold: z.number().min(0).max(1).default(0.95) }).optional(),
+});
+
 export const modelAlias = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'an alias has no "/" (that form addresses a provider directly)'),
   description: z.string().optional(),
@@ -127,6 +138,8 @@ export const modelAlias = z.strictObject({
   hedge: z.boolean().optional(),
   /** mirror a share of requests to a target after answering, for comparison */
   shadow: z.strictObject({ provider: id, model: modelName, percent: z.number().min(0).max(100) }).optional(),
+  /** answer repeated requests from the response cache (lambdas/core/cache, docs/cache.md); absent: never cached */
+  cache: aliasCache.optional(),
 });
 
 export const tier = z.strictObject({ limits: rateLimits.optional(), budget: budget.optional() });
@@ -271,6 +284,7 @@ export const gatewayConfig = z
 export type GatewayConfig = z.infer<typeof gatewayConfig>;
 export type ProviderConfig = z.infer<typeof providerConfig>;
 export type ModelAlias = z.infer<typeof modelAlias>;
+export type AliasCache = z.infer<typeof aliasCache>;
 export type ModelTarget = z.infer<typeof modelTarget>;
 export type TenantConfig = z.infer<typeof tenantConfig>;
 export type RateLimits = z.infer<typeof rateLimits>;

@@ -44,6 +44,7 @@ export async function handleHealth(_req: GatewayRequest, _scope: RequestScope, d
     region: deps.region,
     version: deps.version,
     providers,
+    ...(deps.cache ? { cache: deps.cache.stats() } : {}),
     ...(storeOk ? {} : { store: 'unreachable' }),
   });
 }

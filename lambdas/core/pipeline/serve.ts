@@ -18,6 +18,7 @@ import type { GatewayConfig } from '../config/schema';
 import { METRICS } from '../observability';
 import { ProviderError, type CallOptions, type Provider } from '../../providers/types';
 import type { LedgerEntry } from '../ports';
+import { serveHit } from '../cache/replay';
 import { attemptCount, gatewayHeaders, rateTokensOf, settleRequest, type RequestEnd, type RequestMoney } from './settle';
 
 /** pieces read ahead before the first with content, at most */
@@ -103,19 +104,23 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
   refuseUnknownFields(body, route, deps.config);
   const policy = readPolicy(req.headers, body.metadata);
   const bounds = callBounds(body, deps.config, parsed.extraInputTokens);
-  const admission = await deps.admission.admit({ tenant, route, bounds, rateTokens: rateTokensOf(req), receivedAt: req.receivedAt });
+  // the cache read runs beside admission: a miss adds no round trip (lambdas/core/cache; undefined: alias not cached)
+  const cache = deps.cache?.open(door.route, parsed, route, tenant.id, req.headers, req.requestId);
+  const [admission, hit] = await Promise.all([deps.admission.admit({ tenant, route, bounds, rateTokens: rateTokensOf(req), receivedAt: req.receivedAt }), cache?.lookup]);
   const first = bounds(route.targets[0]!);
+  if (hit && cache) return serveHit(hit, { door, parsed, admission, cap: first.outputCap, chargeShare: cache.config.chargeShare, alias: cache.alias }, scope, deps);
   const estimate = { inputTokens: first.inputTokens, outputTokens: first.outputCap };
   const deadline = new Deadline(deps.config.gateway.requestTimeoutMs, deps.clock.now(), req.signal);
   const cacheWrites = first.cacheWrites;
   const usageBound = (text: string, call: { provider: string; model: string }) => withExtraInput(estimateChatUsage(body, text, typeOf(deps.config, call.provider), call.model), parsed.extraInputTokens?.(deps.config.providers.find((p) => p.id === call.provider)));
   const bill = new Bill(admission.worstCase, deps.admission.operator(req.receivedAt), usageBound, cacheWrites === '1h');
-  const money: RequestMoney = { bill, admission, deadline, route: door.route, stream: scope.stream };
+  const money: RequestMoney = { bill, admission, deadline, route: door.route, stream: scope.stream, ...(cache ? { cache: { status: cache.status } } : {}) };
   const end: RequestEnd & { unread?: () => void } = { status: 0 };
   scope.settle = async () => {
     end.unread?.();
     if (end.served && end.status === 200 && !scope.streamError) await shadowAfter(body, route, bounds, { ...money, served: end.served }, scope, deps);
     await settleRequest(scope, money, end, deps);
+    if (cache && end.served && end.status === 200 && !scope.streamError) await cache.store(end.served);
   };
   const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs, providerQuota: admission.providerQuota, abandonedCallMs: deps.config.gateway.abandonedCallMs };
   const callOpts = (attempt: { signal: AbortSignal }) => ({ signal: attempt.signal, requestId: req.requestId });
@@ -127,7 +132,7 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
       // Read up to the first piece with content inside the attempt: until a byte has gone to the client a
       // failure can still fall over, and the preamble tells the client nothing it needs yet.
       run = await executeWithFallback(route, deadline, execDeps, req.requestId, async (provider, target, attempt) => {
-        const stream = await door.stream(provider, target, parsed, bounds(target).outputCap, callOpts(attempt));
+        const stream = await door.stream(cache ? cache.recorder.wrap(provider, target.model) : provider, target, parsed, bounds(target).outputCap, callOpts(attempt));
         const iterator = stream[Symbol.asyncIterator]();
         const head: DoorPiece[] = [];
         let next = await iterator.next();
@@ -145,6 +150,7 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
     end.status = 200;
     describeServed(scope, run);
     const response = streamResponse(door, run, scope, deps, admission);
+    if (cache) response.headers['x-gateway-cache'] = cache.status;
     end.unread = response.unread;
     return response;
   }
@@ -152,7 +158,7 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
   let run: Executed<DoorAnswer>;
   try {
     run = await executeWithFallback(route, deadline, execDeps, req.requestId, (provider, target, attempt) =>
-      door.complete(provider, target, parsed, bounds(target).outputCap, callOpts(attempt)),
+      door.complete(cache ? cache.recorder.wrap(provider, target.model) : provider, target, parsed, bounds(target).outputCap, callOpts(attempt)),
     { kind: 'chat', policy, estimate, bill, drain: async (answer) => answer.usage });
   } catch (err) {
     end.status = err instanceof GatewayError ? err.status : 500;
@@ -167,7 +173,7 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
   describeServed(scope, run);
   await answer.commit?.();
   firstByte(scope, deps);
-  return jsonResponse(200, answer.body, { ...admission.headers, ...gatewayHeaders(run, run.call.costNanoUsd) });
+  return jsonResponse(200, answer.body, { ...admission.headers, ...gatewayHeaders(run, run.call.costNanoUsd), ...(cache ? { 'x-gateway-cache': cache.status } : {}) });
 }
 
 /**

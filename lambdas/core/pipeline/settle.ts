@@ -17,6 +17,8 @@ export interface RequestMoney {
   deadline: Deadline;
   route: LedgerEntry['route'];
   stream: boolean;
+  /** the response cache's part (a miss, or a request that did not read it) */
+  cache?: LedgerEntry['cache'];
 }
 
 /** How the request ended: the call that served it (if one did), and the status the client got. */
@@ -69,6 +71,7 @@ export async function settleRequest(scope: RequestScope, money: RequestMoney, en
     status: end.status,
     attempts: bill.calls.length,
     stream: money.stream,
+    ...(money.cache ? { cache: money.cache } : {}),
   };
   await Promise.all([admission.settle(entry), bill.settleOperator(lines.operator, settlementOf)]);
   deps.metrics.add(METRICS.costUsd, cost / 1e9, 'None', { Tenant: scope.tenant! });

@@ -43,6 +43,9 @@ function period(p: PeriodUsage) {
     input_tokens: p.inputTokens,
     output_tokens: p.outputTokens,
     cached_input_tokens: p.cachedInputTokens,
+    /** requests answered from the response cache, and what they saved (their original cost less what a hit was charged) */
+    cache_hits: p.cacheHits ?? 0,
+    cache_saved_usd: formatUsd(p.cacheSavedNanoUsd ?? 0),
     by_model: breakdown(p.byModel),
     by_provider: breakdown(p.byProvider),
     by_route: breakdown(p.byRoute ?? {}),

@@ -17,7 +17,8 @@ import { METRIC_NAMESPACE } from '../../config/metrics';
 /** The newest Node.js LTS that Lambda runs; cdk-nag's Lambda runtime rule checks for the family's latest. */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
 
-export type TableAccess = 'read' | 'write' | 'readWrite';
+/** getPut: single-item reads and writes only (the response cache: no Query, Scan, Update or Delete) */
+export type TableAccess = 'read' | 'write' | 'readWrite' | 'getPut';
 
 export interface SwitchboardFunctionProps {
   /** the handler file, relative to the project root or absolute */
@@ -141,6 +142,7 @@ export class SwitchboardFunction extends NodejsFunction {
     this.addEnvironment(TABLES[key].envVar, table.tableName);
     if (access === 'read') table.grantReadData(this);
     else if (access === 'write') table.grantWriteData(this);
+    else if (access === 'getPut') table.grant(this, 'dynamodb:GetItem', 'dynamodb:PutItem');
     else table.grantReadWriteData(this);
     return this;
   }
