@@ -9,6 +9,6 @@ import { DynamoCacheStore } from '../adapters/dynamodb/cache-store';
 
 export function createResponseCache(config: GatewayConfig, dynamo: DynamoDBClient, tableName: string, deps: { clock: Clock; logger: Logger; metrics: Metrics }): ResponseCache | undefined {
   if (!config.models.some((m) => m.cache)) return undefined;
-  const store = new TieredCacheStore(new MemoryCacheStore(deps.clock), new DynamoCacheStore(dynamo, tableName));
+  const store = new TieredCacheStore(new MemoryCacheStore(deps.clock), new DynamoCacheStore(dynamo, tableName, deps.clock));
   return new ResponseCache(store, deps);
 }

@@ -6,7 +6,7 @@
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { BatchWriteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { CacheKey, CachedAnswer, CacheStore } from '../../core/ports';
+import type { CacheKey, CachedAnswer, CacheStore, Clock } from '../../core/ports';
 import { queryItems } from './query';
 
 const zip = promisify(gzip);
@@ -19,6 +19,7 @@ export class DynamoCacheStore implements CacheStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    private readonly clock: Clock = { now: () => Date.now() },
   ) {}
 
   async get(key: CacheKey): Promise<CachedAnswer | undefined> {
@@ -26,7 +27,7 @@ export class DynamoCacheStore implements CacheStore {
     if (!Item?.data?.B) return undefined;
     const answer = JSON.parse((await unzip(Item.data.B)).toString('utf8')) as CachedAnswer;
     // TTL deletes within days, not at once: an item past its time is a miss
-    return answer.expiresAt > Date.now() ? answer : undefined;
+    return answer.expiresAt > this.clock.now() ? answer : undefined;
   }
 
   async put(key: CacheKey, answer: CachedAnswer): Promise<boolean> {
