@@ -1,7 +1,7 @@
 // GatewayDashboard: one CloudWatch dashboard per region: traffic, latency percentiles and time to first byte,
 // errors by code, refusals (rate limit, budget), breakers, fallbacks, provider and region health, cost per
 // tenant and provider. Every gateway metric it reads is emitted in lambdas/ (test/infra/metrics.test.ts);
-// cache hits get a widget when there is a cache (issue 12).
+// and the response cache's hits and misses.
 import { Duration } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -96,6 +96,7 @@ export class GatewayDashboard extends Construct {
       graph('Upstream latency by provider (ms, avg)', [byDimension(METRICS.upstreamLatency, 'Provider', 'Average')]),
       graph('Region health (its own /health, once a minute: 1 serving; failover follows it)', [byDimension(METRICS.regionHealthy, undefined, 'Minimum', 'RegionHealthy')]),
     );
+    this.dashboard.addWidgets(graph('Response cache: hits and misses (aliases with a cache)', [total(METRICS.cacheHits), total(METRICS.cacheMisses)]));
     this.dashboard.addWidgets(
       new LogQueryWidget({
         title: 'Cost by tenant (USD, from EMF log lines)',

@@ -419,12 +419,11 @@ describe('alerting', () => {
 });
 
 describe('dashboard', () => {
-  it('shows traffic, latency percentiles, errors by code, refusals, breakers, fallbacks, cost by tenant and provider, region health; no cache widget before there is a cache', () => {
+  it('shows traffic, latency percentiles, errors by code, refusals, breakers, fallbacks, cost by tenant and provider, region health, cache hits and misses', () => {
     const body = JSON.stringify(Object.values(service.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody);
-    for (const needle of ['Requests', 'p50', 'p95', 'p99', 'TimeToFirstByte', 'Errors by code', 'RateLimited', 'BudgetExceeded', 'BreakerState', 'Fallbacks', 'Cost by tenant', 'Cost by provider', 'RegionHealthy']) {
+    for (const needle of ['Requests', 'p50', 'p95', 'p99', 'TimeToFirstByte', 'Errors by code', 'RateLimited', 'BudgetExceeded', 'BreakerState', 'Fallbacks', 'Cost by tenant', 'Cost by provider', 'RegionHealthy', 'CacheHits', 'CacheMisses']) {
       expect(body).toContain(needle);
     }
-    expect(body).not.toContain('CacheHits');
   });
 });
 
@@ -434,5 +433,22 @@ describe('IAM', () => {
       const wildcards = allPolicyActions(template(stack)).filter((a) => a.includes('*'));
       expect(wildcards, stack.stackName).toEqual([]);
     }
+  });
+});
+
+describe('response cache table', () => {
+  it('is a state table with TTL, and the gateway may only GetItem and PutItem on it (no Query, Scan, Update, Delete)', () => {
+    state.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: TABLES.responseCache.localName,
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    const statements = Object.values(service.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>,
+    );
+    const onCache = statements.filter((s) => JSON.stringify(s.Resource).includes(TABLES.responseCache.localName.replace(/^switchboard-/, '')));
+    expect(onCache.length).toBeGreaterThan(0);
+    expect([...new Set(onCache.flatMap((s) => [s.Action].flat()))].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    const gateway = Object.values(service.findResources('AWS::Lambda::Function')).find((f) => /^Switchboard gateway/.test(f.Properties.Description as string))!;
+    expect(gateway.Properties.Environment.Variables[TABLES.responseCache.envVar]).toBeDefined();
   });
 });

@@ -64,8 +64,10 @@ describe('metrics the dashboard and alarms read', () => {
     expect(missing).toEqual([]);
   });
 
-  it('include no cache widget while nothing emits CacheHits (issue 12 adds the cache)', () => {
-    expect(emittedKeys().has('cacheHits')).toBe(false);
-    expect(metricsRead(template(sb.services[0]!).toJSON(), sb.names.metricNamespace).has(METRICS.cacheHits)).toBe(false);
+  it('include the cache widget, whose CacheHits and CacheMisses the response cache emits', () => {
+    expect(emittedKeys().has('cacheHits')).toBe(true);
+    expect(emittedKeys().has('cacheMisses')).toBe(true);
+    const read = metricsRead(template(sb.services[0]!).toJSON(), sb.names.metricNamespace);
+    expect(read.has(METRICS.cacheHits) && read.has(METRICS.cacheMisses)).toBe(true);
   });
 });
