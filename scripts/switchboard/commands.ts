@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CacheTableAdmin } from '../../lambdas/adapters/dynamodb/cache-store';
 import { UsagePlanKeys } from '../../lambdas/adapters/apigateway/usage-plan-keys';
 import { DynamoCostLedger } from '../../lambdas/adapters/dynamodb/cost-ledger';
 import { storedTenantIds, sweepLeases } from '../../lambdas/adapters/dynamodb/lease-sweep';
@@ -50,7 +51,8 @@ target (one of them, or $DYNAMODB_ENDPOINT / $AWS_REGION):
                           the leases of --region's own items only (needed when the tables are global tables), and
                           tenants' usage-plan keys are kept in every region's API
   --table-prefix PREFIX   a prefix before the local table names (switchboard-tenants…)
-  --tenants-table NAME    (or TENANTS_TABLE)      --ledger-table NAME   (or LEDGER_TABLE): other table names
+  --tenants-table NAME    (or TENANTS_TABLE)      --ledger-table NAME   (or LEDGER_TABLE)
+  --cache-table NAME      (or CACHE_TABLE): other table names
   --config PATH           the gateway config, for its tenants and tiers (default $GATEWAY_CONFIG or ./gateway.config.json)
   --actor NAME            who is making the change, for the audit log (default user@host)
 
@@ -72,6 +74,9 @@ commands:
   keys revoke --tenant ID --key-id KEY_ID
   usage --tenant ID [--day YYYY-MM-DD] [--month YYYY-MM] [--csv FILE|-]
   audit --tenant ID
+  cache stats                                                what the response cache holds, per tenant (or shared) and alias
+  cache purge --tenant ID [--model ALIAS]                    delete a tenant's cached answers (of one alias, or all);
+                          gateway instances may serve an entry from memory for up to a minute after
   reservations sweep                                         release budget leases of crashed instances (this region's)
 `;
 
@@ -83,6 +88,8 @@ const OPTIONS = {
   'table-prefix': { type: 'string' },
   'tenants-table': { type: 'string' },
   'ledger-table': { type: 'string' },
+  'cache-table': { type: 'string' },
+  model: { type: 'string' },
   config: { type: 'string' },
   actor: { type: 'string' },
   id: { type: 'string' },
@@ -165,6 +172,7 @@ interface Context {
   now: number;
   dynamo: DynamoDBClient;
   tables: Pick<TableNames, 'tenants' | 'costLedger'>;
+  cache: CacheTableAdmin;
   config: GatewayConfig | undefined;
   admin: DynamoTenantAdmin;
   store: DynamoTenantStore;
@@ -177,7 +185,7 @@ function context(flags: Flags, io: CliIo, cli: CliEnv, dynamo: DynamoDBClient, a
   const prefix = flags['table-prefix'] ?? '';
   const deployment = flags.deployment ?? cli.env.SWITCHBOARD_DEPLOYMENT;
   if (deployment !== undefined && !/^[a-z][a-z0-9-]{0,19}$/.test(deployment)) throw new UsageError(`--deployment: "${deployment}" is not a deployment name`);
-  const tableOf = (key: 'tenants' | 'costLedger') => (deployment ? deployedTableName(deployment, key) : prefix + LOCAL_TABLE_NAMES[key]);
+  const tableOf = (key: 'tenants' | 'costLedger' | 'responseCache') => (deployment ? deployedTableName(deployment, key) : prefix + LOCAL_TABLE_NAMES[key]);
   const tenantsTable = flags['tenants-table'] ?? cli.env.TENANTS_TABLE ?? tableOf('tenants');
   const ledgerTable = flags['ledger-table'] ?? cli.env.LEDGER_TABLE ?? tableOf('costLedger');
   const actor = flags.actor ?? `${userInfo().username}@${hostname()}`;
@@ -191,6 +199,7 @@ function context(flags: Flags, io: CliIo, cli: CliEnv, dynamo: DynamoDBClient, a
     now: cli.now(),
     dynamo,
     tables: { tenants: tenantsTable, costLedger: ledgerTable },
+    cache: new CacheTableAdmin(dynamo, flags['cache-table'] ?? cli.env.CACHE_TABLE ?? tableOf('responseCache')),
     config,
     admin: new DynamoTenantAdmin(dynamo, tenantsTable, actor, cli.now),
     store: new DynamoTenantStore(dynamo, tenantsTable),
@@ -374,6 +383,26 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
     table(ctx.io, ['WHEN', 'WHO', 'WHAT', 'DETAILS'], entries.map((e) => [iso(e.at), e.actor, e.action, JSON.stringify(e.details)]));
   },
 
+  'cache stats': async (ctx) => {
+    const stats = await ctx.cache.stats(ctx.now);
+    if (!stats.length) return ctx.io.out('the response cache is empty');
+    const scopeOf = (partition: string) => {
+      const [kind, ...rest] = partition.split('#');
+      return kind === 'S' ? ['(shared)', rest.join('#')] : [rest[0] ?? '', rest.slice(1).join('#')];
+    };
+    table(ctx.io, ['TENANT', 'ALIAS', 'ENTRIES', 'LIVE', 'KB'], stats.map((s) => [...scopeOf(s.partition), String(s.items), String(s.live), (s.bytes / 1024).toFixed(1)]));
+    const total = stats.reduce((a, s) => ({ items: a.items + s.items, bytes: a.bytes + s.bytes }), { items: 0, bytes: 0 });
+    ctx.io.out(`${total.items} entries, ${(total.bytes / 1024).toFixed(1)} KB compressed; hits and savings per tenant: switchboard usage --tenant ID`);
+  },
+
+  'cache purge': async (ctx) => {
+    const id = tenantIdFlag(ctx, 'tenant');
+    const alias = ctx.flags.model;
+    if (alias !== undefined && !/^[A-Za-z0-9._:-]{1,64}$/.test(alias)) throw new UsageError(`--model: "${alias}" is not a model alias`);
+    const deleted = await ctx.cache.purge(id, alias);
+    ctx.io.out(`deleted ${deleted} cached answer(s) of ${id}${alias ? ` for ${alias}` : ''}; instances may serve one from memory for up to a minute`);
+  },
+
   'reservations sweep': async (ctx) => {
     const result = await sweepLeases({ client: ctx.dynamo, tables: ctx.tables, regions: await regionsFlag(ctx), configTenantIds: ctx.config?.tenants.map((t) => t.id) ?? [], logger: consoleLogger(ctx.io), now: ctx.now });
     ctx.io.out(`released ${result.released} expired budget lease(s), $${formatUsd(result.returnedNanoUsd)} back to their budgets`);
@@ -398,6 +427,7 @@ function printNewKey(ctx: Context, tenantId: string, key: string, keyId: string)
 function printPeriod(io: CliIo, p: PeriodUsage): void {
   io.out(`${p.period}: $${formatUsd(p.costNanoUsd)} spent, $${formatUsd(p.reservedNanoUsd)} reserved, ${p.requests} requests, ${p.inputTokens} input / ${p.outputTokens} output tokens`);
   if (p.operatorCostNanoUsd) io.out(`  and $${formatUsd(p.operatorCostNanoUsd)} borne by the operator (retried failures, hedge losers, shadow calls)`);
+  if (p.cacheHits) io.out(`  ${p.cacheHits} answered from the response cache, saving $${formatUsd(p.cacheSavedNanoUsd ?? 0)}`);
   const rows = (kind: string, totals: Record<string, UsageBreakdown>) =>
     Object.entries(totals)
       .sort((a, b) => b[1].costNanoUsd - a[1].costNanoUsd)
@@ -407,7 +437,7 @@ function printPeriod(io: CliIo, p: PeriodUsage): void {
   io.out('');
 }
 
-const CSV_COLUMNS = ['at', 'requestId', 'tenantId', 'route', 'alias', 'provider', 'model', 'inputTokens', 'cachedInputTokens', 'outputTokens', 'costUsd', 'operatorCostUsd', 'calls', 'latencyMs', 'status', 'attempts', 'stream', 'region'] as const;
+const CSV_COLUMNS = ['at', 'requestId', 'tenantId', 'route', 'alias', 'provider', 'model', 'inputTokens', 'cachedInputTokens', 'outputTokens', 'costUsd', 'operatorCostUsd', 'calls', 'latencyMs', 'status', 'attempts', 'stream', 'region', 'cache', 'cacheSavedUsd'] as const;
 
 /** one request's upstream calls in a cell: provider/model:status:bearer:cost, estimated ones marked "~" */
 function callsCell(calls: LedgerEntry['calls']): string {
@@ -428,6 +458,8 @@ async function exportCsv(ctx: Context, tenantId: string, days: string[]): Promis
         operatorCostUsd: formatUsd(e.operatorCostNanoUsd),
         calls: callsCell(e.calls),
         region: e.region,
+        cache: e.cache?.status,
+        cacheSavedUsd: e.cache?.savedNanoUsd === undefined ? undefined : formatUsd(e.cache.savedNanoUsd),
       };
       lines.push(CSV_COLUMNS.map((c) => csvCell(row[c])).join(','));
     }

@@ -220,6 +220,6 @@ describe('response cache', () => {
 
 /** ledger settlement and the cache write happen after the response: give them a moment */
 async function settled(gw: TestGateway): Promise<void> {
-  await new Promise((r) => setTimeout(r, 60));
+  await new Promise((r) => setTimeout(r, 250));
   void gw;
 }

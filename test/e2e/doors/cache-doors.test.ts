@@ -36,7 +36,7 @@ describe('response cache on every front door', () => {
   let openai: OpenAI;
   let anthropic: Anthropic;
   const calls = () => upstream.received.length;
-  const settle = () => new Promise((r) => setTimeout(r, 60));
+  const settle = () => new Promise((r) => setTimeout(r, 250));
 
   beforeAll(async () => {
     upstream = await startFakeUpstream(answer);

@@ -186,10 +186,10 @@ describe('switchboard CLI', () => {
     expect(usage.out).toMatch(/model\s+mock\/echo\s+3/);
     expect(usage.out).toMatch(/provider\s+mock\s+3/);
     const csv = (await cli('usage', '--tenant', 'cli-usage', '--csv', '-')).out.split('\n');
-    expect(csv[0]).toBe('at,requestId,tenantId,route,alias,provider,model,inputTokens,cachedInputTokens,outputTokens,costUsd,operatorCostUsd,calls,latencyMs,status,attempts,stream,region');
+    expect(csv[0]).toBe('at,requestId,tenantId,route,alias,provider,model,inputTokens,cachedInputTokens,outputTokens,costUsd,operatorCostUsd,calls,latencyMs,status,attempts,stream,region,cache,cacheSavedUsd');
     expect(csv).toHaveLength(4);
     // each request's calls: provider/model:status:bearer:cost
-    expect(csv[1]).toMatch(/,cli-usage,chat,echo,mock,echo,\d+,0,\d+,(0\.\d+),0,mock\/echo:200:tenant:\1,\d+,200,1,false,local$/);
+    expect(csv[1]).toMatch(/,cli-usage,chat,echo,mock,echo,\d+,0,\d+,(0\.\d+),0,mock\/echo:200:tenant:\1,\d+,200,1,false,local,,$/);
   });
 
   it('puts a tenant on a tier of the config, whose limits then apply', async () => {
