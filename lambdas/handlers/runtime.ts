@@ -89,8 +89,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     version: env.SWITCHBOARD_VERSION,
     doors: DOORS,
     responses: new DynamoResponseStore(dynamo, tables.responses, config.gateway.responseRetentionDays, clock),
-    cache: createResponseCache(config, dynamo, tables.responseCache, { clock, logger, metrics }),
   };
+  deps.cache = createResponseCache(deps, dynamo, tables.responseCache);
   deps.resilience.breakers.warm();
   return {
     gateway: createGateway(deps),

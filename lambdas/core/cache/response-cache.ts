@@ -10,7 +10,7 @@ import type { ResolvedModel } from '../routing/resolve';
 import { AnswerRecorder } from './capture';
 import { exactKey } from './key';
 import type { Hit } from './replay';
-import type { SemanticCache } from './semantic';
+import type { SemanticCache, SemanticTurn } from './semantic';
 
 export interface CacheTurn {
   readonly config: AliasCache;
@@ -57,7 +57,7 @@ export class ResponseCache {
     const ttlSeconds = Math.min(config.ttlSeconds, controls.ttlSeconds ?? config.ttlSeconds);
     const key = exactKey(config, tenantId, alias, route, parsed);
     const recorder = new AnswerRecorder();
-    const semantic = config.semantic && this.semantic ? this.semantic.open(config, key, route, parsed, tenantId, requestId) : undefined;
+    const semantic = config.semantic && this.semantic ? this.semantic.open(config, key, route, parsed, alias, requestId) : undefined;
     const lookup = controls.read ? this.#lookup(key, semantic) : Promise.resolve(undefined);
     const { clock, logger } = this.deps;
     const store = this.store;
@@ -85,7 +85,7 @@ export class ResponseCache {
     };
   }
 
-  async #lookup(key: CacheKey, semantic: ReturnType<SemanticCache['open']> | undefined): Promise<Hit | undefined> {
+  async #lookup(key: CacheKey, semantic: SemanticTurn | undefined): Promise<Hit | undefined> {
     const { metrics, logger, clock } = this.deps;
     let hit: Hit | undefined;
     try {

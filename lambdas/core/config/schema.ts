@@ -267,6 +267,11 @@ export const gatewayConfig = z
       if (m.shadow && !providerIds.has(m.shadow.provider))
         ctx.addIssue({ code: 'custom', path: ['models', i, 'shadow', 'provider'], message: `unknown provider "${m.shadow.provider}"` });
     });
+    cfg.models.forEach((m, i) => {
+      const embedding = m.cache?.semantic?.embedding;
+      if (embedding && !aliases.has(embedding))
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'cache', 'semantic', 'embedding'], message: `the semantic cache's embedding names no model alias ("${embedding}")` });
+    });
     const tenantIds = new Set<string>();
     const keys = new Set<string>();
     cfg.tenants.forEach((t, i) => {
