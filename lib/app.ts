@@ -7,6 +7,7 @@ import { Annotations, App, Duration, RemovalPolicy, Tags, Validations, type Envi
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { customDomainOf, readDeploySettings, type DeploySettings } from './config/deploy-settings';
 import { loadDeployedGatewayConfig } from './config/gateway-config';
+import { semanticDimensions } from './constructs/cache-vectors';
 import { DeploymentNames } from './config/names';
 import { DEPLOYMENT_TAG } from './constructs/cost-budget';
 import type { RoutingRole } from './constructs/failover-dns';
@@ -61,6 +62,7 @@ export function buildApp(app: App = new App()): SwitchboardApp {
     keyedProviders: gateway.keyedProviders,
     removalPolicy,
     retainedOnly: settings.importRetainedState,
+    cacheVectorDimensions: semanticDimensions(gateway.config),
     // an import adopts resources and may create none: no CDK metadata resource either
     ...(settings.importRetainedState ? { analyticsReporting: false } : {}),
     // tenants and the cost ledger live here: deleting this stack takes a deliberate extra step

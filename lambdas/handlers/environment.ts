@@ -23,6 +23,9 @@ export const gatewayEnvironment = z
     /** SNS topic for breaker and budget alerts (AWS only) */
     ALERT_TOPIC_ARN: z.optional(z.string()),
     SWITCHBOARD_VERSION: z._default(z.string(), '0.1.0'),
+    /** the semantic cache's S3 Vectors bucket and its region (AWS only; unset: vectors in process) */
+    CACHE_VECTOR_BUCKET: z.optional(z.string()),
+    CACHE_VECTOR_REGION: z.optional(z.string()),
     /** secrets are re-read after this long, so a rotated provider key is picked up without a redeploy */
     SECRET_CACHE_TTL_MS: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 60_000),
   })

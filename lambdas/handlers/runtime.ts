@@ -22,6 +22,7 @@ import { Resilience } from '../core/resilience/resilience';
 import { createProviders } from '../providers';
 import { DOORS } from '../doors';
 import { createResponseCache } from './response-cache';
+import { S3VectorIndex } from '../adapters/s3vectors/vector-index';
 import { regionScopeOf, type GatewayEnvironment } from './environment';
 
 export interface RuntimeOptions {
@@ -90,7 +91,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     doors: DOORS,
     responses: new DynamoResponseStore(dynamo, tables.responses, config.gateway.responseRetentionDays, clock),
   };
-  deps.cache = createResponseCache(deps, dynamo, tables.responseCache);
+  const vectors = env.CACHE_VECTOR_BUCKET ? new S3VectorIndex(env.CACHE_VECTOR_BUCKET, env.CACHE_VECTOR_REGION, clock) : undefined;
+  deps.cache = createResponseCache(deps, dynamo, tables.responseCache, vectors);
   deps.resilience.breakers.warm();
   return {
     gateway: createGateway(deps),

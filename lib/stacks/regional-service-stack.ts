@@ -6,6 +6,7 @@ import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-
 import { Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { TABLES, type TableKey } from '../../lambdas/adapters/dynamodb/tables';
+import { grantCacheVectors, semanticDimensions } from '../constructs/cache-vectors';
 import { BUNDLED_CONFIG_DEFINE } from '../../lambdas/handlers/environment';
 import { bundledConfigLiteral, type DeployedGatewayConfig } from '../config/gateway-config';
 import { SERVICES } from '../config/metrics';
@@ -102,6 +103,8 @@ export class RegionalServiceStack extends Stack {
     });
     for (const key of Object.keys(TABLES) as TableKey[]) this.gatewayFunction.bindTable(tables[key], key, key === 'tenants' ? 'read' : key === 'responseCache' ? 'getPut' : 'readWrite');
     this.gatewayFunction.allowSecretsRead(secretNames).allowBedrock(bedrockModels);
+    const vectorDimensions = semanticDimensions(props.gateway.config);
+    if (vectorDimensions.length) grantCacheVectors(this.gatewayFunction, names, vectorDimensions, props.regions?.[0]);
 
     this.gatewayApi = new GatewayApi(this, 'Api', {
       names,

@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { DeploymentNames } from '../config/names';
 import { ProviderSecrets, type KeyedProvider } from '../constructs/provider-secrets';
 import { StateTables } from '../constructs/state-tables';
+import { CacheVectors } from '../constructs/cache-vectors';
 
 export interface RegionalStateStackProps extends StackProps {
   /** @default new DeploymentNames() */
@@ -23,6 +24,8 @@ export interface RegionalStateStackProps extends StackProps {
    * @default false
    */
   readonly retainedOnly?: boolean;
+  /** embedding dimensions of the semantic caches: an S3 Vectors index each (lib/constructs/cache-vectors) @default [] */
+  readonly cacheVectorDimensions?: readonly number[];
 }
 
 export class RegionalStateStack extends Stack {
@@ -44,5 +47,6 @@ export class RegionalStateStack extends Stack {
       removalPolicy,
       withoutRotation: props.retainedOnly,
     });
+    if (props.cacheVectorDimensions?.length && !props.retainedOnly) new CacheVectors(this, 'CacheVectors', { names, dimensions: props.cacheVectorDimensions, removalPolicy });
   }
 }

@@ -21,7 +21,14 @@ writeFileSync(
       { id: 'groq', type: 'openai', preset: 'groq', apiKeyEnv: 'GROQ_API_KEY' },
       { id: 'br', type: 'bedrock', region: 'us-west-2' },
     ],
-    models: [{ name: 'smart', targets: [{ provider: 'claude', model: 'claude-sonnet-4' }, { provider: 'br', model: 'us.anthropic.claude-3-5-haiku-20241022-v1:0' }, { provider: 'br', model: 'amazon.nova-lite-v1:0' }] }],
+    models: [
+      {
+        name: 'smart',
+        targets: [{ provider: 'claude', model: 'claude-sonnet-4' }, { provider: 'br', model: 'us.anthropic.claude-3-5-haiku-20241022-v1:0' }, { provider: 'br', model: 'amazon.nova-lite-v1:0' }],
+        cache: { ttlSeconds: 3600, semantic: { embedding: 'embed', threshold: 0.95, dimensions: 1024 } },
+      },
+      { name: 'embed', targets: [{ provider: 'br', model: 'amazon.titan-embed-text-v2:0' }] },
+    ],
     tiers: { free: { limits: { requestsPerMinute: 10 } }, pro: {} },
     tenants: [
       { id: 'acme', tier: 'pro', apiKeyHashes: ['b'.repeat(64)] },
@@ -222,5 +229,25 @@ describe('a bad gateway config', () => {
 
   it('fails the synth on bad deploy settings before reading anything else', () => {
     expect(() => synthApp({ regions: 'us-east-1,nowhere' })).toThrow(/Invalid deploy settings[\s\S]*regions\[1\]/);
+  });
+});
+
+describe('semantic cache vectors', () => {
+  it('creates the S3 Vectors bucket and one cosine index per embedding dimension in the state stack, retained', () => {
+    const state = template(sb.state);
+    state.hasResource('AWS::S3Vectors::VectorBucket', { DeletionPolicy: 'Retain', Properties: { VectorBucketName: 'switchboard-cache-vectors' } });
+    state.hasResourceProperties('AWS::S3Vectors::Index', { IndexName: 'cache-1024', Dimension: 1024, DistanceMetric: 'cosine', DataType: 'float32' });
+    state.resourceCountIs('AWS::S3Vectors::Index', 1);
+  });
+
+  it('lets every region’s gateway query and put vectors in the primary region’s indexes, and nothing else there', () => {
+    const statements = Object.values(sydney.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
+    const vectors = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3vectors:')));
+    expect(vectors).toHaveLength(1);
+    expect([vectors[0]!.Action].flat().sort()).toEqual(['s3vectors:GetVectors', 's3vectors:PutVectors', 's3vectors:QueryVectors']);
+    expect(JSON.stringify(vectors[0]!.Resource)).toContain(':s3vectors:us-east-1:');
+    expect(JSON.stringify(vectors[0]!.Resource)).toContain(':bucket/switchboard-cache-vectors/index/cache-1024');
+    const gateway = Object.values(sydney.findResources('AWS::Lambda::Function')).find((f) => /^Switchboard gateway/.test(f.Properties.Description as string))!;
+    expect(gateway.Properties.Environment.Variables).toMatchObject({ CACHE_VECTOR_BUCKET: 'switchboard-cache-vectors', CACHE_VECTOR_REGION: 'us-east-1' });
   });
 });

@@ -126,7 +126,14 @@ export const aliasCache = z.strictObject({
   /** the share of the original answer's cost a hit is charged (0: hits are free) */
   chargeShare: z.number().min(0).max(1).default(0),
   /** also serve answers to paraphrases of the last user message (same earlier turns, same parameters) */
-  semantic: z.strictObject({ embedding: z.string().min(1), threshold: z.number().min(0).max(1).default(0.95) }).optional(),
+  semantic: z
+    .strictObject({
+      embedding: z.string().min(1),
+      threshold: z.number().min(0).max(1).default(0.95),
+      /** the embedding's length: the S3 Vectors index a deployment creates for it (needed to deploy) */
+      dimensions: positiveInt.max(4096).optional(),
+    })
+    .optional(),
 });
 
 export const modelAlias = z.strictObject({
