@@ -3,14 +3,18 @@
 // what a bench run spends, so the tenant is admitted on every request, as a tenant far from its limits is).
 import { parseGatewayConfig } from '../lambdas/core/config/load';
 import type { GatewayConfig } from '../lambdas/core/config/schema';
-import { MODEL, TENANT_KEY } from './workload';
+import { CACHED_MODEL, MODEL, TENANT_KEY } from './workload';
 
 export const UPSTREAM_KEY_ENV = 'BENCH_UPSTREAM_KEY';
 
 export function benchGatewayConfig(upstreamUrl: string): { json: string; config: GatewayConfig } {
   const raw = {
     providers: [{ id: 'bench-upstream', type: 'openai', baseUrl: `${upstreamUrl}/v1`, apiKeyEnv: UPSTREAM_KEY_ENV, models: [MODEL] }],
-    models: [{ name: MODEL, strategy: 'fallback', targets: [{ provider: 'bench-upstream', model: MODEL }] }],
+    models: [
+      { name: MODEL, strategy: 'fallback', targets: [{ provider: 'bench-upstream', model: MODEL }] },
+      // the cache-miss and cache-hit targets: the same upstream model behind a response cache
+      { name: CACHED_MODEL, strategy: 'fallback', targets: [{ provider: 'bench-upstream', model: MODEL }], cache: { ttlSeconds: 3600 } },
+    ],
     tenants: [
       {
         id: 'bench',

@@ -9,6 +9,8 @@ export interface Target {
   url: string;
   headers: Record<string, string>;
   agent: http.Agent;
+  /** the body this target sends instead of the phase's (the cache targets: another alias, a miss's unique seed) */
+  rewrite?: (body: Buffer) => Buffer;
 }
 
 export interface Sample {
@@ -36,6 +38,7 @@ export function createTarget(name: string, url: string, headers: Record<string, 
 }
 
 export function sendOnce(target: Target, body: Buffer, stream: boolean): Promise<Sample> {
+  const sent = target.rewrite ? target.rewrite(body) : body;
   return new Promise((resolve) => {
     let settled = false;
     const done = (sample: Sample) => {
@@ -51,7 +54,7 @@ export function sendOnce(target: Target, body: Buffer, stream: boolean): Promise
       {
         method: 'POST',
         agent: target.agent,
-        headers: { ...target.headers, 'content-type': 'application/json', 'content-length': body.length },
+        headers: { ...target.headers, 'content-type': 'application/json', 'content-length': sent.length },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -69,7 +72,7 @@ export function sendOnce(target: Target, body: Buffer, stream: boolean): Promise
     );
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS);
     req.once('error', (err: NodeJS.ErrnoException) => done({ ok: false, totalMs: performance.now() - started, ttfbMs: 0, error: err.code ?? err.message }));
-    req.end(body);
+    req.end(sent);
   });
 }
 

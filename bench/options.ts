@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 /** parts bench/ablated-switchboard.ts can replace with no-ops */
 export const ABLATABLE: readonly string[] = ['ledger', 'settle', 'logs'];
 
-export const TARGET_NAMES = ['direct', 'switchboard', 'baseline', 'portkey'] as const;
+/** cache-miss and cache-hit: the same Switchboard process, through an alias with a response cache (bench/workload.ts) */
+export const TARGET_NAMES = ['direct', 'switchboard', 'cache-miss', 'cache-hit', 'baseline', 'portkey'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface BenchOptions {
@@ -70,7 +71,7 @@ export const USAGE = `npm run bench -- [options]        (each option also reads 
   --stream-chunks=N   content chunks per streamed answer           BENCH_STREAM_CHUNKS (${INTEGER_KNOBS.streamChunks.default})
   --cold-runs=N       fresh processes per cold-start variant       BENCH_COLD_RUNS     (${INTEGER_KNOBS.coldRuns.default}; 0 skips bundle + cold start)
   --estimate-rounds=N rounds of the input-token estimate timing     BENCH_ESTIMATE_ROUNDS (${INTEGER_KNOBS.estimateRounds.default}; 0 skips)
-  --targets=a,b       subset of direct,switchboard,portkey         BENCH_TARGETS       (all; direct is always added)
+  --targets=a,b       subset of direct,switchboard,cache-miss,cache-hit,portkey  BENCH_TARGETS  (all; direct is always added)
   --switchboard=MODE  tsx (npm start's path) | bundle (esbuild)    BENCH_SWITCHBOARD   (tsx)
   --dynalite=WHERE    process (its own) | embedded (npm start's)  BENCH_DYNALITE      (process)
   --profile           CPU-profile both gateways and summarize      BENCH_PROFILE=1
@@ -144,13 +145,14 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     }),
   ) as Record<keyof typeof INTEGER_KNOBS, number>;
 
-  const targetList = (values.targets ?? env.BENCH_TARGETS ?? 'direct,switchboard,portkey')
+  const targetList = (values.targets ?? env.BENCH_TARGETS ?? 'direct,switchboard,cache-miss,cache-hit,portkey')
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
   for (const t of targetList) {
-    if (!(TARGET_NAMES as readonly string[]).includes(t) || t === 'baseline') throw new Error(`--targets: unknown target "${t}" (use direct, switchboard, portkey; --baseline adds baseline)`);
+    if (!(TARGET_NAMES as readonly string[]).includes(t) || t === 'baseline') throw new Error(`--targets: unknown target "${t}" (use direct, switchboard, cache-miss, cache-hit, portkey; --baseline adds baseline)`);
   }
+  if (targetList.some((t) => t.startsWith('cache-')) && !targetList.includes('switchboard')) throw new Error('--targets: cache-miss and cache-hit run through Switchboard: keep switchboard in --targets');
   const baseline = (values.baseline ?? env.BENCH_BASELINE ?? '').trim() || undefined;
   if (baseline?.startsWith('-')) throw new Error(`--baseline must name a git revision, got "${baseline}"`);
   // added latency is measured against the direct calls, so they always run

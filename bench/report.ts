@@ -122,6 +122,14 @@ export function comparison(r: BenchResults['phases']): Record<string, number | n
     streamTtfbAddedP50Ratio: q(added(r.streaming, 'switchboard', (p) => p.ttfb?.p50), added(r.streaming, 'portkey', (p) => p.ttfb?.p50)),
     streamTotalAddedP50Ratio: q(added(r.streaming, 'switchboard', (p) => p.total.p50), added(r.streaming, 'portkey', (p) => p.total.p50)),
     rpsRatio: q(rpsOf('switchboard'), rpsOf('portkey')),
+    ...(find(r.sequential, 'cache-hit')
+      ? {
+          cacheHitAddedP50Ratio: q(added(r.sequential, 'cache-hit', (p) => p.total.p50), added(r.sequential, 'portkey', (p) => p.total.p50)),
+          cacheMissAddedP50Ms: added(r.sequential, 'cache-miss', (p) => p.total.p50) ?? null,
+          cacheHitAddedP50Ms: added(r.sequential, 'cache-hit', (p) => p.total.p50) ?? null,
+          noCacheAddedP50Ms: added(r.sequential, 'switchboard', (p) => p.total.p50) ?? null,
+        }
+      : {}),
     ...(find(r.sequential, 'baseline')
       ? {
           baselineAddedP50Ratio: q(added(r.sequential, 'switchboard', (p) => p.total.p50), added(r.sequential, 'baseline', (p) => p.total.p50)),
@@ -215,6 +223,28 @@ export function formatReport(r: BenchResults): string {
         ? [`  added TTFB p50 (streaming)         ${pad(ratio(c.streamTtfbAddedP50Ratio), 8)}`, `  added total p50 (streaming)        ${pad(ratio(c.streamTotalAddedP50Ratio), 8)}`]
         : []),
       `  requests/s at ${o.concurrency} concurrent          ${pad(ratio(c.rpsRatio), 8)}   DESIGN: ≥ 1×            → ${verdictRps}`,
+      '',
+    );
+  }
+
+  if (find(seq, 'cache-hit') || find(seq, 'cache-miss')) {
+    const p50 = (x: PhaseResult) => x.total.p50;
+    const ttfb50 = (x: PhaseResult) => x.ttfb?.p50;
+    const row = (label: string, list: PhaseResult[], pick: (x: PhaseResult) => number | undefined) =>
+      `  ${padEnd(label, 35)}${(['switchboard', 'cache-miss', 'cache-hit', 'portkey'] as const).map((t) => pad(signed(added(list, t, pick)), 12)).join('')}`;
+    const missExtra = (list: PhaseResult[], pick: (x: PhaseResult) => number | undefined) => {
+      const m = added(list, 'cache-miss', pick);
+      const s = added(list, 'switchboard', pick);
+      return m === undefined || s === undefined ? '—' : signed(m - s);
+    };
+    out.push(
+      'Response cache: added ms over direct, same rounds (an alias with a cache; a miss reads it beside admission and writes after the answer, a hit calls no upstream)',
+      `  ${padEnd('', 35)}${['no cache', 'miss', 'hit', 'Portkey'].map((h) => pad(h, 12)).join('')}`,
+      row('added latency p50 (sequential)', seq, p50),
+      row('added latency p99 (sequential)', seq, (x) => x.total.p99),
+      ...(st.length ? [row('added TTFB p50 (streaming)', st, ttfb50), row('added total p50 (streaming)', st, p50)] : []),
+      `  a miss beyond no cache, p50: sequential ${missExtra(seq, p50)} ms${st.length ? `, streaming TTFB ${missExtra(st, ttfb50)} ms` : ''}; by round: miss ${addedRange(seq, 'cache-miss', (x) => x.perRound)} against no cache ${addedRange(seq, 'switchboard', (x) => x.perRound)}`,
+      `  hit / Portkey added p50 (sequential): ${ratio(c.cacheHitAddedP50Ratio)}`,
       '',
     );
   }

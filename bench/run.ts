@@ -24,7 +24,7 @@ import { summarizeProfile, type ProfileSummary } from './profile-summary';
 import { comparison, formatReport, type BenchResults, type PhaseName, type PhaseResult, type ResourceUse } from './report';
 import { median, summarize } from './stats';
 import { measureTokenEstimate } from './token-estimate';
-import { CHAT_BODY, STREAM_BODY, TENANT_KEY, UPSTREAM_KEY } from './workload';
+import { cacheHitBody, cacheMissBody, CHAT_BODY, STREAM_BODY, TENANT_KEY, UPSTREAM_KEY } from './workload';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD_DIR = join(ROOT, 'bench/.build');
@@ -183,6 +183,11 @@ async function main(): Promise<void> {
     if (gateways.switchboard) {
       targets.push(createTarget('switchboard', `${gateways.switchboard.url}/v1/chat/completions`, { authorization: `Bearer ${TENANT_KEY}` }, opts.concurrency));
     }
+    for (const [name, rewrite] of [['cache-miss', cacheMissBody], ['cache-hit', cacheHitBody]] as const) {
+      if (gateways.switchboard && opts.targets.includes(name)) {
+        targets.push({ ...createTarget(name, `${gateways.switchboard.url}/v1/chat/completions`, { authorization: `Bearer ${TENANT_KEY}` }, opts.concurrency), rewrite });
+      }
+    }
     if (gateways.baseline) {
       targets.push(createTarget('baseline', `${gateways.baseline.url}/v1/chat/completions`, { authorization: `Bearer ${TENANT_KEY}` }, opts.concurrency));
     }
@@ -197,8 +202,9 @@ async function main(): Promise<void> {
       );
     }
 
-    const warmupFailures = await warmUp(targets, opts, (name) => gateways[name]?.child ?? upstream);
-    const meters = (name: string): Meters => (name === 'switchboard' || name === 'baseline' ? { gateway: gateways[name]?.child, store } : { gateway: gateways[name as TargetName]?.child });
+    const warmupFailures = await warmUp(targets, opts, (name) => gateways[name.startsWith('cache-') ? 'switchboard' : name]?.child ?? upstream);
+    const meters = (name: string): Meters =>
+      name === 'switchboard' || name === 'baseline' ? { gateway: gateways[name]?.child, store } : name.startsWith('cache-') ? { gateway: gateways.switchboard?.child, store } : { gateway: gateways[name as TargetName]?.child };
     const collected = await runRounds(targets, opts, meters);
     for (const [name, g] of Object.entries(gateways)) {
       if (g.child.exit) notes.push(`${name} exited during the run (code ${g.child.exit.code}, signal ${g.child.exit.signal}); its log: ${g.child.logFile}`);

@@ -20,6 +20,20 @@ export const STREAM_BODY = Buffer.from(
   JSON.stringify({ model: MODEL, messages, temperature: 0.2, max_tokens: 120, stream: true, stream_options: { include_usage: true } }),
 );
 
+/** an alias of MODEL with a response cache (1 h): the cache-miss and cache-hit targets call it */
+export const CACHED_MODEL = 'gpt-4o-mini-cached';
+
+/** the same request to the cached alias: always the same bytes, so every request after the first is a hit */
+export function cacheHitBody(body: Buffer): Buffer {
+  return Buffer.from(body.toString('utf8').replace(`"model":"${MODEL}"`, `"model":"${CACHED_MODEL}"`));
+}
+
+let missSeed = 0;
+/** the request to the cached alias with a `seed` no request had before: a miss every time (read, call, write) */
+export function cacheMissBody(body: Buffer): Buffer {
+  return Buffer.from(body.toString('utf8').replace(`"model":"${MODEL}"`, `"model":"${CACHED_MODEL}","seed":${++missSeed}`));
+}
+
 /** Why an answer does not count as a success, or undefined when it does. */
 export function checkAnswer(status: number, body: string, stream: boolean): string | undefined {
   if (status !== 200) return `HTTP ${status}`;
