@@ -41,7 +41,7 @@ describe('MemoryCacheStore', () => {
 
   it('drops the least recently used entries past its byte bound, and expired ones', async () => {
     let now = 0;
-    const store = new MemoryCacheStore({ now: () => now }, 40_000);
+    const store = new MemoryCacheStore({ now: () => now }, 45_000);
     for (let i = 0; i < 6; i++) await store.put({ partition: 'p', hash: String(i) }, answer('x'.repeat(3_000), 1_000));
     // six fit in the bound; reading the first makes it the most recently used
     expect(store.size).toBe(6);
