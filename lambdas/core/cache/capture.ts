@@ -54,8 +54,57 @@ export class AnswerRecorder {
         return m;
       };
     }
+    const nativeStream = provider as unknown as { messagesStream?: (...a: unknown[]) => Promise<AsyncIterable<{ event: AnthropicEvent }>> };
+    if (typeof nativeStream.messagesStream === 'function') {
+      const messagesStream = nativeStream.messagesStream.bind(provider);
+      (wrapped as unknown as typeof nativeStream).messagesStream = async (...args: unknown[]) => recordAnthropic(await messagesStream(...args), keep);
+    }
     return wrapped;
   }
+}
+
+/** the parts of an Anthropic stream event the capture reads */
+interface AnthropicEvent {
+  type: string;
+  message?: { id: string; model: string; usage?: Record<string, number> };
+  index?: number;
+  content_block?: Record<string, unknown>;
+  delta?: { type?: string; text?: string; partial_json?: string; stop_reason?: string | null };
+  usage?: Record<string, number>;
+}
+
+/** a native Messages stream put back together as the message it streamed, read as a chat completion */
+async function* recordAnthropic<E extends { event: AnthropicEvent }>(events: AsyncIterable<E>, keep: (c: ChatCompletion | undefined) => void): AsyncGenerator<E> {
+  let message: { id: string; model: string; stop_reason: string | null; content: Array<Record<string, unknown>>; usage: Record<string, number> } | undefined;
+  const json: string[] = [];
+  let stopped = false;
+  for await (const e of events) {
+    const ev = e.event;
+    if (ev.type === 'message_start' && ev.message) message = { id: ev.message.id, model: ev.message.model, stop_reason: null, content: [], usage: { ...ev.message.usage } };
+    else if (ev.type === 'content_block_start' && message && ev.content_block) {
+      message.content[ev.index!] = { ...ev.content_block };
+      json[ev.index!] = '';
+    } else if (ev.type === 'content_block_delta' && message) {
+      const block = message.content[ev.index!];
+      if (block && ev.delta?.type === 'text_delta') block.text = String(block.text ?? '') + (ev.delta.text ?? '');
+      else if (ev.delta?.type === 'input_json_delta') json[ev.index!] += ev.delta.partial_json ?? '';
+      else if (block) block.type = 'unsupported';
+    } else if (ev.type === 'message_delta' && message) {
+      message.stop_reason = ev.delta?.stop_reason ?? message.stop_reason;
+      Object.assign(message.usage, ev.usage);
+    } else if (ev.type === 'message_stop') stopped = true;
+    yield e;
+  }
+  if (!message || !stopped) return;
+  try {
+    message.content.forEach((block, i) => {
+      if (block.type === 'tool_use' && json[i]) block.input = JSON.parse(json[i]!);
+    });
+  } catch {
+    // arguments that are not JSON: the client has them as sent, the cache keeps nothing
+    return;
+  }
+  keep(fromAnthropicMessage(message));
 }
 
 async function* recordChunks(chunks: AsyncIterable<ChatCompletionChunk>, keep: (c: ChatCompletion | undefined) => void): AsyncGenerator<ChatCompletionChunk> {

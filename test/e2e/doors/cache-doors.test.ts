@@ -8,6 +8,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseConfig, startTestGateway, TEST_KEY, type TestGateway } from '../../helpers/gateway';
 import { openaiCompletion, openaiStreamFrames, sendJson, sendSse, startFakeUpstream, type FakeUpstream } from '../../fakes/upstream';
 import { openaiResponse, openaiResponseEvents, outputMessage } from '../../fakes/openai-responses';
+import { anthropicMessage, sseEvent, startFakeAnthropic, type FakeProvider } from '../../fakes/anthropic';
+
+const CLAUDE = 'claude-sonnet-4-5';
+const TOOL = { type: 'tool_use', id: 'toolu_01', name: 'lookup', input: { city: 'Paris', days: 3 } };
+/** a native Messages stream of one tool_use block, its input in two JSON pieces */
+function toolEvents(): string[] {
+  const usage = { input_tokens: 30, output_tokens: 12 };
+  return [
+    sseEvent('message_start', { type: 'message_start', message: anthropicMessage(CLAUDE, [], null as never, { ...usage, output_tokens: 1 }) }),
+    sseEvent('content_block_start', { type: 'content_block_start', index: 0, content_block: { ...TOOL, input: {} } }),
+    sseEvent('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"city":"Par' } }),
+    sseEvent('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: 'is","days":3}' } }),
+    sseEvent('content_block_stop', { type: 'content_block_stop', index: 0 }),
+    sseEvent('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 12 } }),
+    sseEvent('message_stop', { type: 'message_stop' }),
+  ];
+}
 
 type ChatBody = { model: string; stream?: boolean; messages: Array<{ role: string; content: string | Array<{ text?: string }> }> };
 type ResponsesBody = { model: string; stream?: boolean; input: string | Array<{ content: string | Array<{ text?: string }> }> };
@@ -35,18 +52,27 @@ describe('response cache on every front door', () => {
   let gw: TestGateway;
   let openai: OpenAI;
   let anthropic: Anthropic;
+  let claude: FakeProvider;
   const calls = () => upstream.received.length;
   const settle = () => new Promise((r) => setTimeout(r, 250));
 
   beforeAll(async () => {
     upstream = await startFakeUpstream(answer);
+    claude = await startFakeAnthropic('sk-ant-cache-0001');
+    claude.reply((req, res) => ((req.body as { stream?: boolean }).stream ? sendSse(res, toolEvents()) : sendJson(res, 200, anthropicMessage(CLAUDE, [TOOL], 'tool_use', { input_tokens: 30, output_tokens: 12 }))));
     gw = await startTestGateway(
       baseConfig({
-        providers: [{ id: 'up', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKeyEnv: 'UP_KEY' }],
-        models: [{ name: 'cached', targets: [{ provider: 'up', model: 'gpt-4o-mini' }], cache: { ttlSeconds: 600 } }],
-        pricing: { 'gpt-4o-mini': { inputPerMTok: 1, outputPerMTok: 2 } },
+        providers: [
+          { id: 'up', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKeyEnv: 'UP_KEY' },
+          { id: 'anthropic', type: 'anthropic', baseUrl: claude.url, apiKeyEnv: 'ANT_KEY' },
+        ],
+        models: [
+          { name: 'cached', targets: [{ provider: 'up', model: 'gpt-4o-mini' }], cache: { ttlSeconds: 600 } },
+          { name: 'claude', targets: [{ provider: 'anthropic', model: CLAUDE }], cache: { ttlSeconds: 600 } },
+        ],
+        pricing: { 'gpt-4o-mini': { inputPerMTok: 1, outputPerMTok: 2 }, [CLAUDE]: { inputPerMTok: 3, outputPerMTok: 15 } },
       }),
-      { env: { UP_KEY: 'sk-upstream' } },
+      { env: { UP_KEY: 'sk-upstream', ANT_KEY: 'sk-ant-cache-0001' } },
     );
     openai = gw.client();
     anthropic = new Anthropic({ baseURL: gw.url, apiKey: TEST_KEY, maxRetries: 0 });
@@ -55,6 +81,22 @@ describe('response cache on every front door', () => {
   afterAll(async () => {
     await gw?.close();
     await upstream?.close();
+    await claude?.close();
+  });
+
+  it('messages, native target: a streamed tool_use answer serves later whole and streamed requests', async () => {
+    const params = { model: 'claude', max_tokens: 100, tools: [{ name: 'lookup', input_schema: { type: 'object' as const } }], messages: [{ role: 'user' as const, content: 'weather in Paris' }] };
+    const first = await anthropic.messages.stream(params).finalMessage();
+    expect(first.content).toMatchObject([TOOL]);
+    await settle();
+    const before = claude.received.length;
+    const whole = await anthropic.messages.create(params).withResponse();
+    expect(whole.response.headers.get('x-gateway-cache')).toBe('hit');
+    expect(whole.data.content).toMatchObject([TOOL]);
+    expect(whole.data.stop_reason).toBe('tool_use');
+    const streamed = await anthropic.messages.stream(params).finalMessage();
+    expect(streamed.content).toMatchObject([TOOL]);
+    expect(claude.received.length).toBe(before);
   });
 
   it('messages: a whole answer serves a later stream, and a streamed one a later whole request', async () => {
