@@ -10,12 +10,12 @@ import { ResponseCache } from '../core/cache/response-cache';
 import { SemanticCache } from '../core/cache/semantic';
 import { DynamoCacheStore } from '../adapters/dynamodb/cache-store';
 
-export function createResponseCache(deps: GatewayDeps, dynamo: DynamoDBClient, tableName: string, vectors?: VectorIndex): ResponseCache | undefined {
+export function createResponseCache(deps: GatewayDeps, dynamo: DynamoDBClient, tableName: string, opts: { vectors?: VectorIndex; groupCommitMs?: number } = {}): ResponseCache | undefined {
   const { config, clock } = deps;
   if (!config.models.some((m) => m.cache)) return undefined;
-  const store = new TieredCacheStore(new MemoryCacheStore(clock), new DynamoCacheStore(dynamo, tableName, clock));
+  const store = new TieredCacheStore(new MemoryCacheStore(clock), new DynamoCacheStore(dynamo, tableName, clock, opts.groupCommitMs));
   const semantic = config.models.some((m) => m.cache?.semantic)
-    ? new SemanticCache(vectors ?? new MemoryVectorIndex(clock), { ...deps, operator: (at) => deps.admission.operator(at) })
+    ? new SemanticCache(opts.vectors ?? new MemoryVectorIndex(clock), { ...deps, operator: (at) => deps.admission.operator(at) })
     : undefined;
   return new ResponseCache(store, deps, semantic);
 }

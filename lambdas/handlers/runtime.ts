@@ -92,7 +92,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     responses: new DynamoResponseStore(dynamo, tables.responses, config.gateway.responseRetentionDays, clock),
   };
   const vectors = env.CACHE_VECTOR_BUCKET ? new S3VectorIndex(env.CACHE_VECTOR_BUCKET, env.CACHE_VECTOR_REGION, clock) : undefined;
-  deps.cache = createResponseCache(deps, dynamo, tables.responseCache, vectors);
+  deps.cache = createResponseCache(deps, dynamo, tables.responseCache, { vectors, groupCommitMs: opts.groupCommitMs });
   deps.resilience.breakers.warm();
   return {
     gateway: createGateway(deps),

@@ -6,6 +6,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { BatchWriteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CacheKey, CachedAnswer, CacheStore, Clock } from '../../core/ports';
+import { BatchWriter } from './batch-writer';
 import { queryItems } from './query';
 
 // answers are small (a few KB): zlib's sync calls take tens of µs, less than a trip through the thread pool
@@ -16,11 +17,17 @@ const unzip = (data: Uint8Array) => gunzipSync(data);
 export const MAX_ITEM_DATA_BYTES = 350_000;
 
 export class DynamoCacheStore implements CacheStore {
+  /** group commit (the local server: many answers at once share a BatchWriteItem); Lambda puts each alone */
+  readonly #batched: BatchWriter | undefined;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
     private readonly clock: Clock = { now: () => Date.now() },
-  ) {}
+    groupCommitMs = 0,
+  ) {
+    this.#batched = groupCommitMs > 0 ? new BatchWriter(client, tableName, undefined, groupCommitMs) : undefined;
+  }
 
   async get(key: CacheKey): Promise<CachedAnswer | undefined> {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: key.partition }, sk: { S: key.hash } } }));
@@ -33,18 +40,15 @@ export class DynamoCacheStore implements CacheStore {
   async put(key: CacheKey, answer: CachedAnswer): Promise<boolean> {
     const data = zip(Buffer.from(JSON.stringify(answer), 'utf8'));
     if (data.length > MAX_ITEM_DATA_BYTES) return false;
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: { S: key.partition },
-          sk: { S: key.hash },
-          data: { B: data },
-          createdAt: { N: String(answer.createdAt) },
-          expiresAt: { N: String(Math.ceil(answer.expiresAt / 1000)) },
-        },
-      }),
-    );
+    const Item = {
+      pk: { S: key.partition },
+      sk: { S: key.hash },
+      data: { B: data },
+      createdAt: { N: String(answer.createdAt) },
+      expiresAt: { N: String(Math.ceil(answer.expiresAt / 1000)) },
+    };
+    if (this.#batched) await this.#batched.put(Item);
+    else await this.client.send(new PutItemCommand({ TableName: this.tableName, Item }));
     return true;
   }
 }
