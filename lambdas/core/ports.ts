@@ -1,7 +1,7 @@
 // The interfaces the core needs from the world. Adapters implement them for AWS and for local runs;
 // the core imports no AWS package.
 import type { Budget, RateLimits } from './config/schema';
-import type { ChatCompletion } from './openai/chat-response';
+import type { ChatCompletion, EmbeddingsResponse } from './openai/chat-response';
 
 export interface Clock {
   /** milliseconds since the epoch */
@@ -409,7 +409,10 @@ export interface ResponseStore {
  * format from, streamed or not), who made it, and what it cost then. Doors never store their wire form.
  */
 export interface CachedAnswer {
-  completion: ChatCompletion;
+  /** a chat answer (every door but embeddings) */
+  completion?: ChatCompletion;
+  /** an embeddings answer (POST /v1/embeddings) */
+  embeddings?: EmbeddingsResponse;
   provider: string;
   model: string;
   /** what the original answer cost its tenant: what a hit saves */

@@ -15,7 +15,11 @@ const UPSTREAM_KEY = 'sk-upstream-0001';
 type Body = { model: string; stream?: boolean; messages: Array<{ role: string; content: string }> };
 
 /** answers "answer to <last message>"; FAIL → 500; CUT → a stream that breaks off; FILTER → content_filter */
-function upstreamAnswer(req: { body: unknown }, res: http.ServerResponse): void | Promise<void> {
+function upstreamAnswer(req: { path: string; body: unknown }, res: http.ServerResponse): void | Promise<void> {
+  if (req.path === '/v1/embeddings') {
+    const input = (req.body as { input: string }).input;
+    return sendJson(res, 200, { object: 'list', model: 'text-embedding-3-small', data: [{ object: 'embedding', index: 0, embedding: [input.length / 100, 0.25, -0.5] }], usage: { prompt_tokens: 4, total_tokens: 4 } });
+  }
   const body = req.body as Body;
   const last = body.messages.at(-1)!.content;
   if (last.includes('FAIL')) return sendJson(res, 400, { error: { message: 'refused', type: 'invalid_request_error' } });
@@ -49,12 +53,13 @@ describe('response cache', () => {
           { name: 'cached', targets: [{ provider: 'up', model: 'gpt-4o-mini' }], cache: { ttlSeconds: 3600 } },
           { name: 'shared', targets: [{ provider: 'up', model: 'gpt-4o-mini' }], cache: { ttlSeconds: 3600, scope: 'shared' } },
           { name: 'plain', targets: [{ provider: 'up', model: 'gpt-4o-mini' }] },
+          { name: 'embed', targets: [{ provider: 'up', model: 'text-embedding-3-small' }], cache: { ttlSeconds: 3600 } },
         ],
         tenants: [
           { id: 'test', apiKeys: [TEST_KEY], budget: { dailyUsd: 100 } },
           { id: 'other', apiKeys: [OTHER_KEY] },
         ],
-        pricing: { 'gpt-4o-mini': { inputPerMTok: 1, outputPerMTok: 2 } },
+        pricing: { 'gpt-4o-mini': { inputPerMTok: 1, outputPerMTok: 2 }, 'text-embedding-3-small': { inputPerMTok: 0.02, outputPerMTok: 0 } },
       }),
       { env: { UP_KEY: UPSTREAM_KEY } },
     );
@@ -185,6 +190,22 @@ describe('response cache', () => {
     const again = await gw.call('/v1/chat/completions', { body: ask('CUT short') });
     expect(again.headers.get('x-gateway-cache')).toBe('miss');
     expect(calls()).toBe(before + 1);
+  });
+
+  it('caches embeddings too: a repeated input is a hit in whichever encoding the client asks', async () => {
+    const embeddings = () => upstream.received.filter((r) => r.path === '/v1/embeddings').length;
+    const first = await client.embeddings.create({ model: 'embed', input: 'vector me', encoding_format: 'float' }).withResponse();
+    expect(first.response.headers.get('x-gateway-cache')).toBe('miss');
+    await settled(gw);
+    const before = embeddings();
+    // the SDK asks for base64 by default and decodes it
+    const second = await client.embeddings.create({ model: 'embed', input: 'vector me' }).withResponse();
+    expect(second.response.headers.get('x-gateway-cache')).toBe('hit');
+    // base64 carries float32: the same vector at that precision
+    expect(second.data.data[0]!.embedding).toEqual(first.data.data[0]!.embedding.map(Math.fround));
+    expect(embeddings()).toBe(before);
+    const other = await client.embeddings.create({ model: 'embed', input: 'another text' }).withResponse();
+    expect(other.response.headers.get('x-gateway-cache')).toBe('miss');
   });
 
   it('does no cache work for an alias without a cache', async () => {

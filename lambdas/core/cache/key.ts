@@ -8,7 +8,7 @@ import type { LedgerEntry } from '../ports';
 import type { CacheKey } from '../ports';
 
 /** top-level request fields that never change an answer's content */
-const NEUTRAL_FIELDS = new Set(['stream', 'stream_options', 'user', 'metadata', 'store', 'previous_response_id', 'background', 'service_tier', 'safety_identifier', 'prompt_cache_key']);
+const NEUTRAL_FIELDS = new Set(['stream', 'stream_options', 'user', 'metadata', 'store', 'previous_response_id', 'background', 'service_tier', 'safety_identifier', 'prompt_cache_key', 'encoding_format']);
 
 /** JSON with object keys sorted at every depth and undefined values and functions left out */
 export function canonicalJson(value: unknown): string {
@@ -47,6 +47,8 @@ export function keyMaterial(route: LedgerEntry['route'], parsed: unknown): unkno
   switch (route) {
     case 'messages':
       return { request: withoutNeutral(p.native), betas: p.betas };
+    case 'embeddings':
+      return { request: withoutNeutral(p.body) };
     case 'responses':
       return { request: withoutNeutral(p.body), history: ((p.history as unknown[]) ?? []).map(withoutId) };
     default:

@@ -36,7 +36,7 @@ export class MemoryCacheStore implements CacheStore {
   }
 
   async put(key: CacheKey, answer: CachedAnswer): Promise<boolean> {
-    const bytes = JSON.stringify(answer.completion).length * 2 + 256;
+    const bytes = JSON.stringify(answer.completion ?? answer.embeddings).length * 2 + 256;
     if (bytes > this.maxBytes / 4) return false;
     this.delete(key);
     this.#entries.set(idOf(key), { answer, bytes, until: Math.min(answer.expiresAt, this.clock.now() + this.maxAgeMs) });

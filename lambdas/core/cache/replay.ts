@@ -23,7 +23,7 @@ export interface Hit {
 /** a provider that answers once, with the stored completion (a new id and time), whole or as chunks */
 function replayProvider(answer: CachedAnswer, now: number): Provider {
   const created = Math.floor(now / 1000);
-  const completion = (): ChatCompletion => ({ ...structuredClone(answer.completion), id: `chatcmpl-${randomUUID().replaceAll('-', '')}`, created });
+  const completion = (): ChatCompletion => ({ ...structuredClone(answer.completion!), id: `chatcmpl-${randomUUID().replaceAll('-', '')}`, created });
   const unused = async (): Promise<never> => {
     throw new Error('a cached answer is replayed through chat only');
   };
@@ -55,23 +55,51 @@ export async function* chunksOf(c: ChatCompletion): AsyncGenerator<ChatCompletio
   if (c.usage) yield { ...base, choices: [], usage: c.usage };
 }
 
-export interface HitContext<R extends DoorRequest> {
-  door: Door<R>;
-  parsed: R;
+export interface HitBilling {
+  route: LedgerEntry['route'];
   admission: Admission;
-  /** the output cap a call would have been sent (a door that writes `max_output_tokens` back reads it) */
-  cap: number;
   chargeShare: number;
   alias: string;
+}
+
+export interface HitContext<R extends DoorRequest> extends Omit<HitBilling, 'route'> {
+  door: Door<R>;
+  parsed: R;
+  /** the output cap a call would have been sent (a door that writes `max_output_tokens` back reads it) */
+  cap: number;
 }
 
 /** serve a hit in the door's format; its settlement (a ledger entry at the hit's price) runs after the response */
 export async function serveHit<R extends DoorRequest>(hit: Hit, ctx: HitContext<R>, scope: RequestScope, deps: GatewayDeps): Promise<GatewayResponse> {
   const { answer } = hit;
-  const now = deps.clock.now();
-  const provider = replayProvider(answer, now);
+  const provider = replayProvider(answer, deps.clock.now());
   const target = { provider: answer.provider, model: answer.model, price: { inputPerMTok: 0, outputPerMTok: 0 } } as unknown as PricedTarget;
   const opts = { signal: new AbortController().signal, requestId: scope.requestId };
+  const { headers, cost } = billHit(hit, { ...ctx, route: ctx.door.route }, scope, deps);
+  if (!ctx.parsed.stream) {
+    const body = await ctx.door.complete(provider, target, ctx.parsed, ctx.cap, opts);
+    await body.commit?.();
+    return jsonResponse(200, body.body, { ...headers, 'x-gateway-cost-usd': formatUsd(cost) });
+  }
+  const pieces = await ctx.door.stream(provider, target, ctx.parsed, ctx.cap, opts);
+  const door = ctx.door;
+  async function* frames(): AsyncGenerator<string> {
+    for await (const piece of pieces) {
+      await piece.commit?.();
+      if (piece.frame) yield piece.frame;
+    }
+    for (const closing of door.closing()) yield closing;
+  }
+  return { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers }, body: frames() };
+}
+
+/**
+ * A hit's money and signals: its settlement (a ledger entry at the hit's price, no tokens) set to run after the
+ * response, the hit metric, and the headers it answers with.
+ */
+export function billHit(hit: Hit, ctx: HitBilling, scope: RequestScope, deps: GatewayDeps): { headers: Record<string, string>; cost: number } {
+  const { answer } = hit;
+  const now = deps.clock.now();
   const cost = Math.round(answer.costNanoUsd * ctx.chargeShare);
   scope.provider = answer.provider;
   scope.providerModel = answer.model;
@@ -81,7 +109,7 @@ export async function serveHit<R extends DoorRequest>(hit: Hit, ctx: HitContext<
     requestId: scope.requestId,
     tenantId: scope.tenant!,
     at: scope.receivedAt,
-    route: ctx.door.route,
+    route: ctx.route,
     alias: ctx.alias,
     provider: answer.provider,
     model: answer.model,
@@ -110,19 +138,5 @@ export async function serveHit<R extends DoorRequest>(hit: Hit, ctx: HitContext<
     age: String(Math.max(0, Math.floor((now - answer.createdAt) / 1000))),
     ...(hit.similarity !== undefined ? { 'x-gateway-cache-similarity': hit.similarity.toFixed(4) } : {}),
   };
-  if (!ctx.parsed.stream) {
-    const body = await ctx.door.complete(provider, target, ctx.parsed, ctx.cap, opts);
-    await body.commit?.();
-    return jsonResponse(200, body.body, { ...headers, 'x-gateway-cost-usd': formatUsd(cost) });
-  }
-  const pieces = await ctx.door.stream(provider, target, ctx.parsed, ctx.cap, opts);
-  const door = ctx.door;
-  async function* frames(): AsyncGenerator<string> {
-    for await (const piece of pieces) {
-      await piece.commit?.();
-      if (piece.frame) yield piece.frame;
-    }
-    for (const closing of door.closing()) yield closing;
-  }
-  return { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers }, body: frames() };
+  return { headers, cost };
 }

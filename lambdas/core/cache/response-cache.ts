@@ -5,6 +5,7 @@
 import type { AliasCache } from '../config/schema';
 import { errors } from '../errors';
 import type { CacheKey, CachedAnswer, CacheStore, Clock, LedgerEntry, Logger, Metrics } from '../ports';
+import type { EmbeddingsResponse } from '../openai/chat-response';
 import { METRICS } from '../observability';
 import type { ResolvedModel } from '../routing/resolve';
 import { AnswerRecorder } from './capture';
@@ -22,8 +23,8 @@ export interface CacheTurn {
   readonly status: 'miss' | 'bypass';
   /** the provider calls' answers, for `store` */
   readonly recorder: AnswerRecorder;
-  /** keep the answer the served call gave, if it completed and the request lets it be kept */
-  store(served: { provider: string; model: string; costNanoUsd: number }): Promise<void>;
+  /** keep the answer the served call gave (`embeddings`: the embeddings route's), if it completed and the request lets it be kept */
+  store(served: { provider: string; model: string; costNanoUsd: number }, embeddings?: EmbeddingsResponse): Promise<void>;
 }
 
 export interface CacheStats {
@@ -57,7 +58,7 @@ export class ResponseCache {
     const ttlSeconds = Math.min(config.ttlSeconds, controls.ttlSeconds ?? config.ttlSeconds);
     const key = exactKey(config, tenantId, alias, route, parsed);
     const recorder = new AnswerRecorder();
-    const semantic = config.semantic && this.semantic ? this.semantic.open(config, key, route, parsed, alias, requestId) : undefined;
+    const semantic = config.semantic && this.semantic && route !== 'embeddings' ? this.semantic.open(config, key, route, parsed, alias, requestId) : undefined;
     const lookup = controls.read ? this.#lookup(key, semantic) : Promise.resolve(undefined);
     const { clock, logger } = this.deps;
     const store = this.store;
@@ -68,12 +69,12 @@ export class ResponseCache {
       lookup,
       status: controls.read ? 'miss' : 'bypass',
       recorder,
-      async store(served) {
+      async store(served, embeddings) {
         if (!controls.write || ttlSeconds <= 0) return;
-        const completion = recorder.answerOf(served.provider, served.model);
-        if (!completion) return;
+        const completion = embeddings ? undefined : recorder.answerOf(served.provider, served.model);
+        if (!completion && !embeddings) return;
         const now = clock.now();
-        const answer: CachedAnswer = { completion, provider: served.provider, model: served.model, costNanoUsd: served.costNanoUsd, createdAt: now, expiresAt: now + ttlSeconds * 1000 };
+        const answer: CachedAnswer = { ...(completion ? { completion } : { embeddings }), provider: served.provider, model: served.model, costNanoUsd: served.costNanoUsd, createdAt: now, expiresAt: now + ttlSeconds * 1000 };
         try {
           const kept = await store.put(key, answer);
           if (!kept) logger.info('answer not cached: too large for a cache item', { requestId });

@@ -11,6 +11,8 @@ import { resolveModel } from '../routing/resolve';
 import { estimateEmbeddingsInputTokens } from '../tokens';
 import type { GatewayDeps, RequestScope } from '../gateway';
 import { parseBody } from './body';
+import { billHit } from '../cache/replay';
+import { formatUsd } from '../pricing/cost';
 import { attemptCount, gatewayHeaders, rateTokensOf, settleRequest, type RequestEnd, type RequestMoney } from './settle';
 
 export async function handleEmbeddings(req: GatewayRequest, scope: RequestScope, deps: GatewayDeps): Promise<GatewayResponse> {
@@ -21,13 +23,23 @@ export async function handleEmbeddings(req: GatewayRequest, scope: RequestScope,
   const route = resolveModel(body.model, deps.config, tenant, deps.prices);
   const policy = readPolicy(req.headers, undefined);
   const inputTokens = estimateEmbeddingsInputTokens(body);
-  const admission = await deps.admission.admit({ tenant, route, bounds: () => ({ inputTokens, outputCap: 0 }), rateTokens: rateTokensOf(req), receivedAt: req.receivedAt });
+  // the response cache, read beside admission (lambdas/core/cache; undefined: the alias does not cache)
+  const cache = deps.cache?.open('embeddings', { body }, route, tenant.id, req.headers, req.requestId);
+  const [admission, hit] = await Promise.all([deps.admission.admit({ tenant, route, bounds: () => ({ inputTokens, outputCap: 0 }), rateTokens: rateTokensOf(req), receivedAt: req.receivedAt }), cache?.lookup]);
+  if (hit?.answer.embeddings && cache) {
+    const { headers, cost } = billHit(hit, { route: 'embeddings', admission, chargeShare: cache.config.chargeShare, alias: cache.alias }, scope, deps);
+    return jsonResponse(200, inEncoding(structuredClone(hit.answer.embeddings), body.encoding_format ?? 'float'), { ...headers, 'x-gateway-cost-usd': formatUsd(cost) });
+  }
   const deadline = new Deadline(deps.config.gateway.requestTimeoutMs, deps.clock.now(), req.signal);
   const usageOf = (tokens: number) => ({ prompt_tokens: tokens, completion_tokens: 0, total_tokens: tokens });
   const bill = new Bill(admission.worstCase, deps.admission.operator(req.receivedAt), () => usageOf(inputTokens));
-  const money: RequestMoney = { bill, admission, deadline, route: 'embeddings', stream: false };
+  const money: RequestMoney = { bill, admission, deadline, route: 'embeddings', stream: false, ...(cache ? { cache: { status: cache.status } } : {}) };
   const end: RequestEnd = { status: 0 };
-  scope.settle = () => settleRequest(scope, money, end, deps);
+  let answered: EmbeddingsResponse | undefined;
+  scope.settle = async () => {
+    await settleRequest(scope, money, end, deps);
+    if (cache && answered && end.served && end.status === 200) await cache.store(end.served, answered);
+  };
   const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs, providerQuota: admission.providerQuota, abandonedCallMs: deps.config.gateway.abandonedCallMs };
   let run: Executed<EmbeddingsResponse>;
   try {
@@ -44,7 +56,8 @@ export async function handleEmbeddings(req: GatewayRequest, scope: RequestScope,
   scope.provider = run.provider.id;
   scope.providerModel = run.target.model;
   scope.attempts = attemptCount(run);
-  return jsonResponse(200, inEncoding(run.value, body.encoding_format ?? 'float'), { ...admission.headers, ...gatewayHeaders(run, run.call.costNanoUsd) });
+  if (cache) answered = structuredClone(run.value);
+  return jsonResponse(200, inEncoding(run.value, body.encoding_format ?? 'float'), { ...admission.headers, ...gatewayHeaders(run, run.call.costNanoUsd), ...(cache ? { 'x-gateway-cache': cache.status } : {}) });
 }
 
 /**
