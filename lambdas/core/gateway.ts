@@ -17,6 +17,7 @@ import { handleModels } from './pipeline/models';
 import { handleUsage } from './pipeline/usage';
 import { handleHealth } from './pipeline/health';
 import { requestLogLine } from './request-log';
+import type { GuardrailService } from './guardrails/guard';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -39,6 +40,8 @@ export interface GatewayDeps {
   doors: DoorRoutes;
   /** stored Responses API turns; absent: nothing is stored (store is taken as false) */
   responses?: ResponseStore;
+  /** Amazon Bedrock Guardrails (ApplyGuardrail) for policies that name one; absent: such checks fail per onError */
+  guardrails?: GuardrailService;
 }
 
 /**
@@ -67,6 +70,8 @@ export interface RequestScope {
   streamError?: string;
   /** what the operator bore for this request beside the tenant's cost */
   operatorCostNanoUsd?: number;
+  /** what guardrail policies did (x-gateway-guardrails items), never what they matched */
+  guardrails?: string[];
   /**
    * Settlement of what the request's upstream calls cost, set by a route once it has admitted the request:
    * runs after the response however the request ended (served, failed, client gone), never lost.

@@ -100,6 +100,10 @@ export interface TenantProfile {
   budget?: Budget;
   /** aliases and provider/model names this tenant may call; undefined: all */
   models?: string[];
+  /** guardrail policy names (the config's "guardrails"), beside the tier's */
+  guardrails?: string[];
+  /** source addresses (IPs or CIDRs) the tenant may call from; undefined: any */
+  ipAllowList?: string[];
 }
 
 export interface TenantStore {
@@ -153,6 +157,7 @@ export interface LedgerEntry {
   status: number;
   attempts: number;
   stream: boolean;
+  guardrails?: string[];  // the x-gateway-guardrails items, e.g. "pii-mask:masked=email,payment_card"; never matched text
 }
 
 /** What calls add up to: cost, requests and tokens, in all and by `provider/model` and by provider. */

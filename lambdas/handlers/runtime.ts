@@ -16,6 +16,7 @@ import { DynamoTenantStore } from '../adapters/dynamodb/tenant-store';
 import type { RegionScope } from '../adapters/dynamodb/regions';
 import { tableNamesFromEnv, type TableNames } from '../adapters/dynamodb/tables';
 import { NodeHttpClient } from '../adapters/http/node-http-client';
+import { connectPolicyOf } from '../core/guardrails/provider-urls';
 import { LogAlertPublisher } from '../adapters/alerts/alert-publishers';
 import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
 import { Resilience } from '../core/resilience/resilience';
@@ -41,6 +42,11 @@ export interface RuntimeOptions {
    * 0 (the default) for Lambda, whose instance serves one call at a time; the local server sets it.
    */
   groupCommitMs?: number;
+  /**
+   * A deployed function: provider hosts that resolve to loopback or private addresses are refused at connect
+   * time unless the provider is marked private (lambdas/core/guardrails/provider-urls.ts)
+   */
+  deployed?: boolean;
 }
 
 export interface Runtime {
@@ -60,7 +66,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger();
   const metrics = opts.metrics ?? new PowertoolsMetricsAdapter();
-  const http = opts.http ?? new NodeHttpClient();
+  const http = opts.http ?? new NodeHttpClient({ connect: connectPolicyOf(config.providers, opts.deployed ?? false) });
   const dynamo = opts.dynamo ?? createDynamoClient({ endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION });
   const tables = tableNamesFromEnv(env);
   const alerts = opts.alerts ?? new LogAlertPublisher(logger);

@@ -99,7 +99,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     const invocation = (async () => {
       try {
         const body = await readBody(req, limit);
-        const event = toProxyEvent(req, body);
+        const event = toProxyEvent(req, body, 'local', { trustForwardedFor: config.gateway.trustForwardedFor });
         await handler(event, new LocalResponseStream(res), localContext(event.requestContext.requestId));
       } catch (err) {
         // the client left: the response stream closed under the handler (middy's pipe rejects), no failure of ours
