@@ -17,6 +17,8 @@ import type { RegionScope } from '../adapters/dynamodb/regions';
 import { tableNamesFromEnv, type TableNames } from '../adapters/dynamodb/tables';
 import { NodeHttpClient } from '../adapters/http/node-http-client';
 import { connectPolicyOf } from '../core/guardrails/provider-urls';
+import type { GuardrailService } from '../core/guardrails/guard';
+import { BedrockGuardrails } from '../adapters/bedrock-guardrails';
 import { LogAlertPublisher } from '../adapters/alerts/alert-publishers';
 import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
 import { Resilience } from '../core/resilience/resilience';
@@ -47,6 +49,8 @@ export interface RuntimeOptions {
    * time unless the provider is marked private (lambdas/core/guardrails/provider-urls.ts)
    */
   deployed?: boolean;
+  /** Bedrock Guardrails (defaults to ApplyGuardrail through the SDK when a policy names one) */
+  guardrails?: GuardrailService;
 }
 
 export interface Runtime {
@@ -94,6 +98,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     version: env.SWITCHBOARD_VERSION,
     doors: DOORS,
     responses: new DynamoResponseStore(dynamo, tables.responses, config.gateway.responseRetentionDays, clock),
+    ...(Object.values(config.guardrails).some((p) => p.bedrock) ? { guardrails: opts.guardrails ?? new BedrockGuardrails(env.AWS_REGION) } : {}),
   };
   deps.resilience.breakers.warm();
   return {

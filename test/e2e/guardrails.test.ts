@@ -14,7 +14,7 @@ import { anthropicMessage, anthropicTextEvents } from '../fakes/anthropic';
 import { openaiResponse, openaiResponseEvents, outputMessage } from '../fakes/openai-responses';
 import { openaiCompletion, openaiStreamFrames, sendJson, sendSse, startFakeUpstream, type FakeUpstream, type ReceivedRequest } from '../fakes/upstream';
 import { baseConfig, startTestGateway, type TestGateway } from '../helpers/gateway';
-import { until } from '../helpers/wait';
+import { eventually } from '../helpers/wait';
 
 const CLAUDE = 'claude-sonnet-4-5';
 const KEYS = {
@@ -123,7 +123,7 @@ describe('guardrails', () => {
       const sent = fake.received.at(-1)!.body as { messages: Array<{ content: string }> };
       expect(sent.messages[0]!.content).toBe('Mail [EMAIL_1] or [EMAIL_1]; card [PAYMENT_CARD_1]; call [PHONE_1].');
       await res.json();
-      await until(async () => (await ledgerEntries('masked')).length > 0);
+      await eventually(async () => (await ledgerEntries('masked')).length > 0);
       expect((await ledgerEntries('masked'))[0]!.guardrails).toEqual(['pii-mask:masked=email,payment_card,phone']);
     });
 
@@ -278,7 +278,7 @@ describe('guardrails', () => {
         })(),
       ).rejects.toThrow(/out-block/);
       expect(seen).not.toContain('sk-pr');
-      await until(async () => (await ledgerEntries('outblock')).length >= 3);
+      await eventually(async () => (await ledgerEntries('outblock')).length >= 3);
       expect((await ledgerEntries('outblock')).some((e) => e.guardrails?.includes('out-block:output-blocked=api_key'))).toBe(true);
     });
 
