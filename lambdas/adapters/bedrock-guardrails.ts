@@ -28,18 +28,20 @@ export class BedrockGuardrails implements GuardrailService {
   }
 }
 
-/** every action the guardrail took anonymized a sensitive entity or regex match: nothing was blocked */
+/**
+ * Every action the guardrail took anonymized (a sensitive entity or regex match): none blocked, in any of its
+ * policies (topics, content filters, words, sensitive information, grounding), each finding an `action`.
+ */
 export function onlyAnonymized(assessments: GuardrailAssessment[]): boolean {
-  let anonymized = false;
-  for (const a of assessments) {
-    if (a.topicPolicy?.topics?.some((t) => t.detected !== false && t.action === 'BLOCKED')) return false;
-    if (a.contentPolicy?.filters?.some((f) => f.detected !== false && f.action === 'BLOCKED')) return false;
-    if (a.wordPolicy?.customWords?.some((w) => w.detected !== false && w.action === 'BLOCKED')) return false;
-    if (a.wordPolicy?.managedWordLists?.some((w) => w.detected !== false && w.action === 'BLOCKED')) return false;
-    if (a.contextualGroundingPolicy?.filters?.some((f) => f.detected !== false && f.action === 'BLOCKED')) return false;
-    const sensitive = [...(a.sensitiveInformationPolicy?.piiEntities ?? []), ...(a.sensitiveInformationPolicy?.regexes ?? [])];
-    if (sensitive.some((s) => s.detected !== false && s.action === 'BLOCKED')) return false;
-    if (sensitive.some((s) => s.action === 'ANONYMIZED')) anonymized = true;
-  }
-  return anonymized;
+  const actions: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const finding = node as { action?: unknown; detected?: unknown };
+      if (typeof finding.action === 'string' && finding.detected !== false) actions.push(finding.action);
+      Object.values(node).forEach(walk);
+    }
+  };
+  walk(assessments);
+  return actions.includes('ANONYMIZED') && actions.every((a) => a === 'ANONYMIZED' || a === 'NONE');
 }

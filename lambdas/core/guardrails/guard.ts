@@ -80,24 +80,12 @@ export function policiesFor(config: GatewayConfig, tenant: { tier?: string; guar
   const out: CompiledPolicy[] = [];
   for (const name of new Set(names)) {
     const p = b.get(name);
-    if (!p) throw new GatewayError(500, 'internal_error', `The tenant's profile names the guardrail "${name}", which the gateway config does not define; the request is refused until an operator fixes it.`);
+    if (!p) throw new GatewayError(500, 'internal_error', `The tenant's guardrail "${name}" is not in the gateway config: refused until an operator fixes it.`);
     out.push(p);
   }
   return out;
 }
 
-const PLACEHOLDER: Record<string, string> = {
-  email: 'EMAIL',
-  phone: 'PHONE',
-  payment_card: 'PAYMENT_CARD',
-  iban: 'IBAN',
-  us_ssn: 'US_SSN',
-  ip_address: 'IP_ADDRESS',
-  aws_access_key: 'AWS_ACCESS_KEY',
-  private_key: 'PRIVATE_KEY',
-  api_key: 'API_KEY',
-  deny: 'DENIED',
-};
 
 type Verb = 'masked' | 'flagged' | 'blocked';
 type Direction = 'input' | 'output';
@@ -158,7 +146,8 @@ export class RequestGuard {
     const key = `${check}\u0000${value}`;
     let p = this.placeholders.get(key);
     if (!p) {
-      const kind = PLACEHOLDER[check] ?? check.toUpperCase();
+      // [EMAIL_1], [PAYMENT_CARD_1]…; a deny pattern's match is [DENIED_1]
+      const kind = check === 'deny' ? 'DENIED' : check.toUpperCase();
       const n = (this.counters.get(kind) ?? 0) + 1;
       this.counters.set(kind, n);
       p = `[${kind}_${n}]`;
@@ -266,7 +255,7 @@ export class RequestGuard {
         return;
       }
       this.note(policy, 'blocked', 'bedrock_error', direction);
-      throw new GatewayError(503, 'guardrail_unavailable', `The guardrail policy '${policy.name}' could not check the ${direction === 'input' ? 'request' : 'answer'} (its service failed), and it fails closed.`);
+      throw new GatewayError(503, 'guardrail_unavailable', `The guardrail policy '${policy.name}' could not run (its service failed) and fails closed.`);
     }
     if (!result.intervened) return;
     const anonymized = result.anonymized;

@@ -110,7 +110,7 @@ const FINDERS: Record<PiiCheck, Finder> = {
     // IPv6: hex groups and colons, at least two colons; validated by node:net's parser
     byRegex('ip_address', /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])/g, (m) => ipv6Like(m[0]))(text, out);
   },
-  aws_access_key: byRegex('aws_access_key', /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])/g),
+  aws_access_key: byRegex('aws_access_key', /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g),
   private_key: findPem,
   api_key: byRegex(
     'api_key',

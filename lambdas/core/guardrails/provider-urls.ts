@@ -3,7 +3,7 @@
 // function unless its provider is marked `private`. The config check sees literal addresses (the WHATWG URL
 // parser has already turned decimal, hex and octal IPv4 forms into dotted quads); names are checked again
 // where they resolve, at connect time (lambdas/adapters/http/node-http-client.ts), against DNS rebinding.
-import { classifyIp, parseIp, type AddressClass } from './ip';
+import { classifyIp, type AddressClass } from './ip';
 
 /** names that are metadata services whatever they resolve to */
 const METADATA_NAMES = new Set(['metadata', 'metadata.google.internal', 'instance-data', 'instance-data.ec2.internal', 'metadata.azure.internal']);
@@ -12,8 +12,8 @@ const LOCAL_NAMES = /^(?:localhost|localhost\.localdomain|ip6-localhost|ip6-loop
 /** the class of a URL's host as written: an address's class, a known name's, or undefined (resolve to know) */
 export function hostClass(host: string): AddressClass | undefined {
   const name = host.toLowerCase().replace(/\.$/, '');
-  const ip = parseIp(name);
-  if (ip) return classifyIp(ip);
+  const cls = classifyIp(name);
+  if (cls) return cls;
   if (METADATA_NAMES.has(name)) return 'metadata';
   if (LOCAL_NAMES.test(name)) return 'internal';
   return undefined;
@@ -55,9 +55,8 @@ export interface ConnectPolicy {
 
 /** why a host, resolved to `address`, may not be connected to; undefined: it may */
 export function connectProblem(host: string, address: string, policy: ConnectPolicy): string | undefined {
-  const ip = parseIp(address);
-  if (!ip) return `${host} resolved to "${address}", which is not an address`;
-  const cls = classifyIp(ip);
+  const cls = classifyIp(address);
+  if (!cls) return `${host} resolved to "${address}", which is not an address`;
   if (cls === 'metadata') return `${host} resolves to ${address}, a link-local or instance-metadata address: refused`;
   if (cls === 'internal' && policy.deployed && !policy.privateHosts.has(host.toLowerCase()))
     return `${host} resolves to ${address}, a loopback or private address: refused (mark the provider "private" to allow it)`;

@@ -76,7 +76,7 @@ export function requestSlots(req: { chat: { messages: unknown } } & Obj): TextSl
 }
 
 /** keys of an answer's JSON whose strings are not model text (ids, names, enums) */
-const NOT_TEXT = new Set(['id', 'object', 'model', 'type', 'role', 'status', 'call_id', 'name', 'system_fingerprint', 'stop_reason', 'finish_reason', 'service_tier', 'encrypted_content', 'signature', 'item_id', 'previous_response_id', 'tool_use_id', 'stop_sequence', 'data', 'url', 'image_url', 'logprobs', 'usage', 'metadata', 'tools', 'tool_choice', 'reasoning', 'text_format', 'format', 'instructions', 'include', 'truncation', 'prompt_cache_key', 'safety_identifier', 'user']);
+const NOT_TEXT = new Set(['id', 'object', 'model', 'type', 'role', 'status', 'call_id', 'name', 'system_fingerprint', 'stop_reason', 'finish_reason', 'encrypted_content', 'signature', 'item_id', 'tool_use_id', 'data', 'url', 'usage', 'metadata', 'tools', 'reasoning', 'instructions']);
 
 /** every model-text string of an answer body (any door's shape), as slots of role assistant */
 export function answerSlots(body: unknown): TextSlot[] {
