@@ -24,6 +24,7 @@ import { summarizeProfile, type ProfileSummary } from './profile-summary';
 import { comparison, formatReport, type BenchResults, type PhaseName, type PhaseResult, type ResourceUse } from './report';
 import { median, summarize } from './stats';
 import { measureTokenEstimate } from './token-estimate';
+import { measureGuardrails } from './guardrails';
 import { CHAT_BODY, STREAM_BODY, TENANT_KEY, UPSTREAM_KEY } from './workload';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -76,6 +77,13 @@ async function main(): Promise<void> {
     if (opts.estimateRounds > 0) {
       log('bench: timing the input-token estimate…');
       tokenEstimate = measureTokenEstimate(opts.estimateRounds);
+    }
+    // also in this process, before the measured servers start: each guardrail check's cost, and the stream
+    // hold-back's cost on time to first byte (through an in-process local gateway, stopped before the rest)
+    let guardrails: BenchResults['guardrails'];
+    if (opts.guardrailRounds > 0) {
+      log('bench: timing guardrail checks and the stream hold-back…');
+      guardrails = await measureGuardrails(opts.guardrailRounds, opts.guardrailStreams);
     }
 
     // (a) the upstream, in its own process
@@ -276,6 +284,7 @@ async function main(): Promise<void> {
       bundle,
       coldStart,
       tokenEstimate,
+      guardrails,
       profiles: opts.profile ? profiles : undefined,
       notes,
     };
