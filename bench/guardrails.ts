@@ -2,7 +2,7 @@
 // request (the policy's input checks as the pipeline runs them: find the texts, check, mask in place), next to
 // no policy at all; (2) the stream hold-back's cost on time to first byte, through the local gateway (the
 // `npm start` server in this process) over a fake upstream that streams small chunks: the same streamed
-// answer with no output policy and under output policies of two hold-back sizes, alternating, in one run.
+// answer with no output policy and under output policies of two hold-back sizes (the default 64 and 256), alternating, in one run.
 // `npx tsx bench/guardrails.ts` runs both alone.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -138,21 +138,21 @@ export async function measureHoldBack(requests: number, stream: GuardrailBench['
   const upstream = await streamingUpstream(stream);
   const variants = [
     { name: 'no output policy', key: 'sk-bench-plain-000001' },
-    { name: 'output mask, hold-back 32', key: 'sk-bench-held32-00001', holdBackChars: 32 },
-    { name: 'output mask, hold-back 128 (default)', key: 'sk-bench-held128-0001', holdBackChars: 128 },
+    { name: 'output mask, hold-back 64 (default)', key: 'sk-bench-held64-00001', holdBackChars: 64 },
+    { name: 'output mask, hold-back 256', key: 'sk-bench-held256-0001', holdBackChars: 256 },
   ];
   const gw = await startLocalGateway({
     config: validateGatewayConfig({
       providers: [{ id: 'up', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKeyEnv: 'BENCH_UP_KEY' }],
       models: [{ name: 'gpt', targets: [{ provider: 'up', model: 'm' }] }],
       guardrails: {
-        held32: { mode: 'mask', apply: 'output', checks: ['email', 'api_key', 'payment_card'], streamHoldBackChars: 32 },
-        held128: { mode: 'mask', apply: 'output', checks: ['email', 'api_key', 'payment_card'] },
+        held64: { mode: 'mask', apply: 'output', checks: ['email', 'api_key', 'payment_card'] },
+        held256: { mode: 'mask', apply: 'output', checks: ['email', 'api_key', 'payment_card'], streamHoldBackChars: 256 },
       },
       tenants: [
         { id: 'plain', apiKeys: [variants[0]!.key] },
-        { id: 'held32', apiKeys: [variants[1]!.key], guardrails: ['held32'] },
-        { id: 'held128', apiKeys: [variants[2]!.key], guardrails: ['held128'] },
+        { id: 'held64', apiKeys: [variants[1]!.key], guardrails: ['held64'] },
+        { id: 'held256', apiKeys: [variants[2]!.key], guardrails: ['held256'] },
       ],
       pricing: { m: { inputPerMTok: 1, outputPerMTok: 1 } },
     }),

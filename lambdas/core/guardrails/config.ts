@@ -23,7 +23,7 @@ export const guardrailPolicy = z.strictObject({
   apply: z.enum(['input', 'output', 'both']).default('both'),
   /** prompt_injection: the score at which a text is flagged (each pattern weighs 0.3-1) @default 1 */
   injectionThreshold: z.number().positive().optional(),
-  /** streamed answers: characters held back so a match is caught before it is sent @default 128 */
+  /** streamed answers: characters held back so a match is caught before it is sent @default 64 */
   streamHoldBackChars: z.number().int().min(16).max(8192).optional(),
   /** Amazon Bedrock Guardrails: ApplyGuardrail with this guardrail and version */
   bedrock: z

@@ -11,7 +11,7 @@ import { disjoint, findPii, PII_CHECKS, type Match, type PiiCheck } from './pii'
 import { answerSlots, requestSlots, type TextSlot } from './texts';
 
 export const GUARDRAIL_METRIC = 'GuardrailActions';
-export const DEFAULT_HOLD_BACK_CHARS = 128;
+export const DEFAULT_HOLD_BACK_CHARS = 64;
 
 /** Amazon Bedrock Guardrails' ApplyGuardrail, as the core needs it (lambdas/adapters/bedrock-guardrails.ts) */
 export interface GuardrailService {
