@@ -4,13 +4,13 @@
 // Never the matched text: only policy and check names leave this file.
 import type { GatewayConfig } from '../config/schema';
 import { GatewayError } from '../errors';
+import { METRICS } from '../observability';
 import type { Logger, Metrics } from '../ports';
 import type { GuardrailCheck, GuardrailPolicy } from './config';
 import { CONTROL_TOKENS, DEFAULT_INJECTION_THRESHOLD, findControlTokens, injectionScore } from './injection';
 import { disjoint, findPii, PII_CHECKS, type Match, type PiiCheck } from './pii';
 import { answerSlots, requestSlots, type TextSlot } from './texts';
 
-export const GUARDRAIL_METRIC = 'GuardrailActions';
 export const DEFAULT_HOLD_BACK_CHARS = 64;
 
 /** Amazon Bedrock Guardrails' ApplyGuardrail, as the core needs it (lambdas/adapters/bedrock-guardrails.ts) */
@@ -124,7 +124,7 @@ export class RequestGuard {
     if (checks.has(check)) return;
     checks.add(check);
     const action = verb === 'masked' ? 'mask' : verb === 'blocked' ? 'block' : 'monitor';
-    this.deps.metrics.add(GUARDRAIL_METRIC, 1, 'Count', { Action: action, Direction: direction });
+    this.deps.metrics.add(METRICS.guardrailActions, 1, 'Count', { Action: action, Direction: direction });
     this.deps.logger.info('guardrail acted', { requestId: this.deps.requestId, guardrail: policy.name, action, check, direction });
   }
 
