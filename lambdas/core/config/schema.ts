@@ -257,7 +257,7 @@ export const gatewayConfig = z
       if ((p.maxTokensField || p.passthroughFields) && p.type !== 'openai')
         ctx.addIssue({ code: 'custom', path: ['providers', i], message: 'maxTokensField and passthroughFields apply to the openai type only' });
       const urlProblem = p.baseUrl ? providerUrlProblem(p.baseUrl) : undefined;
-      if (urlProblem) ctx.addIssue({ code: 'custom', path: ['providers', i, 'baseUrl'], message: urlProblem });
+      if (urlProblem) ctx.addIssue({ code: 'custom', path: ['providers', i, 'baseUrl'], message: `"${p.id}": ${urlProblem}` });
       if (p.preset && p.type !== 'openai')
         ctx.addIssue({ code: 'custom', path: ['providers', i, 'preset'], message: 'presets name OpenAI-compatible services: use them with type "openai"' });
     });

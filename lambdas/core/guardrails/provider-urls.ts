@@ -27,22 +27,8 @@ export function providerUrlProblem(baseUrl: string): string | undefined {
   } catch {
     return undefined; // the url check reports it
   }
-  if (hostClass(url.hostname) === 'metadata') return `the host ${url.hostname} is a link-local or instance-metadata address: a provider may never be called there`;
+  if (hostClass(url.hostname) === 'metadata') return `baseUrl ${baseUrl} is a link-local address (instance metadata): a provider is never called there, private or not`;
   return undefined;
-}
-
-/** refused in a deployed function: loopback and private hosts of providers not marked private */
-export function deployedUrlProblems(providers: ReadonlyArray<{ id: string; baseUrl?: string; private?: boolean }>): string[] {
-  const problems: string[] = [];
-  for (const p of providers) {
-    if (!p.baseUrl) continue;
-    const host = new URL(p.baseUrl).hostname;
-    const cls = hostClass(host);
-    if (cls === 'metadata') problems.push(`providers.${p.id}.baseUrl: ${providerUrlProblem(p.baseUrl)}`);
-    else if (cls === 'internal' && !p.private)
-      problems.push(`providers.${p.id}.baseUrl: ${host} is a loopback or private address; a deployed gateway calls it only when the provider is marked "private": true`);
-  }
-  return problems;
 }
 
 /** What a connection may reach: metadata never, internal addresses only locally or for private providers' hosts. */
