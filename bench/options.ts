@@ -26,6 +26,9 @@ export interface BenchOptions {
   coldRuns: number;
   /** rounds of the input-token estimate micro-benchmark, in the bench process (0: skip it) */
   estimateRounds: number;
+  /** rounds of the guardrail check-cost micro-benchmark, and streamed requests per variant of the hold-back TTFB (0: skip both) */
+  guardrailRounds: number;
+  guardrailStreams: number;
   targets: TargetName[];
   /** write V8 CPU profiles of the gateway processes and summarize them (slows the gateways: numbers are then not comparable) */
   profile: boolean;
@@ -58,6 +61,8 @@ const INTEGER_KNOBS = {
   streamChunks: { env: 'BENCH_STREAM_CHUNKS', default: 20, min: 1 },
   coldRuns: { env: 'BENCH_COLD_RUNS', default: 11, min: 0 },
   estimateRounds: { env: 'BENCH_ESTIMATE_ROUNDS', default: 5, min: 0 },
+  guardrailRounds: { env: 'BENCH_GUARDRAIL_ROUNDS', default: 5, min: 0 },
+  guardrailStreams: { env: 'BENCH_GUARDRAIL_STREAMS', default: 100, min: 1 },
 } as const;
 
 export const USAGE = `npm run bench -- [options]        (each option also reads an environment variable)
@@ -71,6 +76,8 @@ export const USAGE = `npm run bench -- [options]        (each option also reads 
   --stream-chunks=N   content chunks per streamed answer           BENCH_STREAM_CHUNKS (${INTEGER_KNOBS.streamChunks.default})
   --cold-runs=N       fresh processes per cold-start variant       BENCH_COLD_RUNS     (${INTEGER_KNOBS.coldRuns.default}; 0 skips bundle + cold start)
   --estimate-rounds=N rounds of the input-token estimate timing     BENCH_ESTIMATE_ROUNDS (${INTEGER_KNOBS.estimateRounds.default}; 0 skips)
+  --guardrail-rounds=N rounds of the guardrail check-cost timing  BENCH_GUARDRAIL_ROUNDS (${INTEGER_KNOBS.guardrailRounds.default}; 0 skips it and the hold-back TTFB)
+  --guardrail-streams=N streamed requests per hold-back variant   BENCH_GUARDRAIL_STREAMS (${INTEGER_KNOBS.guardrailStreams.default})
   --targets=a,b       subset of direct,switchboard,cache-miss,cache-hit,portkey  BENCH_TARGETS  (all; direct is always added)
   --switchboard=MODE  tsx (npm start's path) | bundle (esbuild)    BENCH_SWITCHBOARD   (tsx)
   --dynalite=WHERE    process (its own) | embedded (npm start's)  BENCH_DYNALITE      (process)
@@ -107,6 +114,8 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
       'stream-chunks': { type: 'string' },
       'cold-runs': { type: 'string' },
       'estimate-rounds': { type: 'string' },
+      'guardrail-rounds': { type: 'string' },
+      'guardrail-streams': { type: 'string' },
       targets: { type: 'string' },
       switchboard: { type: 'string' },
       dynalite: { type: 'string' },
@@ -134,6 +143,8 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     streamChunks: values['stream-chunks'],
     coldRuns: values['cold-runs'],
     estimateRounds: values['estimate-rounds'],
+    guardrailRounds: values['guardrail-rounds'],
+    guardrailStreams: values['guardrail-streams'],
   };
   const ints = Object.fromEntries(
     Object.entries(INTEGER_KNOBS).map(([name, knob]) => {

@@ -1,4 +1,5 @@
 // The bench's results: their JSON shape (written to bench/results/) and the tables printed from them.
+import { formatGuardrailBench, type GuardrailBench } from './guardrails';
 import type { ColdVariantResult } from './cold-start';
 import type { HandlerBundle } from './bundle';
 import type { TargetName } from './options';
@@ -69,6 +70,7 @@ export interface BenchResults {
   coldStart?: ColdVariantResult[];
   /** core/tokens' input-token estimate, µs per request (bench/token-estimate.ts) */
   tokenEstimate?: TokenEstimateRow[];
+  guardrails?: GuardrailBench;
   profiles?: Partial<Record<TargetName, ProfileSummary>>;
   notes: string[];
 }
@@ -301,6 +303,7 @@ export function formatReport(r: BenchResults): string {
     );
   }
   if (r.tokenEstimate?.length) out.push(formatTokenEstimate(r.tokenEstimate, (r.options as { estimateRounds: number }).estimateRounds), '');
+  if (r.guardrails) out.push(formatGuardrailBench(r.guardrails, (r.options as { guardrailRounds: number }).guardrailRounds), '');
   if (r.profiles) {
     for (const [name, p] of Object.entries(r.profiles)) if (p) out.push(formatProfile(`CPU profile of ${name}`, p), '');
   }

@@ -25,6 +25,7 @@ import { comparison, formatReport, type BenchResults, type PhaseName, type Phase
 import { median, summarize } from './stats';
 import { measureTokenEstimate } from './token-estimate';
 import { cacheHitBody, cacheMissBody, CHAT_BODY, STREAM_BODY, TENANT_KEY, UPSTREAM_KEY } from './workload';
+import { measureGuardrails } from './guardrails';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD_DIR = join(ROOT, 'bench/.build');
@@ -76,6 +77,13 @@ async function main(): Promise<void> {
     if (opts.estimateRounds > 0) {
       log('bench: timing the input-token estimate…');
       tokenEstimate = measureTokenEstimate(opts.estimateRounds);
+    }
+    // also in this process, before the measured servers start: each guardrail check's cost, and the stream
+    // hold-back's cost on time to first byte (through an in-process local gateway, stopped before the rest)
+    let guardrails: BenchResults['guardrails'];
+    if (opts.guardrailRounds > 0) {
+      log('bench: timing guardrail checks and the stream hold-back…');
+      guardrails = await measureGuardrails(opts.guardrailRounds, opts.guardrailStreams);
     }
 
     // (a) the upstream, in its own process
@@ -282,6 +290,7 @@ async function main(): Promise<void> {
       bundle,
       coldStart,
       tokenEstimate,
+      guardrails,
       profiles: opts.profile ? profiles : undefined,
       notes,
     };

@@ -16,6 +16,9 @@ export type ErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'client_closed'
+  | 'content_policy_violation'
+  | 'guardrail_unavailable'
+  | 'ip_not_allowed'
   | 'internal_error';
 
 /** One provider attempt, as reported in an error body and in the x-gateway-attempts count. */
@@ -46,6 +49,9 @@ const TYPE_BY_CODE: Record<ErrorCode, string> = {
   not_found: 'invalid_request_error',
   method_not_allowed: 'invalid_request_error',
   client_closed: 'invalid_request_error',
+  content_policy_violation: 'invalid_request_error',
+  guardrail_unavailable: 'api_error',
+  ip_not_allowed: 'permission_error',
   internal_error: 'api_error',
 };
 
@@ -125,6 +131,7 @@ export const errors = {
     new GatewayError(405, 'method_not_allowed', `${method} is not allowed on ${path}.`),
   /** nobody reads this answer; it exists for the log (499, as nginx names it) */
   clientClosed: () => new GatewayError(499, 'client_closed', 'The client closed the connection before the answer was ready.'),
+  ipNotAllowed: () => new GatewayError(403, 'ip_not_allowed', 'This API key may not be used from this address (the tenant has an IP allow-list).'),
   internal: () => new GatewayError(500, 'internal_error', 'The gateway failed unexpectedly; the error was logged.'),
 };
 

@@ -18,6 +18,7 @@ import { handleUsage } from './pipeline/usage';
 import { handleHealth } from './pipeline/health';
 import { requestLogLine } from './request-log';
 import type { ResponseCache } from './cache/response-cache';
+import type { GuardrailService } from './guardrails/guard';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -42,6 +43,8 @@ export interface GatewayDeps {
   responses?: ResponseStore;
   /** the response cache (lambdas/core/cache); absent: nothing is cached */
   cache?: ResponseCache;
+  /** Amazon Bedrock Guardrails (ApplyGuardrail) for policies that name one; absent: such checks fail per onError */
+  guardrails?: GuardrailService;
 }
 
 /**
@@ -70,6 +73,8 @@ export interface RequestScope {
   streamError?: string;
   /** what the operator bore for this request beside the tenant's cost */
   operatorCostNanoUsd?: number;
+  /** what guardrail policies did (x-gateway-guardrails items), never what they matched */
+  guardrails?: string[];
   /**
    * Settlement of what the request's upstream calls cost, set by a route once it has admitted the request:
    * runs after the response however the request ended (served, failed, client gone), never lost.

@@ -20,6 +20,8 @@ export interface GatewayRequest {
     /** set on the IAM (SigV4) path */
     iamPrincipalArn?: string;
   };
+  /** the caller's address as the front door saw it (API Gateway's sourceIp; the local server's socket) */
+  sourceIp?: string;
   /** aborts when the client goes away, so the upstream call stops too */
   signal?: AbortSignal;
 }

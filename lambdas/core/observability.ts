@@ -58,4 +58,6 @@ export const METRICS = {
    * log), entry (a per-request entry set aside; its cost is in the settlement)
    */
   ledgerWritesRejected: 'LedgerWritesRejected',
+  /** a guardrail policy acted (docs/guardrails.md); dimensions Action (block|mask|monitor), Direction (input|output) */
+  guardrailActions: 'GuardrailActions',
 } as const;

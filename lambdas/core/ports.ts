@@ -101,6 +101,10 @@ export interface TenantProfile {
   budget?: Budget;
   /** aliases and provider/model names this tenant may call; undefined: all */
   models?: string[];
+  /** guardrail policy names (the config's "guardrails"), beside the tier's */
+  guardrails?: string[];
+  /** source addresses (IPs or CIDRs) the tenant may call from; undefined: any */
+  ipAllowList?: string[];
 }
 
 export interface TenantStore {
@@ -155,6 +159,7 @@ export interface LedgerEntry {
   attempts: number;
   stream: boolean;
   cache?: { status: 'hit' | 'semantic-hit' | 'miss' | 'bypass'; savedNanoUsd?: number; similarity?: number };
+  guardrails?: string[];  // the x-gateway-guardrails items, e.g. "pii-mask:masked=email,payment_card"; never matched text
 }
 
 /** What calls add up to: cost, requests and tokens, in all and by `provider/model` and by provider. */
@@ -430,6 +435,8 @@ export interface CachedAnswer {
 export interface CacheKey {
   partition: string;
   hash: string;
+  /** the output guardrail policies the answer passes through: an answer kept under one set never serves another */
+  outputGuard?: string;
 }
 
 /** The response cache's store (in-process LRU in front of DynamoDB in AWS and locally). */

@@ -31,6 +31,7 @@ export function toGatewayRequest(event: APIGatewayProxyEvent, now: number, signa
     requestId: incomingId && REQUEST_ID.test(incomingId) ? incomingId : `req_${randomUUID().replaceAll('-', '')}`,
     receivedAt: now,
     identity: { tenantId, iamPrincipalArn },
+    sourceIp: event.requestContext?.identity?.sourceIp ?? undefined,
     signal,
   };
 }

@@ -16,6 +16,7 @@ const runtime = createRuntime({
   env,
   config,
   logger,
+  deployed: true,
   alerts: env.ALERT_TOPIC_ARN ? new SnsAlertPublisher(env.ALERT_TOPIC_ARN, logger) : undefined,
   secrets: lambdaSecretSource(systemClock, env.SECRET_CACHE_TTL_MS),
 });

@@ -8,6 +8,7 @@ import { sweepLeases } from '../adapters/dynamodb/lease-sweep';
 import { DynamoProviderHealthStore } from '../adapters/dynamodb/provider-health';
 import { tableNamesFromEnv } from '../adapters/dynamodb/tables';
 import { NodeHttpClient } from '../adapters/http/node-http-client';
+import { connectPolicyOf } from '../core/guardrails/provider-urls';
 import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
 import { lambdaSecretSource } from '../adapters/secrets/secret-sources';
 import { createProviders } from '../providers';
@@ -21,7 +22,8 @@ const config = bundledConfig();
 const logger = createLogger();
 const metrics = new PowertoolsMetricsAdapter();
 const secrets = lambdaSecretSource(systemClock, env.SECRET_CACHE_TTL_MS);
-const providers = createProviders(config.providers, { http: new NodeHttpClient(), secrets, clock: systemClock, logger });
+// a deployed function: provider hosts on loopback or private networks only for providers marked private
+const providers = createProviders(config.providers, { http: new NodeHttpClient({ connect: connectPolicyOf(config.providers, true) }), secrets, clock: systemClock, logger });
 const dynamo = dynamoClient({ region: env.AWS_REGION });
 const tables = tableNamesFromEnv(env);
 const store = new DynamoProviderHealthStore(dynamo, tables.breakerState);

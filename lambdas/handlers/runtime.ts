@@ -16,6 +16,9 @@ import { DynamoTenantStore } from '../adapters/dynamodb/tenant-store';
 import type { RegionScope } from '../adapters/dynamodb/regions';
 import { tableNamesFromEnv, type TableNames } from '../adapters/dynamodb/tables';
 import { NodeHttpClient } from '../adapters/http/node-http-client';
+import { connectPolicyOf } from '../core/guardrails/provider-urls';
+import type { GuardrailService } from '../core/guardrails/guard';
+import { BedrockGuardrails } from '../adapters/bedrock-guardrails';
 import { LogAlertPublisher } from '../adapters/alerts/alert-publishers';
 import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
 import { Resilience } from '../core/resilience/resilience';
@@ -43,6 +46,13 @@ export interface RuntimeOptions {
    * 0 (the default) for Lambda, whose instance serves one call at a time; the local server sets it.
    */
   groupCommitMs?: number;
+  /**
+   * A deployed function: provider hosts that resolve to loopback or private addresses are refused at connect
+   * time unless the provider is marked private (lambdas/core/guardrails/provider-urls.ts)
+   */
+  deployed?: boolean;
+  /** Bedrock Guardrails (defaults to ApplyGuardrail through the SDK when a policy names one) */
+  guardrails?: GuardrailService;
 }
 
 export interface Runtime {
@@ -62,7 +72,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger();
   const metrics = opts.metrics ?? new PowertoolsMetricsAdapter();
-  const http = opts.http ?? new NodeHttpClient();
+  const http = opts.http ?? new NodeHttpClient({ connect: connectPolicyOf(config.providers, opts.deployed ?? false) });
   const dynamo = opts.dynamo ?? createDynamoClient({ endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION });
   const tables = tableNamesFromEnv(env);
   const alerts = opts.alerts ?? new LogAlertPublisher(logger);
@@ -90,6 +100,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     version: env.SWITCHBOARD_VERSION,
     doors: DOORS,
     responses: new DynamoResponseStore(dynamo, tables.responses, config.gateway.responseRetentionDays, clock),
+    ...(Object.values(config.guardrails).some((p) => p.bedrock) ? { guardrails: opts.guardrails ?? new BedrockGuardrails(env.AWS_REGION) } : {}),
   };
   const vectors = env.CACHE_VECTOR_BUCKET ? new S3VectorIndex(env.CACHE_VECTOR_BUCKET, env.CACHE_VECTOR_REGION, clock) : undefined;
   deps.cache = createResponseCache(deps, dynamo, tables.responseCache, { vectors, groupCommitMs: opts.groupCommitMs });

@@ -26,7 +26,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string | 
   });
 }
 
-export function toProxyEvent(req: IncomingMessage, body: string | undefined, stage = 'local'): APIGatewayProxyEvent {
+export function toProxyEvent(req: IncomingMessage, body: string | undefined, stage = 'local', opts: { trustForwardedFor?: boolean } = {}): APIGatewayProxyEvent {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
@@ -43,7 +43,9 @@ export function toProxyEvent(req: IncomingMessage, body: string | undefined, sta
     (multiQuery[k] ??= []).push(v);
   }
   const now = Date.now();
-  const sourceIp = req.socket.remoteAddress ?? '127.0.0.1';
+  // the socket's peer; X-Forwarded-For only when the operator runs a proxy in front (its last hop: what that proxy saw)
+  const forwarded = opts.trustForwardedFor ? headerValue(req, 'x-forwarded-for')?.split(',').at(-1)?.trim() : undefined;
+  const sourceIp = forwarded || (req.socket.remoteAddress ?? '127.0.0.1');
   return {
     resource: '/{proxy+}',
     path: url.pathname,
@@ -87,4 +89,9 @@ export function toProxyEvent(req: IncomingMessage, body: string | undefined, sta
       stage,
     },
   };
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
 }

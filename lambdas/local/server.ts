@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import type { GatewayConfig } from '../core/config/schema';
-import type { Logger, Metrics } from '../core/ports';
+import type { HttpClient, Logger, Metrics } from '../core/ports';
 import { runHealthChecks, type HealthCheckResult } from '../core/health/check-providers';
 import { createDynamoClient } from '../adapters/dynamodb/client';
 import { CAPACITY_TALLY_KEY, tallyConsumedCapacity } from '../adapters/dynamodb/consumed-capacity';
@@ -33,6 +33,8 @@ export interface LocalGatewayOptions {
   env?: Record<string, string | undefined>;
   logger?: Logger;
   metrics?: Metrics;
+  /** the upstream HTTP client (tests resolve names their own way through it) @default NodeHttpClient */
+  http?: HttpClient;
   /** probe every provider this often, as the scheduled health check does in AWS; 0: never @default 60000 */
   healthCheckIntervalMs?: number;
   /** release budget leases of crashed processes this often (the scheduled function's job in AWS); 0: never @default 60000 */
@@ -84,6 +86,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     dynamo,
     logger: opts.logger,
     metrics: opts.metrics,
+    http: opts.http,
     groupCommitMs: opts.groupCommitMs ?? LOCAL_GROUP_COMMIT_MS,
   });
   for (const target of unpricedTargets(config, (p, m) => runtime.deps.prices.priceOf(p, m))) {
@@ -99,7 +102,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     const invocation = (async () => {
       try {
         const body = await readBody(req, limit);
-        const event = toProxyEvent(req, body);
+        const event = toProxyEvent(req, body, 'local', { trustForwardedFor: config.gateway.trustForwardedFor });
         await handler(event, new LocalResponseStream(res), localContext(event.requestContext.requestId));
       } catch (err) {
         // the client left: the response stream closed under the handler (middy's pipe rejects), no failure of ours

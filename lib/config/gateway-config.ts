@@ -10,6 +10,7 @@ import { unpricedTargets, withCatalogPrices } from '../../lambdas/adapters/prici
 import { PriceBook } from '../../lambdas/core/pricing/price-book';
 import type { KeyedProvider } from '../constructs/provider-secrets';
 import { DeploymentNames } from './names';
+import { hostClass } from '../../lambdas/core/guardrails/provider-urls';
 
 export interface DeployedGatewayConfig {
   /** what the functions run with */
@@ -104,7 +105,7 @@ export function unreachableHost(hostname: string): string | undefined {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const family = isIP(host);
   if (family === 4) return ipv4Range(host);
-  if (family === 6) return ipv6Range(host);
+  if (family === 6) return ipv6Range(host) ?? embeddedRange(host);
   if (host === 'localhost' || host.endsWith('.localhost')) return 'a loopback address';
   if (!host.includes('.')) return 'a single-label name that only a local resolver knows';
   if (/\.(local|internal|lan|home\.arpa)$/.test(host)) return 'a private (local-network) name';
@@ -133,6 +134,12 @@ function ipv6Range(ip: string): string | undefined {
   if (/^fe[89ab]/.test(ip)) return 'a link-local address';
   if (/^f[cd]/.test(ip)) return 'a private (unique local) address';
   return undefined;
+}
+
+/** IPv6 forms that carry an IPv4 address (compatible, NAT64) or the EC2 IPv6 metadata address */
+function embeddedRange(host: string): string | undefined {
+  const cls = hostClass(host);
+  return cls === 'metadata' ? 'a link-local or instance-metadata address' : cls === 'internal' ? 'a loopback or private address' : undefined;
 }
 
 /** Read, validate and prepare the file at `path` (relative to the working directory, where cdk runs). */

@@ -102,7 +102,7 @@ export class RegionalServiceStack extends Stack {
       metricNamespace: names.metricNamespace,
     });
     for (const key of Object.keys(TABLES) as TableKey[]) this.gatewayFunction.bindTable(tables[key], key, key === 'tenants' ? 'read' : key === 'responseCache' ? 'getPut' : 'readWrite');
-    this.gatewayFunction.allowSecretsRead(secretNames).allowBedrock(bedrockModels);
+    this.gatewayFunction.allowSecretsRead(secretNames).allowBedrock(bedrockModels).allowGuardrails(bedrockGuardrailsOf(props.gateway.config));
     const vectorDimensions = semanticDimensions(props.gateway.config);
     if (vectorDimensions.length) grantCacheVectors(this.gatewayFunction, names, vectorDimensions, props.regions?.[0]);
 
@@ -188,4 +188,9 @@ export class RegionalServiceStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alerting.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName });
   }
+}
+
+/** the Bedrock guardrails the config's guardrail policies apply */
+function bedrockGuardrailsOf(config: RegionalServiceStackProps['gateway']['config']): Array<{ guardrailId: string; region?: string }> {
+  return Object.values(config.guardrails ?? {}).flatMap((p) => (p.bedrock ? [{ guardrailId: p.bedrock.guardrailId, region: p.bedrock.region }] : []));
 }

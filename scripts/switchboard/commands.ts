@@ -17,6 +17,7 @@ import { deployedTableName, LOCAL_TABLE_NAMES, type TableNames } from '../../lam
 import { AdminError, DynamoTenantAdmin } from '../../lambdas/adapters/dynamodb/tenant-admin';
 import { DynamoTenantStore } from '../../lambdas/adapters/dynamodb/tenant-store';
 import { parseGatewayConfig } from '../../lambdas/core/config/load';
+import { parseCidr } from '../../lambdas/core/guardrails/ip';
 import { budget as budgetSchema, rateLimits as rateLimitsSchema, type GatewayConfig } from '../../lambdas/core/config/schema';
 import { normalizePrincipal } from '../../lambdas/core/tenants/directory';
 import { dayOf, monthOf } from '../../lambdas/core/periods';
@@ -65,6 +66,8 @@ commands:
   tenants set-budget --id ID [--per-request USD] [--daily USD] [--monthly USD]
                      [--expensive-calls-per-hour N] [--expensive-input-per-mtok USD]
   tenants set-tier --id ID --tier TIER                  with --region: moves its usage-plan key to the tier's plan
+  tenants set-guardrails --id ID --guardrails A,B|none  guardrail policies (names from the config's "guardrails")
+  tenants set-ip-allow --id ID --cidrs CIDR,…|none      the addresses its keys may be used from
   tenants sync-keys                                     with --region: a usage-plan key for every stored tenant
   tenants map-principal --id ID --arn IAM_ROLE_OR_USER_ARN [--force]
                           a role ARN, not an assumed-role session; --force moves it from another tenant
@@ -96,6 +99,8 @@ const OPTIONS = {
   tenant: { type: 'string' },
   name: { type: 'string' },
   tier: { type: 'string' },
+  guardrails: { type: 'string' },
+  cidrs: { type: 'string' },
   arn: { type: 'string' },
   'key-id': { type: 'string' },
   'expires-in': { type: 'string' },
@@ -303,6 +308,25 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
     }
     await ctx.admin.setProfile(id, 'tier', () => tier);
     ctx.io.out(`tier of ${id}: ${tier}`);
+  },
+
+  'tenants set-guardrails': async (ctx) => {
+    const id = await existingTenant(ctx, 'id');
+    const names = listFlag(ctx, 'guardrails');
+    // the gateway refuses a request whose tenant names a policy its config lacks: checked here when the config is at hand
+    const unknown = names?.filter((n) => ctx.config && !Object.hasOwn(ctx.config.guardrails, n)) ?? [];
+    if (unknown.length) throw new UsageError(`--guardrails: unknown policy "${unknown[0]}"; the config defines ${Object.keys(ctx.config!.guardrails).join(', ') || 'none'}`);
+    await ctx.admin.setProfile(id, 'guardrails', () => names);
+    ctx.io.out(`guardrails of ${id}: ${names?.join(', ') ?? 'none (its tier\'s and the config\'s only)'}`);
+  },
+
+  'tenants set-ip-allow': async (ctx) => {
+    const id = await existingTenant(ctx, 'id');
+    const cidrs = listFlag(ctx, 'cidrs');
+    const bad = cidrs?.find((c) => parseCidr(c) === undefined);
+    if (bad !== undefined) throw new UsageError(`--cidrs: "${bad}" is not an IP address or CIDR range such as 203.0.113.0/24`);
+    await ctx.admin.setProfile(id, 'ipAllowList', () => cidrs);
+    ctx.io.out(`IP allow-list of ${id}: ${cidrs?.join(', ') ?? 'none (any address)'}`);
   },
 
   'tenants map-principal': async (ctx) => {
@@ -531,6 +555,15 @@ async function regionsFlag(ctx: Context): Promise<RegionScope> {
   const all = (given ?? own).split(',').map((r) => r.trim()).filter(Boolean);
   if (!all.includes(own)) throw new UsageError(`--regions: ${all.join(',')} does not include this region, ${own} (name it with --region)`);
   return { own, all };
+}
+
+/** a comma list, or "none" (undefined: the setting removed) */
+function listFlag(ctx: Context, flag: 'guardrails' | 'cidrs'): string[] | undefined {
+  const value = required(ctx, flag);
+  if (value === 'none') return undefined;
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!items.length) throw new UsageError(`--${flag}: give a comma-separated list, or "none"`);
+  return items;
 }
 
 function tierFlag(ctx: Context): string {

@@ -2,7 +2,7 @@
 // loopback port, with a config built for the test.
 import OpenAI from 'openai';
 import { validateGatewayConfig } from '../../lambdas/core/config/load';
-import type { Metrics } from '../../lambdas/core/ports';
+import type { HttpClient, Metrics } from '../../lambdas/core/ports';
 import { startLocalGateway, type LocalGateway } from '../../lambdas/local/server';
 import { MemoryLogger } from './logs';
 
@@ -31,7 +31,7 @@ export function baseConfig(overrides: Record<string, unknown> = {}): Record<stri
 
 export async function startTestGateway(
   rawConfig: Record<string, unknown> = baseConfig(),
-  opts: { env?: Record<string, string | undefined>; dynamodbEndpoint?: string; groupCommitMs?: number; metrics?: Metrics } = {},
+  opts: { env?: Record<string, string | undefined>; dynamodbEndpoint?: string; groupCommitMs?: number; metrics?: Metrics; http?: HttpClient } = {},
 ): Promise<TestGateway> {
   const logger = new MemoryLogger();
   const gateway = await startLocalGateway({
@@ -42,6 +42,7 @@ export async function startTestGateway(
     groupCommitMs: opts.groupCommitMs,
     logger,
     metrics: opts.metrics ?? silentMetrics,
+    http: opts.http,
   });
   return {
     ...gateway,

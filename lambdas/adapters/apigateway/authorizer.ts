@@ -43,6 +43,18 @@ export async function authorize(event: APIGatewayRequestAuthorizerEvent, deps: A
     throw err; // the store failed: API Gateway answers 500 and nothing is cached
   }
 
+  // A tenant's IP allow-list: a caller elsewhere is denied here (API Gateway's 403 access_denied) when answers
+  // are not cached; a cached answer is per key, not per address, so then the gateway function alone checks it
+  // (it always does: TenantDirectory.identify).
+  const sourceIp = event.requestContext?.identity?.sourceIp;
+  if (tenant.ipAllowList && !deps.credentialHeader && !tenant.ipAllowList.allows(sourceIp)) {
+    deps.logger.info('denied a caller outside its tenant\'s IP allow-list', { tenant: tenant.id, path: event.path });
+    return {
+      principalId: tenant.id,
+      policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: event.methodArn }] },
+    };
+  }
+
   return {
     principalId: tenant.id,
     policyDocument: {

@@ -22,6 +22,8 @@ export function profileOf(item: Item): StoredProfile {
     limits: p.limits as TenantProfile['limits'],
     budget: p.budget as TenantProfile['budget'],
     models: p.models as string[] | undefined,
+    ...(p.guardrails ? { guardrails: p.guardrails as string[] } : {}),
+    ...(p.ipAllowList ? { ipAllowList: p.ipAllowList as string[] } : {}),
   };
 }
 

@@ -1,13 +1,33 @@
 // HttpClient over node:http/https with keep-alive agents: no fetch/web-stream overhead on the hot path.
+// Redirects are never followed (node:http does not), and every address a host resolves to is checked before
+// a socket connects to it (connectProblem: metadata never, private networks only where allowed), so a name
+// that resolves somewhere else at connect time (DNS rebinding) is refused all the same.
 import http from 'node:http';
 import https from 'node:https';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isIP, type LookupFunction } from 'node:net';
 import { HttpConnectError, type HttpClient, type HttpRequest, type HttpResponse } from '../../core/ports';
+import { connectProblem, type ConnectPolicy } from '../../core/guardrails/provider-urls';
 
 const agentOptions = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 256, scheduling: 'lifo' as const };
+
+export interface NodeHttpClientOptions {
+  /** what sockets may connect to @default metadata refused, everything else allowed (a local run) */
+  connect?: ConnectPolicy;
+  /** name resolution (tests put their own here) @default node:dns lookup */
+  resolve?: LookupFunction;
+}
 
 export class NodeHttpClient implements HttpClient {
   private readonly httpAgent = new http.Agent(agentOptions);
   private readonly httpsAgent = new https.Agent(agentOptions);
+  private readonly policy: ConnectPolicy;
+  private readonly lookup: LookupFunction;
+
+  constructor(opts: NodeHttpClientOptions = {}) {
+    this.policy = opts.connect ?? { deployed: false, privateHosts: new Set() };
+    this.lookup = guardedLookup(opts.resolve ?? (dnsLookup as LookupFunction), this.policy);
+  }
 
   async request(req: HttpRequest): Promise<HttpResponse> {
     try {
@@ -25,11 +45,15 @@ export class NodeHttpClient implements HttpClient {
     const body = req.body === undefined ? undefined : Buffer.from(req.body);
     const headers: Record<string, string | number> = { ...req.headers };
     if (body) headers['content-length'] = body.length;
+    // an address in the URL is never looked up: checked here
+    const literal = url.hostname.replace(/^\[|\]$/g, '');
+    const refused = isIP(literal) ? connectProblem(literal, literal, this.policy) : undefined;
+    if (refused) return Promise.reject(new HttpConnectError(`refused calling ${url.host}: ${refused}`, 'EADDRNOTALLOWED'));
 
     return new Promise<HttpResponse>((resolve, reject) => {
       const request = (secure ? https : http).request(
         url,
-        { method: req.method, headers, agent: secure ? this.httpsAgent : this.httpAgent, signal: req.signal },
+        { method: req.method, headers, agent: secure ? this.httpsAgent : this.httpAgent, signal: req.signal, lookup: this.lookup },
         (res) => resolve(wrapResponse(res)),
       );
       request.on('error', (err: NodeJS.ErrnoException) => {
@@ -50,6 +74,21 @@ export class NodeHttpClient implements HttpClient {
 }
 
 class StaleSocketError extends Error {}
+
+/** a lookup that fails when any address the name resolves to may not be connected to */
+function guardedLookup(resolve: LookupFunction, policy: ConnectPolicy): LookupFunction {
+  return ((hostname: string, options: object, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
+    resolve(hostname, options as never, ((err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => {
+      if (err) return callback(err, address, family);
+      const all = Array.isArray(address) ? address.map((a) => a.address) : [address];
+      for (const a of all) {
+        const problem = connectProblem(hostname, a, policy);
+        if (problem) return callback(Object.assign(new Error(problem), { code: 'EADDRNOTALLOWED' }), address, family);
+      }
+      callback(null, address, family);
+    }) as never);
+  }) as LookupFunction;
+}
 
 function wrapResponse(res: http.IncomingMessage): HttpResponse {
   const headers: Record<string, string> = {};

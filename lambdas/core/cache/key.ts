@@ -66,9 +66,10 @@ export function sha256(text: string): string {
 }
 
 /** the exact key of a request: partition (scope and alias) and the hash of route, alias and request */
-export function exactKey(cache: AliasCache, tenantId: string, alias: string, route: LedgerEntry['route'], parsed: unknown): CacheKey {
+export function exactKey(cache: AliasCache, tenantId: string, alias: string, route: LedgerEntry['route'], parsed: unknown, outputGuard?: string): CacheKey {
   const partition = cachePartition(cache.scope, tenantId, alias);
   const material = keyMaterial(route, parsed) as { request: Record<string, unknown> };
   const request = { ...material.request, model: alias };
-  return { partition, hash: sha256(canonicalJson({ partition, route, ...material, request })) };
+  if (!outputGuard) return { partition, hash: sha256(canonicalJson({ partition, route, ...material, request })) };
+  return { partition, hash: sha256(canonicalJson({ partition, route, ...material, request, outputGuard })), outputGuard };
 }

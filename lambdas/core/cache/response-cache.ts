@@ -50,13 +50,13 @@ export class ResponseCache {
    * The request's cache turn, or undefined when its alias does not cache (no work at all). Throws a 400 for a
    * malformed x-gateway-cache-ttl.
    */
-  open(route: LedgerEntry['route'], parsed: unknown, resolved: ResolvedModel, tenantId: string, headers: Record<string, string>, requestId: string): CacheTurn | undefined {
+  open(route: LedgerEntry['route'], parsed: unknown, resolved: ResolvedModel, tenantId: string, headers: Record<string, string>, requestId: string, outputGuard?: string): CacheTurn | undefined {
     const config = resolved.alias?.cache;
     if (!config) return undefined;
     const alias = resolved.alias!.name;
     const controls = readControls(headers);
     const ttlSeconds = Math.min(config.ttlSeconds, controls.ttlSeconds ?? config.ttlSeconds);
-    const key = exactKey(config, tenantId, alias, route, parsed);
+    const key = exactKey(config, tenantId, alias, route, parsed, outputGuard);
     const recorder = new AnswerRecorder();
     const semantic = config.semantic && this.semantic && route !== 'embeddings' ? this.semantic.open(config, key, route, parsed, alias, requestId) : undefined;
     const lookup = controls.read ? this.#lookup(key, semantic) : Promise.resolve(undefined);

@@ -51,7 +51,7 @@ export class SemanticCache {
     if (!text || (Array.isArray(last.content) && last.content.some((p) => p.type !== 'text'))) return undefined;
     const prefix = prefixMaterial(route, parsed);
     if (prefix === undefined) return undefined;
-    const namespace = `${key.partition}#${sha256(canonicalJson({ partition: key.partition, route, alias, prefix }))}`;
+    const namespace = `${key.partition}#${sha256(canonicalJson({ partition: key.partition, route, alias, prefix, outputGuard: key.outputGuard }))}`;
     let vector: Promise<number[] | undefined> | undefined;
     const embedded = () => (vector ??= this.#embed(semantic.embedding, text, requestId));
     const index = this.index;

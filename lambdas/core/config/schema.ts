@@ -4,6 +4,9 @@ import { OPENAI_PRESET_IDS } from '../../providers/openai/presets';
 
 import { PROVIDER_TYPES, STRATEGIES } from './constants';
 import { modelNameProblem } from '../routing/model-names';
+import { guardrailNames, guardrailPolicies, guardrailProblems } from '../guardrails/config';
+import { providerUrlProblem } from '../guardrails/provider-urls';
+import { parseCidr } from '../guardrails/ip';
 
 export { PROVIDER_TYPES, STRATEGIES };
 
@@ -147,9 +150,11 @@ export const modelAlias = z.strictObject({
   shadow: z.strictObject({ provider: id, model: modelName, percent: z.number().min(0).max(100) }).optional(),
   /** answer repeated requests from the response cache (lambdas/core/cache, docs/cache.md); absent: never cached */
   cache: aliasCache.optional(),
+  /** guardrail policies (top-level "guardrails") applied to requests for this alias */
+  guardrails: guardrailNames.optional(),
 });
 
-export const tier = z.strictObject({ limits: rateLimits.optional(), budget: budget.optional() });
+export const tier = z.strictObject({ limits: rateLimits.optional(), budget: budget.optional(), guardrails: guardrailNames.optional() });
 
 export const tenantConfig = z.strictObject({
   id,
@@ -165,6 +170,10 @@ export const tenantConfig = z.strictObject({
   budget: budget.optional(),
   /** aliases and provider-id/model names this tenant may call; "*" or absent: all */
   models: z.array(z.string().min(1)).optional(),
+  /** guardrail policies (top-level "guardrails") applied to this tenant's requests, beside its tier's */
+  guardrails: guardrailNames.optional(),
+  /** source addresses this tenant may call from (IPv4/IPv6 addresses or CIDRs); absent: any */
+  ipAllowList: z.array(z.string().refine((c) => parseCidr(c) !== undefined, 'an IP address or CIDR range such as 203.0.113.0/24')).optional(),
 });
 
 const optionalRates = {
@@ -237,6 +246,11 @@ export const gatewaySettings = z.strictObject({
    * would, the gateway stops making such extra calls (see docs/money.md)
    */
   operatorBudget: z.strictObject({ dailyUsd: usd.optional(), monthlyUsd: usd.optional() }).optional(),
+  /**
+   * local server: take the caller's address from X-Forwarded-For (its last hop) instead of the socket, for
+   * tenants' IP allow-lists behind a proxy you run. In AWS, API Gateway's own sourceIp is used.
+   */
+  trustForwardedFor: z.boolean().default(false),
 });
 
 export const gatewayConfig = z
@@ -248,6 +262,8 @@ export const gatewayConfig = z
     tenants: z.array(tenantConfig).default([]),
     tiers: z.record(z.string(), tier).default({}),
     pricing: z.record(z.string(), modelPrice).default({}),
+    /** guardrail policies by name, attached to tiers, tenants and model aliases (docs/guardrails.md) */
+    guardrails: guardrailPolicies.default({}),
     /** filled in by the gateway from its price catalogue at start and at synth: not written by hand */
     catalogPrices: z.record(z.string(), catalogPrices).optional(),
   })
@@ -260,6 +276,8 @@ export const gatewayConfig = z
         ctx.addIssue({ code: 'custom', path: ['providers', i], message: 'bedrock uses IAM; it takes no API key' });
       if ((p.maxTokensField || p.passthroughFields) && p.type !== 'openai')
         ctx.addIssue({ code: 'custom', path: ['providers', i], message: 'maxTokensField and passthroughFields apply to the openai type only' });
+      const urlProblem = p.baseUrl ? providerUrlProblem(p.baseUrl) : undefined;
+      if (urlProblem) ctx.addIssue({ code: 'custom', path: ['providers', i, 'baseUrl'], message: `"${p.id}": ${urlProblem}` });
       if (p.preset && p.type !== 'openai')
         ctx.addIssue({ code: 'custom', path: ['providers', i, 'preset'], message: 'presets name OpenAI-compatible services: use them with type "openai"' });
     });
@@ -291,6 +309,7 @@ export const gatewayConfig = z
         keys.add(k);
       });
     });
+    for (const problem of guardrailProblems(cfg)) ctx.addIssue({ code: 'custom', ...problem });
   });
 
 export type GatewayConfig = z.infer<typeof gatewayConfig>;

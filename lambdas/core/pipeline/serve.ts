@@ -2,7 +2,7 @@
 // call (falling over) → answer in the door's format → settle every call the request made, after the response.
 import { Bill, type BilledCall } from '../admission/bill';
 import { audioRated } from '../pricing/cost';
-import type { Admission, CallBounds } from '../admission/admit';
+import type { CallBounds } from '../admission/admit';
 import { maxOutputTokens, unknownChatFields, type ChatRequest } from '../openai/chat-request';
 import type { Usage } from '../openai/chat-response';
 import { Deadline, DeadlineExceeded } from '../deadline';
@@ -19,6 +19,7 @@ import { METRICS } from '../observability';
 import { ProviderError, type CallOptions, type Provider } from '../../providers/types';
 import type { LedgerEntry } from '../ports';
 import { serveHit } from '../cache/replay';
+import { guardedPieces, guardInput, guardrailHeaders } from '../guardrails';
 import { attemptCount, gatewayHeaders, rateTokensOf, settleRequest, type RequestEnd, type RequestMoney } from './settle';
 
 /** pieces read ahead before the first with content, at most */
@@ -100,15 +101,22 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
   const body = parsed.chat;
   scope.model = body.model;
   scope.stream = parsed.stream;
+  // before anything is admitted or sent: a refusal changes no counter, a mask reaches every target's body
+  const guard = await guardInput(parsed, tenant, deps, scope);
   const route = audioPriced(resolveModel(body.model, deps.config, tenant, deps.prices), body);
   refuseUnknownFields(body, route, deps.config);
   const policy = readPolicy(req.headers, body.metadata);
   const bounds = callBounds(body, deps.config, parsed.extraInputTokens);
-  // the cache read runs beside admission: a miss adds no round trip (lambdas/core/cache; undefined: alias not cached)
-  const cache = deps.cache?.open(door.route, parsed, route, tenant.id, req.headers, req.requestId);
+  // the cache read runs beside admission: a miss adds no round trip (lambdas/core/cache; undefined: alias not cached);
+  // keyed after the input checks, and per set of output policies (an answer any output check acted on is not kept)
+  const cache = deps.cache?.open(door.route, parsed, route, tenant.id, req.headers, req.requestId, guard?.outputPolicies.map((p) => p.name).join(','));
   const [admission, hit] = await Promise.all([deps.admission.admit({ tenant, route, bounds, rateTokens: rateTokensOf(req), receivedAt: req.receivedAt }), cache?.lookup]);
   const first = bounds(route.targets[0]!);
-  if (hit && cache) return serveHit(hit, { door, parsed, admission, cap: first.outputCap, chargeShare: cache.config.chargeShare, alias: cache.alias }, scope, deps);
+  if (hit && cache) {
+    const response = await serveHit(hit, { door, parsed, admission, cap: first.outputCap, chargeShare: cache.config.chargeShare, alias: cache.alias }, scope, deps);
+    Object.assign(response.headers, guardrailHeaders(guard));
+    return response;
+  }
   const estimate = { inputTokens: first.inputTokens, outputTokens: first.outputCap };
   const deadline = new Deadline(deps.config.gateway.requestTimeoutMs, deps.clock.now(), req.signal);
   const cacheWrites = first.cacheWrites;
@@ -118,9 +126,10 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
   const end: RequestEnd & { unread?: () => void } = { status: 0 };
   scope.settle = async () => {
     end.unread?.();
+    if (guard?.items().length) scope.guardrails = guard.items();
     if (end.served && end.status === 200 && !scope.streamError) await shadowAfter(body, route, bounds, { ...money, served: end.served }, scope, deps);
     await settleRequest(scope, money, end, deps);
-    if (cache && end.served && end.status === 200 && !scope.streamError) await cache.store(end.served);
+    if (cache && end.served && end.status === 200 && !scope.streamError && !guard?.items().some((item) => item.includes(':output-'))) await cache.store(end.served);
   };
   const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs, providerQuota: admission.providerQuota, abandonedCallMs: deps.config.gateway.abandonedCallMs };
   const callOpts = (attempt: { signal: AbortSignal }) => ({ signal: attempt.signal, requestId: req.requestId });
@@ -132,7 +141,7 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
       // Read up to the first piece with content inside the attempt: until a byte has gone to the client a
       // failure can still fall over, and the preamble tells the client nothing it needs yet.
       run = await executeWithFallback(route, deadline, execDeps, req.requestId, async (provider, target, attempt) => {
-        const stream = await door.stream(cache ? cache.recorder.wrap(provider, target.model) : provider, target, parsed, bounds(target).outputCap, callOpts(attempt));
+        const stream = guardedPieces(await door.stream(cache ? cache.recorder.wrap(provider, target.model) : provider, target, parsed, bounds(target).outputCap, callOpts(attempt)), guard);
         const iterator = stream[Symbol.asyncIterator]();
         const head: DoorPiece[] = [];
         let next = await iterator.next();
@@ -149,7 +158,7 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
     end.served = run.call;
     end.status = 200;
     describeServed(scope, run);
-    const response = streamResponse(door, run, scope, deps, admission);
+    const response = streamResponse(door, run, scope, deps, { ...admission.headers, ...guardrailHeaders(guard) });
     if (cache) response.headers['x-gateway-cache'] = cache.status;
     end.unread = response.unread;
     return response;
@@ -171,9 +180,10 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
   end.served = run.call;
   end.status = 200;
   describeServed(scope, run);
+  await guard?.answer(answer.body);
   await answer.commit?.();
   firstByte(scope, deps);
-  return jsonResponse(200, answer.body, { ...admission.headers, ...gatewayHeaders(run, run.call.costNanoUsd), ...(cache ? { 'x-gateway-cache': cache.status } : {}) });
+  return jsonResponse(200, answer.body, { ...admission.headers, ...gatewayHeaders(run, run.call.costNanoUsd), ...guardrailHeaders(guard), ...(cache ? { 'x-gateway-cache': cache.status } : {}) });
 }
 
 /**
@@ -304,7 +314,7 @@ function drainStart(start: StreamStart, call: BilledCall): Promise<Usage | undef
  * stream with the door's error event (which the door's SDKs raise) and no closing frames. A client that leaves
  * mid-way stops the forwarding, not the call: the rest is read to its end for its usage.
  */
-function streamResponse<R extends DoorRequest>(door: Door<R>, run: Executed<StreamStart>, scope: RequestScope, deps: GatewayDeps, admission: Admission): GatewayResponse & { unread: () => void } {
+function streamResponse<R extends DoorRequest>(door: Door<R>, run: Executed<StreamStart>, scope: RequestScope, deps: GatewayDeps, headers: Record<string, string>): GatewayResponse & { unread: () => void } {
   const call = run.call;
   let usage: Usage | undefined;
   let last: DoorPiece | undefined;
@@ -364,7 +374,7 @@ function streamResponse<R extends DoorRequest>(door: Door<R>, run: Executed<Stre
 
   return {
     status: 200,
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...admission.headers, ...gatewayHeaders(run) },
+    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers, ...gatewayHeaders(run) },
     body: frames(),
     // a body the front door never began to send (its write failed first): the call is read to its end all the same
     unread: () => {
@@ -384,6 +394,8 @@ function firstByte(scope: RequestScope, deps: GatewayDeps): void {
 }
 
 function midStreamError(err: unknown): GatewayError {
+  // the gateway's own verdict (an output guardrail stopped the answer) as it is
+  if (err instanceof GatewayError) return err;
   if (err instanceof DeadlineExceeded) return new GatewayError(504, 'timeout', `The gateway deadline of ${err.ms} ms passed mid-stream.`);
   // the provider's error stays its cause: a door can tell the client what kind of failure it was (overloaded…)
   if (err instanceof ProviderError) return Object.assign(new GatewayError(502, 'upstream_error', `The provider failed mid-stream: ${err.message}`), { cause: err });

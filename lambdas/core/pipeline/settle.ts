@@ -72,6 +72,7 @@ export async function settleRequest(scope: RequestScope, money: RequestMoney, en
     attempts: bill.calls.length,
     stream: money.stream,
     ...(money.cache ? { cache: money.cache } : {}),
+    ...(scope.guardrails?.length ? { guardrails: scope.guardrails } : {}),
   };
   await Promise.all([admission.settle(entry), bill.settleOperator(lines.operator, settlementOf)]);
   deps.metrics.add(METRICS.costUsd, cost / 1e9, 'None', { Tenant: scope.tenant! });

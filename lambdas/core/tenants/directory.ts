@@ -6,6 +6,7 @@ import { errors } from '../errors';
 import type { GatewayRequest } from '../http';
 import type { ApiKeyRecord, Clock, TenantProfile, TenantStore } from '../ports';
 import { extractApiKey, hashApiKey } from './api-keys';
+import { IpAllowList } from '../guardrails/ip';
 
 export interface Tenant {
   id: string;
@@ -15,6 +16,10 @@ export interface Tenant {
   budget: Budget;
   /** undefined: every model */
   models?: string[];
+  /** guardrail policy names of the tenant itself (its tier's are added where they apply) */
+  guardrails?: string[];
+  /** the addresses it may call from; undefined: any */
+  ipAllowList?: IpAllowList;
 }
 
 /** a key or principal that is not found is remembered briefly, so a misconfigured client cannot hammer the store */
@@ -48,6 +53,13 @@ export class TenantDirectory {
 
   /** The calling tenant, or a 401 that has touched nothing. */
   async identify(req: GatewayRequest): Promise<Tenant> {
+    const tenant = await this.identified(req);
+    // checked here too when the authorizer checked it: its answers may be cached by key, not by address
+    if (tenant.ipAllowList && !tenant.ipAllowList.allows(req.sourceIp)) throw errors.ipNotAllowed();
+    return tenant;
+  }
+
+  private async identified(req: GatewayRequest): Promise<Tenant> {
     if (req.identity.tenantId) return this.requireTenant(req.identity.tenantId);
     if (req.identity.iamPrincipalArn) return this.byPrincipal(req.identity.iamPrincipalArn);
     const key = extractApiKey(req.headers);
@@ -85,7 +97,11 @@ export class TenantDirectory {
     const tierName = stored?.tier ?? fromConfig?.tier;
     const tier = tierName ? this.config.tiers[tierName] : undefined;
     const models = stored?.models ?? fromConfig?.models;
+    const guardrails = stored?.guardrails ?? fromConfig?.guardrails;
+    const ipAllowList = stored?.ipAllowList ?? fromConfig?.ipAllowList;
     return {
+      ...(guardrails?.length ? { guardrails } : {}),
+      ...(ipAllowList ? { ipAllowList: new IpAllowList(ipAllowList) } : {}),
       id,
       name: stored?.name ?? fromConfig?.name,
       tier: tierName,

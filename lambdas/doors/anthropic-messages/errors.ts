@@ -17,6 +17,7 @@ const TYPE_BY_CODE: Partial<Record<ErrorCode, string>> = {
   invalid_api_key: 'authentication_error',
   model_not_allowed: 'permission_error',
   model_not_priced: 'permission_error',
+  ip_not_allowed: 'permission_error',
   request_too_large: 'request_too_large',
   rate_limit_exceeded: 'rate_limit_error',
   // a spent budget is the tenant's rate of spend; x-should-retry: false keeps the SDKs from retrying it

@@ -156,6 +156,22 @@ export class SwitchboardFunction extends NodejsFunction {
   }
 
   /**
+   * Apply the Bedrock guardrails the config's guardrail policies name (ApplyGuardrail), each on exactly its
+   * guardrail's ARN: an id in the policy's region (the stack's by default), or the ARN the policy gives.
+   */
+  allowGuardrails(guardrails: ReadonlyArray<{ guardrailId: string; region?: string }>): this {
+    if (guardrails.length === 0) return this;
+    const stack = Stack.of(this);
+    const resources = new Set(
+      guardrails.map(({ guardrailId, region }) =>
+        guardrailId.startsWith('arn:') ? guardrailId : `arn:${stack.partition}:bedrock:${region ?? stack.region}:${stack.account}:guardrail/${guardrailId}`,
+      ),
+    );
+    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['bedrock:ApplyGuardrail'], resources: [...resources].sort() }));
+    return this;
+  }
+
+  /**
    * Invoke the Bedrock models the gateway config routes to, in their regions. Cross-region inference
    * profiles (us.…, eu.…) also need the underlying model in every region the profile may route to.
    */

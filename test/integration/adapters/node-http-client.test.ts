@@ -57,3 +57,52 @@ describe('NodeHttpClient', () => {
     await expect(read).rejects.toMatchObject({ message: 'connection lost while reading the answer: aborted', code: 'ECONNRESET' });
   });
 });
+
+describe('NodeHttpClient: where it may connect (SSRF)', () => {
+  it('a deployed client refuses loopback and metadata addresses, literal or resolved, unless the host is a private provider', async () => {
+    const Client = NodeHttpClient;
+    const server = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const resolve = ((host: string, opts: { all?: boolean }, cb: (e: Error | null, a: unknown, f?: number) => void) => {
+      const address = host === 'meta.test' ? '169.254.169.254' : '127.0.0.1';
+      if (opts?.all) cb(null, [{ address, family: 4 }]);
+      else cb(null, address, 4);
+    }) as never;
+    const deployed = new Client({ connect: { deployed: true, privateHosts: new Set(['ollama.internal.test']) }, resolve });
+    const local = new Client({ resolve });
+    try {
+      await expect(deployed.request({ method: 'GET', url: `http://127.0.0.1:${port}/`, headers: {} })).rejects.toMatchObject({ code: 'EADDRNOTALLOWED' });
+      await expect(deployed.request({ method: 'GET', url: `http://app.test:${port}/`, headers: {} })).rejects.toThrow(/loopback or private/);
+      await expect(deployed.request({ method: 'GET', url: `http://[::ffff:127.0.0.1]:${port}/`, headers: {} })).rejects.toMatchObject({ code: 'EADDRNOTALLOWED' });
+      expect((await deployed.request({ method: 'GET', url: `http://ollama.internal.test:${port}/`, headers: {} })).status).toBe(200);
+      // locally: loopback is fine, metadata never
+      expect((await local.request({ method: 'GET', url: `http://app.test:${port}/`, headers: {} })).status).toBe(200);
+      await expect(local.request({ method: 'GET', url: `http://meta.test:${port}/`, headers: {} })).rejects.toThrow(/metadata/);
+      await expect(local.request({ method: 'GET', url: 'http://169.254.169.254/latest/meta-data/', headers: {} })).rejects.toMatchObject({ code: 'EADDRNOTALLOWED' });
+    } finally {
+      deployed.close();
+      local.close();
+      server.close();
+    }
+  });
+
+  it('does not follow redirects: a 302 to the metadata address is the answer, not a second request', async () => {
+    const Client = NodeHttpClient;
+    let hits = 0;
+    const server = http.createServer((_req, res) => {
+      hits++;
+      res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = new Client();
+    try {
+      const res = await client.request({ method: 'GET', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, headers: {} });
+      expect(res.status).toBe(302);
+      expect(hits).toBe(1);
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+});

@@ -20,7 +20,7 @@ let configPath: string;
 beforeAll(async () => {
   db = await startTestDynamo();
   // no tenant cache: what the CLI changes is seen by the next request
-  const config = baseConfig({ gateway: { tenantCacheTtlMs: 0 }, tiers: { low: { limits: { requestsPerMinute: 1 } } } });
+  const config = baseConfig({ gateway: { tenantCacheTtlMs: 0 }, tiers: { low: { limits: { requestsPerMinute: 1 } } }, guardrails: { 'pii-mask': { mode: 'mask', checks: ['email'] } } });
   configPath = join(mkdtempSync(join(tmpdir(), 'switchboard-cli-')), 'gateway.config.json');
   writeFileSync(configPath, JSON.stringify(config));
   gw = await startTestGateway(config, { dynamodbEndpoint: db.endpoint });
@@ -198,6 +198,30 @@ describe('switchboard CLI', () => {
     expect((await cli('tenants', 'set-tier', '--id', 'cli-tier', '--tier', 'gold')).code).toBe(2);
     expect((await cli('tenants', 'set-tier', '--id', 'cli-tier', '--tier', 'low')).code).toBe(0);
     expect([await chatWith(key), await chatWith(key)]).toEqual([200, 429]);
+  });
+
+  it('sets a stored tenant\'s guardrails and IP allow-list, which the gateway then applies', async () => {
+    await cli('tenants', 'create', '--id', 'cli-guard');
+    const key = keyFrom(await cli('keys', 'create', '--tenant', 'cli-guard'));
+    const echo = async () => {
+      const res = await gw.call('/v1/chat/completions', { body: { model: 'echo', messages: [{ role: 'user', content: 'mail a@example.com' }] }, headers: { authorization: `Bearer ${key}` } });
+      return { status: res.status, text: await res.text() };
+    };
+    expect((await echo()).text).toContain('a@example.com');
+    expect((await cli('tenants', 'set-guardrails', '--id', 'cli-guard', '--guardrails', 'nope')).code).toBe(2);
+    expect((await cli('tenants', 'set-guardrails', '--id', 'cli-guard', '--guardrails', 'pii-mask')).code).toBe(0);
+    // the mock echoes what it was sent: the masked prompt
+    const masked = await echo();
+    expect(masked.text).toContain('[EMAIL_1]');
+    expect(masked.text).not.toContain('a@example.com');
+    expect((await cli('tenants', 'set-ip-allow', '--id', 'cli-guard', '--cidrs', '10.0.0.0/33')).code).toBe(2);
+    expect((await cli('tenants', 'set-ip-allow', '--id', 'cli-guard', '--cidrs', '203.0.113.0/24,2001:db8::/32')).code).toBe(0);
+    expect((await echo()).status).toBe(403);
+    expect((await cli('tenants', 'set-ip-allow', '--id', 'cli-guard', '--cidrs', 'none')).code).toBe(0);
+    expect((await cli('tenants', 'set-guardrails', '--id', 'cli-guard', '--guardrails', 'none')).code).toBe(0);
+    const plain = await echo();
+    expect(plain.status).toBe(200);
+    expect(plain.text).toContain('a@example.com');
   });
 
   it("sums every region's items in usage, and sweeps only the expired leases of the region it is told", async () => {
