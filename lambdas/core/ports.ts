@@ -398,3 +398,16 @@ export interface ResponseStore {
   /** false when the tenant has no such turn */
   delete(tenantId: string, id: string): Promise<boolean>;
 }
+
+/**
+ * Objects by key in a bucket (S3 in AWS, an embedded S3-compatible server locally): logged payloads, batch
+ * files. The bucket's default encryption (KMS) applies to every write; callers pass no key material.
+ */
+export interface ObjectStore {
+  /** writes (replaces) an object; body as bytes or UTF-8 text */
+  put(key: string, body: Uint8Array | string, opts?: { contentType?: string }): Promise<void>;
+  /** the object's bytes, or undefined when there is none */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** removes it; no error when absent */
+  delete(key: string): Promise<void>;
+}
