@@ -6,7 +6,7 @@ import { boundedName } from './bounded-name';
 import { asGatewayError, errors, GatewayError } from './errors';
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from './http';
 import { METRICS } from './observability';
-import { StoreRejectedWrite, type AlertPublisher, type Clock, type CostLedger, type Logger, type Metrics, type ResponseStore } from './ports';
+import { StoreRejectedWrite, type AlertPublisher, type Clock, type CostLedger, type Logger, type Metrics, type ObjectStore, type RequestHistory, type ResponseStore } from './ports';
 import type { PriceBook } from './pricing/price-book';
 import type { Provider } from '../providers/types';
 import type { TenantDirectory } from './tenants/directory';
@@ -39,6 +39,10 @@ export interface GatewayDeps {
   doors: DoorRoutes;
   /** stored Responses API turns; absent: nothing is stored (store is taken as false) */
   responses?: ResponseStore;
+  /** the ledger's per-request entries read back (GET /v1/requests); absent: an empty history */
+  history?: RequestHistory;
+  /** the payload bucket (tenants with payloadLogging on); absent: a payload write fails, logged and counted */
+  payloads?: ObjectStore;
 }
 
 /**
@@ -67,6 +71,8 @@ export interface RequestScope {
   streamError?: string;
   /** what the operator bore for this request beside the tenant's cost */
   operatorCostNanoUsd?: number;
+  /** ms from arrival to the answer's first byte (set as it leaves) */
+  firstByteMs?: number;
   /**
    * Settlement of what the request's upstream calls cost, set by a route once it has admitted the request:
    * runs after the response however the request ended (served, failed, client gone), never lost.
@@ -100,9 +106,9 @@ export function routeOf(path: string): string {
 }
 
 /** the paths of the front doors DESIGN names: known to the Route dimension whichever doors a runtime serves */
-const DOOR_PATHS = ['/v1/chat/completions', '/v1/messages', '/v1/messages/count_tokens', '/v1/responses'];
+const DOOR_PATHS = ['/v1/chat/completions', '/v1/messages', '/v1/messages/count_tokens', '/v1/responses', '/v1/requests'];
 /** door paths with an id in them: the Route dimension takes the template, never the id a caller sent */
-const DOOR_TEMPLATES = ['/v1/responses/{id}', '/v1/responses/{id}/input_items', '/v1/responses/{id}/cancel'];
+const DOOR_TEMPLATES = ['/v1/responses/{id}', '/v1/responses/{id}/input_items', '/v1/responses/{id}/cancel', '/v1/requests/{id}'];
 
 /** whether `path` is `template` with each `{name}` segment filled by one non-empty segment */
 export function fillsTemplate(template: string, path: string): boolean {

@@ -100,6 +100,8 @@ export interface TenantProfile {
   budget?: Budget;
   /** aliases and provider/model names this tenant may call; undefined: all */
   models?: string[];
+  /** request and answer bodies to the payload bucket: off (default), redacted or full */
+  payloadLogging?: 'off' | 'redacted' | 'full';
 }
 
 export interface TenantStore {
@@ -153,6 +155,10 @@ export interface LedgerEntry {
   status: number;
   attempts: number;
   stream: boolean;
+  cache?: { status: 'hit' | 'semantic-hit' | 'miss' | 'bypass'; savedNanoUsd?: number; similarity?: number };
+  guardrails?: string[];
+  firstByteMs?: number; payloadKey?: string;
+  batchId?: string;
 }
 
 /** What calls add up to: cost, requests and tokens, in all and by `provider/model` and by provider. */
@@ -410,4 +416,33 @@ export interface ObjectStore {
   get(key: string): Promise<Uint8Array | undefined>;
   /** removes it; no error when absent */
   delete(key: string): Promise<void>;
+}
+
+/** GET /v1/requests: which of the tenant's ledger entries, newest first. Times are epoch ms. */
+export interface HistoryQuery {
+  tenantId: string;
+  /** at most this many (the store reads one more to know whether there are more) */
+  limit: number;
+  /** the id of the last entry of the previous page: entries older than it */
+  after?: string;
+  /** alias or provider model */
+  model?: string;
+  provider?: string;
+  /** an HTTP status, or every status below 400 (`ok`) or from 400 (`error`) */
+  status?: number | 'ok' | 'error';
+  route?: LedgerEntry['route'];
+  /** entries at or after */
+  since?: number;
+  /** entries before */
+  until?: number;
+}
+
+/** `after` named no entry of the tenant's */
+export type HistoryPage = { entries: LedgerEntry[]; hasMore: boolean } | { unknownAfter: true };
+
+/** The tenant's per-request ledger entries, read back (the ledger table; see request-history.ts). */
+export interface RequestHistory {
+  list(query: HistoryQuery): Promise<HistoryPage>;
+  /** the tenant's newest entry with this request id; never another tenant's */
+  get(tenantId: string, requestId: string): Promise<LedgerEntry | undefined>;
 }

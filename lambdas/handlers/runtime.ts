@@ -12,6 +12,7 @@ import { DynamoBreakerStore } from '../adapters/dynamodb/breaker-store';
 import { DynamoCostLedger } from '../adapters/dynamodb/cost-ledger';
 import { DynamoRateCounters } from '../adapters/dynamodb/rate-counters';
 import { DynamoResponseStore } from '../adapters/dynamodb/response-store';
+import { DynamoRequestHistory } from '../adapters/dynamodb/request-history';
 import { DynamoTenantStore } from '../adapters/dynamodb/tenant-store';
 import type { RegionScope } from '../adapters/dynamodb/regions';
 import { tableNamesFromEnv, type TableNames } from '../adapters/dynamodb/tables';
@@ -103,6 +104,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     version: env.SWITCHBOARD_VERSION,
     doors: DOORS,
     responses: new DynamoResponseStore(dynamo, tables.responses, config.gateway.responseRetentionDays, clock),
+    history: new DynamoRequestHistory(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays, clock),
+    payloads: objectStore('payloadLogs'),
   };
   deps.resilience.breakers.warm();
   return {

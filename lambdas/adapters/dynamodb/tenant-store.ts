@@ -22,6 +22,7 @@ export function profileOf(item: Item): StoredProfile {
     limits: p.limits as TenantProfile['limits'],
     budget: p.budget as TenantProfile['budget'],
     models: p.models as string[] | undefined,
+    payloadLogging: p.payloadLogging as TenantProfile['payloadLogging'],
   };
 }
 

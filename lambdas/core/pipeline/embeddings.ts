@@ -27,7 +27,9 @@ export async function handleEmbeddings(req: GatewayRequest, scope: RequestScope,
   const bill = new Bill(admission.worstCase, deps.admission.operator(req.receivedAt), () => usageOf(inputTokens));
   const money: RequestMoney = { bill, admission, deadline, route: 'embeddings', stream: false };
   const end: RequestEnd = { status: 0 };
-  scope.settle = () => settleRequest(scope, money, end, deps);
+  scope.settle = async () => {
+    await settleRequest(scope, money, end, deps);
+  };
   const execDeps = { ...deps, defaultTimeoutMs: deps.config.gateway.requestTimeoutMs, providerQuota: admission.providerQuota, abandonedCallMs: deps.config.gateway.abandonedCallMs };
   let run: Executed<EmbeddingsResponse>;
   try {
