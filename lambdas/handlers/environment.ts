@@ -19,6 +19,8 @@ export const gatewayEnvironment = z
     ...bucketVars,
     /** an S3-compatible endpoint (the embedded server locally); unset in AWS */
     S3_ENDPOINT: z.optional(z.url()),
+    /** the payload bucket's region (the primary's) when it is not this one */
+    PAYLOAD_BUCKET_REGION: z.optional(z.string().check(z.minLength(1))),
     /** a DynamoDB-compatible endpoint (dynalite locally); unset in AWS */
     DYNAMODB_ENDPOINT: z.optional(z.url()),
     /** this region: the one whose items this function writes */

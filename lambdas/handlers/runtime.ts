@@ -75,6 +75,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const regions = regionScopeOf(env);
   const buckets = bucketNamesFromEnv(env);
   const s3 = new LazyS3({ endpoint: env.S3_ENDPOINT ?? opts.s3Endpoint, region: env.AWS_REGION });
+  // the payload bucket lives in the primary region: a client of its own there when this is another
+  const payloadS3 = env.PAYLOAD_BUCKET_REGION && env.PAYLOAD_BUCKET_REGION !== env.AWS_REGION && !env.S3_ENDPOINT ? new LazyS3({ region: env.PAYLOAD_BUCKET_REGION }) : undefined;
   const stores = new Map<BucketKey, ObjectStore>();
   const objectStore = (bucket: BucketKey): ObjectStore => {
     let store = stores.get(bucket);
@@ -105,7 +107,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     doors: DOORS,
     responses: new DynamoResponseStore(dynamo, tables.responses, config.gateway.responseRetentionDays, clock),
     history: new DynamoRequestHistory(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays, clock),
-    payloads: objectStore('payloadLogs'),
+    payloads: payloadS3 ? payloadS3.store(buckets.payloadLogs) : objectStore('payloadLogs'),
   };
   deps.resilience.breakers.warm();
   return {
@@ -120,6 +122,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       if (http instanceof NodeHttpClient) http.close();
       dynamo.destroy();
       s3.destroy();
+      payloadS3?.destroy();
     },
   };
 }

@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { DeploymentNames } from '../config/names';
 import { ProviderSecrets, type KeyedProvider } from '../constructs/provider-secrets';
 import { StateTables } from '../constructs/state-tables';
+import { PayloadBucket, payloadBucketName, type PayloadObjectLock } from '../constructs/payload-bucket';
 
 export interface RegionalStateStackProps extends StackProps {
   /** @default new DeploymentNames() */
@@ -23,11 +24,15 @@ export interface RegionalStateStackProps extends StackProps {
    * @default false
    */
   readonly retainedOnly?: boolean;
+  /** logged payloads: days kept, and Object Lock @default 30 days, no lock */
+  readonly payloads?: { expirationDays?: number; objectLock?: PayloadObjectLock };
 }
 
 export class RegionalStateStack extends Stack {
   readonly tables: StateTables;
   readonly secrets: ProviderSecrets;
+  /** logged payloads (lib/constructs/payload-bucket.ts); not in an import of retained state */
+  readonly payloads?: PayloadBucket;
 
   constructor(scope: Construct, id: string, props: RegionalStateStackProps) {
     super(scope, id, props);
@@ -44,5 +49,8 @@ export class RegionalStateStack extends Stack {
       removalPolicy,
       withoutRotation: props.retainedOnly,
     });
+    if (!props.retainedOnly) {
+      this.payloads = new PayloadBucket(this, 'PayloadLogs', { bucketName: payloadBucketName(names.name, this.account, this.region), removalPolicy, ...props.payloads });
+    }
   }
 }
