@@ -47,6 +47,7 @@ async function main(): Promise<void> {
       `  objects:   ${process.env.S3_ENDPOINT ? `S3 at ${s3Endpoint}` : `embedded S3 (s3rver) at ${s3Endpoint} (temp dir, removed at exit)`}`,
       `  providers: ${keyed.join(', ')}`,
       `  models:    ${config.models.map((m) => m.name).join(', ')}`,
+      `  metrics:   ${gateway.url}/metrics  (Prometheus text; local server only)`,
       `  operator:  npm run switchboard -- --endpoint ${gateway.dynamodbEndpoint} tenants list`,
       '',
       'Try it:',

@@ -22,6 +22,8 @@ import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3';
 import { readBody, toProxyEvent } from './http-event';
 import { installLambdaShim } from './lambda-shim';
 import { LocalResponseStream } from './response-stream';
+import { PrometheusRegistry, PROMETHEUS_CONTENT_TYPE, teeMetrics } from './prometheus';
+import { PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
 
 export interface LocalGatewayOptions {
   config: GatewayConfig;
@@ -61,6 +63,8 @@ export interface LocalGateway {
    */
   s3Endpoint(): Promise<string>;
   runtime: Runtime;
+  /** what GET /metrics renders (Prometheus text): every metric the gateway records, as CloudWatch gets them */
+  prometheus: PrometheusRegistry;
   /** probe every provider now and record the results (what the interval runs) */
   checkHealth(): Promise<HealthCheckResult>;
   close(): Promise<void>;
@@ -99,13 +103,15 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
   }
   // prices from the catalogue, as synth resolves them for a deployed function
   const config = withCatalogPrices(opts.config);
+  // every metric also to the registry GET /metrics renders (local only: in AWS they are CloudWatch's)
+  const prometheus = new PrometheusRegistry();
   const runtime = createRuntime({
     env,
     config,
     secrets: new EnvSecretSource(baseEnv),
     dynamo,
     logger: opts.logger,
-    metrics: opts.metrics,
+    metrics: teeMetrics(opts.metrics ?? new PowertoolsMetricsAdapter(), prometheus),
     groupCommitMs: opts.groupCommitMs ?? LOCAL_GROUP_COMMIT_MS,
     s3Endpoint,
   });
@@ -119,6 +125,10 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
   const invocations = new Set<Promise<void>>();
 
   const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
+      res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(prometheus.render());
+      return;
+    }
     const invocation = (async () => {
       try {
         const body = await readBody(req, limit);
@@ -161,6 +171,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     dynamodbEndpoint: endpoint,
     s3Endpoint,
     runtime,
+    prometheus,
     checkHealth,
     async close() {
       clearInterval(healthTimer);
