@@ -17,6 +17,7 @@ import { handleModels } from './pipeline/models';
 import { handleUsage } from './pipeline/usage';
 import { handleHealth } from './pipeline/health';
 import { requestLogLine } from './request-log';
+import { genAiAttributes, type GenAiAttributes } from './history/tracing';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -43,6 +44,8 @@ export interface GatewayDeps {
   history?: RequestHistory;
   /** the payload bucket (tenants with payloadLogging on); absent: a payload write fails, logged and counted */
   payloads?: ObjectStore;
+  /** a request's GenAI attributes to its trace (X-Ray in Lambda); absent: the log line alone carries them */
+  trace?: (attributes: GenAiAttributes, startMs: number, endMs: number) => void;
 }
 
 /**
@@ -73,6 +76,8 @@ export interface RequestScope {
   operatorCostNanoUsd?: number;
   /** ms from arrival to the answer's first byte (set as it leaves) */
   firstByteMs?: number;
+  /** the tenant's call's tokens, once settled (the log line has them as gen_ai.usage.*) */
+  usage?: { input: number; output: number };
   /**
    * Settlement of what the request's upstream calls cost, set by a route once it has admitted the request:
    * runs after the response however the request ended (served, failed, client gone), never lost.
@@ -205,7 +210,11 @@ async function finish(scope: RequestScope, status: number, deps: GatewayDeps): P
     deps.metrics.add(METRICS.requests, 1, 'Count', { Route: scope.route });
     deps.metrics.add(METRICS.latency, latencyMs, 'Milliseconds');
   }
-  deps.logger.info('request', requestLogLine(scope, status, latencyMs));
+  const genAi = genAiAttributes(scope, deps.config);
+  // the line has the request id as requestId already: gen_ai.request.id is the trace's
+  const { 'gen_ai.request.id': _id, ...logged } = genAi ?? { 'gen_ai.request.id': '' };
+  deps.logger.info('request', { ...requestLogLine(scope, status, latencyMs), ...logged });
+  if (genAi) deps.trace?.(genAi, scope.receivedAt, deps.clock.now());
   await deps.metrics.flush();
 }
 

@@ -21,6 +21,7 @@ import { LazyS3 } from '../adapters/s3/object-store';
 import { NodeHttpClient } from '../adapters/http/node-http-client';
 import { LogAlertPublisher } from '../adapters/alerts/alert-publishers';
 import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
+import { xrayTracer } from '../adapters/observability/xray';
 import { Resilience } from '../core/resilience/resilience';
 import { createProviders } from '../providers';
 import { DOORS } from '../doors';
@@ -108,6 +109,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     responses: new DynamoResponseStore(dynamo, tables.responses, config.gateway.responseRetentionDays, clock),
     history: new DynamoRequestHistory(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays, clock),
     payloads: payloadS3 ? payloadS3.store(buckets.payloadLogs) : objectStore('payloadLogs'),
+    // GenAI attributes into the X-Ray trace where Lambda runs a daemon (active tracing)
+    trace: xrayTracer(),
   };
   deps.resilience.breakers.warm();
   return {

@@ -44,6 +44,7 @@ export async function settleRequest(scope: RequestScope, money: RequestMoney, en
   const cost = tenant.costNanoUsd;
   const operatorCost = lines.operator.reduce((sum, c) => sum + c.costNanoUsd, 0);
   scope.costNanoUsd = cost;
+  scope.usage = { input: tenant.tokens.input, output: tenant.tokens.output };
   if (operatorCost) scope.operatorCostNanoUsd = operatorCost;
   const calls = bill.calls.map((c): LedgerCall => ({
     provider: c.provider,
