@@ -82,10 +82,17 @@ async function addMissingIndexes(client: DynamoDBClient, TableName: string, def:
   const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
   for (const index of indexes) {
     if (present.has(index.name)) continue;
-    try {
-      await client.send(
-        new UpdateTableCommand({ TableName, AttributeDefinitions: attributeDefinitions(def, [index]), GlobalSecondaryIndexUpdates: [{ Create: globalIndex(index) }] }),
+    const create = (throughput: boolean) =>
+      client.send(
+        new UpdateTableCommand({
+          TableName,
+          AttributeDefinitions: attributeDefinitions(def, [index]),
+          // dynalite asks for a throughput even on an on-demand table (DynamoDB refuses one there)
+          GlobalSecondaryIndexUpdates: [{ Create: { ...globalIndex(index), ...(throughput ? { ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 } } : {}) } }],
+        }),
       );
+    try {
+      await create(false).catch((err: Error) => (/provisionedThroughput/i.test(err.message) ? create(true) : Promise.reject(err)));
     } catch (err) {
       // another process added it first
       if (!(err instanceof ResourceInUseException) && !/already exists/i.test((err as Error).message)) throw err;

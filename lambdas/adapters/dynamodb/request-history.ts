@@ -47,7 +47,7 @@ export class DynamoRequestHistory implements RequestHistory {
     const want = q.limit + 1;
     const filter = filterOf(q);
     const bounds = (day: string): [string, string] => {
-      const low = q.since !== undefined && dayOf(q.since) === day ? `R#${new Date(q.since).toISOString()}` : SK_LOW;
+      const low = dayOf(oldest) === day && oldest > 0 ? `R#${new Date(oldest).toISOString()}` : SK_LOW;
       let high = q.until !== undefined && dayOf(q.until) === day ? `R#${new Date(q.until).toISOString()}` : SK_HIGH;
       if (anchor && anchor < high) high = anchor;
       return [low, high];
