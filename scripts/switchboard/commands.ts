@@ -63,6 +63,7 @@ commands:
   tenants set-budget --id ID [--per-request USD] [--daily USD] [--monthly USD]
                      [--expensive-calls-per-hour N] [--expensive-input-per-mtok USD]
   tenants set-tier --id ID --tier TIER                  with --region: moves its usage-plan key to the tier's plan
+  tenants set-payload-logging --id ID --mode off|redacted|full   request and answer bodies to the payload bucket
   tenants sync-keys                                     with --region: a usage-plan key for every stored tenant
   tenants map-principal --id ID --arn IAM_ROLE_OR_USER_ARN [--force]
                           a role ARN, not an assumed-role session; --force moves it from another tenant
@@ -102,6 +103,7 @@ const OPTIONS = {
   monthly: { type: 'string' },
   'expensive-calls-per-hour': { type: 'string' },
   'expensive-input-per-mtok': { type: 'string' },
+  mode: { type: 'string' },
   day: { type: 'string' },
   month: { type: 'string' },
   csv: { type: 'string' },
@@ -294,6 +296,14 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
     }
     await ctx.admin.setProfile(id, 'tier', () => tier);
     ctx.io.out(`tier of ${id}: ${tier}`);
+  },
+
+  'tenants set-payload-logging': async (ctx) => {
+    const id = await existingTenant(ctx, 'id');
+    const mode = required(ctx, 'mode');
+    if (mode !== 'off' && mode !== 'redacted' && mode !== 'full') throw new UsageError(`--mode must be off, redacted or full, not "${mode}"`);
+    await ctx.admin.setProfile(id, 'payloadLogging', () => mode);
+    ctx.io.out(`payload logging of ${id}: ${mode} (instances pick it up within gateway.tenantCacheTtlMs)`);
   },
 
   'tenants map-principal': async (ctx) => {
