@@ -63,6 +63,10 @@ export function buildApp(app: App = new App()): SwitchboardApp {
     removalPolicy,
     retainedOnly: settings.importRetainedState,
     cacheVectorDimensions: semanticDimensions(gateway.config),
+    payloads: {
+      expirationDays: settings.payloadRetentionDays,
+      objectLock: settings.payloadObjectLock && { mode: settings.payloadObjectLock, days: settings.payloadObjectLockDays ?? settings.payloadRetentionDays },
+    },
     // an import adopts resources and may create none: no CDK metadata resource either
     ...(settings.importRetainedState ? { analyticsReporting: false } : {}),
     // tenants and the cost ledger live here: deleting this stack takes a deliberate extra step

@@ -6,7 +6,7 @@ import { boundedName } from './bounded-name';
 import { asGatewayError, errors, GatewayError } from './errors';
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from './http';
 import { METRICS } from './observability';
-import { StoreRejectedWrite, type AlertPublisher, type Clock, type CostLedger, type Logger, type Metrics, type ResponseStore } from './ports';
+import { StoreRejectedWrite, type AlertPublisher, type Clock, type CostLedger, type Logger, type Metrics, type ObjectStore, type RequestHistory, type ResponseStore } from './ports';
 import type { PriceBook } from './pricing/price-book';
 import type { Provider } from '../providers/types';
 import type { TenantDirectory } from './tenants/directory';
@@ -19,6 +19,7 @@ import { handleHealth } from './pipeline/health';
 import { requestLogLine } from './request-log';
 import type { ResponseCache } from './cache/response-cache';
 import type { GuardrailService } from './guardrails/guard';
+import { genAiAttributes, type GenAiAttributes } from './history/tracing';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -45,6 +46,12 @@ export interface GatewayDeps {
   cache?: ResponseCache;
   /** Amazon Bedrock Guardrails (ApplyGuardrail) for policies that name one; absent: such checks fail per onError */
   guardrails?: GuardrailService;
+  /** the ledger's per-request entries read back (GET /v1/requests); absent: an empty history */
+  history?: RequestHistory;
+  /** the payload bucket (tenants with payloadLogging on); absent: a payload write fails, logged and counted */
+  payloads?: ObjectStore;
+  /** a request's GenAI attributes to its trace (X-Ray in Lambda); absent: the log line alone carries them */
+  trace?: (attributes: GenAiAttributes, startMs: number, endMs: number) => void;
 }
 
 /**
@@ -75,6 +82,10 @@ export interface RequestScope {
   operatorCostNanoUsd?: number;
   /** what guardrail policies did (x-gateway-guardrails items), never what they matched */
   guardrails?: string[];
+  /** ms from arrival to the answer's first byte (set as it leaves) */
+  firstByteMs?: number;
+  /** the tenant's call's tokens, once settled (the log line has them as gen_ai.usage.*) */
+  usage?: { input: number; output: number };
   /**
    * Settlement of what the request's upstream calls cost, set by a route once it has admitted the request:
    * runs after the response however the request ended (served, failed, client gone), never lost.
@@ -108,9 +119,9 @@ export function routeOf(path: string): string {
 }
 
 /** the paths of the front doors DESIGN names: known to the Route dimension whichever doors a runtime serves */
-const DOOR_PATHS = ['/v1/chat/completions', '/v1/messages', '/v1/messages/count_tokens', '/v1/responses'];
+const DOOR_PATHS = ['/v1/chat/completions', '/v1/messages', '/v1/messages/count_tokens', '/v1/responses', '/v1/requests'];
 /** door paths with an id in them: the Route dimension takes the template, never the id a caller sent */
-const DOOR_TEMPLATES = ['/v1/responses/{id}', '/v1/responses/{id}/input_items', '/v1/responses/{id}/cancel'];
+const DOOR_TEMPLATES = ['/v1/responses/{id}', '/v1/responses/{id}/input_items', '/v1/responses/{id}/cancel', '/v1/requests/{id}'];
 
 /** whether `path` is `template` with each `{name}` segment filled by one non-empty segment */
 export function fillsTemplate(template: string, path: string): boolean {
@@ -207,7 +218,11 @@ async function finish(scope: RequestScope, status: number, deps: GatewayDeps): P
     deps.metrics.add(METRICS.requests, 1, 'Count', { Route: scope.route });
     deps.metrics.add(METRICS.latency, latencyMs, 'Milliseconds');
   }
-  deps.logger.info('request', requestLogLine(scope, status, latencyMs));
+  const genAi = genAiAttributes(scope, deps.config);
+  // the line has the request id as requestId already: gen_ai.request.id is the trace's
+  const { 'gen_ai.request.id': _id, ...logged } = genAi ?? { 'gen_ai.request.id': '' };
+  deps.logger.info('request', { ...requestLogLine(scope, status, latencyMs), ...logged });
+  if (genAi) deps.trace?.(genAi, scope.receivedAt, deps.clock.now());
   await deps.metrics.flush();
 }
 

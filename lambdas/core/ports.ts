@@ -105,6 +105,8 @@ export interface TenantProfile {
   guardrails?: string[];
   /** source addresses (IPs or CIDRs) the tenant may call from; undefined: any */
   ipAllowList?: string[];
+  /** request and answer bodies to the payload bucket: off (default), redacted or full */
+  payloadLogging?: 'off' | 'redacted' | 'full';
 }
 
 export interface TenantStore {
@@ -159,7 +161,14 @@ export interface LedgerEntry {
   attempts: number;
   stream: boolean;
   cache?: { status: 'hit' | 'semantic-hit' | 'miss' | 'bypass'; savedNanoUsd?: number; similarity?: number };
-  guardrails?: string[];  // the x-gateway-guardrails items, e.g. "pii-mask:masked=email,payment_card"; never matched text
+  /** the x-gateway-guardrails items, e.g. "pii-mask:masked=email,payment_card"; never matched text */
+  guardrails?: string[];
+  /** ms from arrival to the answer's first byte */
+  firstByteMs?: number;
+  /** the S3 key of the logged payload (tenants with payloadLogging on) */
+  payloadKey?: string;
+  /** the batch whose line this request was */
+  batchId?: string;
 }
 
 /** What calls add up to: cost, requests and tokens, in all and by `provider/model` and by provider. */
@@ -460,4 +469,46 @@ export interface VectorMatch {
 export interface VectorIndex {
   nearest(namespace: string, vector: number[], minSimilarity: number): Promise<VectorMatch | undefined>;
   put(namespace: string, hash: string, vector: number[], expiresAt: number): Promise<void>;
+}
+
+/**
+ * Objects by key in a bucket (S3 in AWS, an embedded S3-compatible server locally): logged payloads, batch
+ * files. The bucket's default encryption (KMS) applies to every write; callers pass no key material.
+ */
+export interface ObjectStore {
+  /** writes (replaces) an object; body as bytes or UTF-8 text */
+  put(key: string, body: Uint8Array | string, opts?: { contentType?: string }): Promise<void>;
+  /** the object's bytes, or undefined when there is none */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** removes it; no error when absent */
+  delete(key: string): Promise<void>;
+}
+
+/** GET /v1/requests: which of the tenant's ledger entries, newest first. Times are epoch ms. */
+export interface HistoryQuery {
+  tenantId: string;
+  /** at most this many (the store reads one more to know whether there are more) */
+  limit: number;
+  /** the id of the last entry of the previous page: entries older than it */
+  after?: string;
+  /** alias or provider model */
+  model?: string;
+  provider?: string;
+  /** an HTTP status, or every status below 400 (`ok`) or from 400 (`error`) */
+  status?: number | 'ok' | 'error';
+  route?: LedgerEntry['route'];
+  /** entries at or after */
+  since?: number;
+  /** entries before */
+  until?: number;
+}
+
+/** `after` named no entry of the tenant's */
+export type HistoryPage = { entries: LedgerEntry[]; hasMore: boolean } | { unknownAfter: true };
+
+/** The tenant's per-request ledger entries, read back (the ledger table; see request-history.ts). */
+export interface RequestHistory {
+  list(query: HistoryQuery): Promise<HistoryPage>;
+  /** the tenant's newest entry with this request id; never another tenant's */
+  get(tenantId: string, requestId: string): Promise<LedgerEntry | undefined>;
 }

@@ -44,7 +44,13 @@ function looksRandom(segment: string): boolean {
 
 /** `text` without anything credential-like, account ids or ARNs, and at most MAX_UPSTREAM_MESSAGE_CHARS long */
 export function redactSecrets(text: string): string {
-  let out = text.length > 4 * MAX_UPSTREAM_MESSAGE_CHARS ? text.slice(0, 4 * MAX_UPSTREAM_MESSAGE_CHARS) : text;
-  for (const [pattern, replacement] of RULES) out = out.replace(pattern, replacement as (substring: string, ...args: string[]) => string);
+  const out = redactSecretsWhole(text.length > 4 * MAX_UPSTREAM_MESSAGE_CHARS ? text.slice(0, 4 * MAX_UPSTREAM_MESSAGE_CHARS) : text);
   return out.length > MAX_UPSTREAM_MESSAGE_CHARS ? `${out.slice(0, MAX_UPSTREAM_MESSAGE_CHARS - 1)}…` : out;
+}
+
+/** the same rules over the whole text, uncut (logged payloads in `redacted` mode: core/history/payloads.ts) */
+export function redactSecretsWhole(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of RULES) out = out.replace(pattern, replacement as (substring: string, ...args: string[]) => string);
+  return out;
 }

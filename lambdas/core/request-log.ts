@@ -8,7 +8,8 @@ export const REQUEST_LOG_VALUE_CHARS = 100;
 
 export function requestLogLine(scope: RequestScope, status: number, latencyMs: number): LogAttributes {
   // receivedAt is the line's own timestamp minus latencyMs
-  const { receivedAt: _receivedAt, settle: _settle, ...fields } = scope;
+  // the models and the usage are the line's gen_ai.* attributes (history/tracing.ts, added by the gateway)
+  const { receivedAt: _receivedAt, settle: _settle, usage: _usage, providerModel: _providerModel, model: _model, ...fields } = scope;
   const line: LogAttributes = {};
   // the request id stays whole to be found by: the front door takes at most 128 safe characters as the caller's
   for (const [key, value] of Object.entries(fields)) line[key] = typeof value === 'string' && key !== 'requestId' ? bounded(value) : value;

@@ -4,7 +4,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { GatewayConfig } from '../core/config/schema';
 import { createAdmissionControl } from '../core/admission/admit';
 import { createGateway, type Gateway, type GatewayDeps } from '../core/gateway';
-import type { AlertPublisher, Clock, HttpClient, Logger, Metrics, SecretSource } from '../core/ports';
+import type { AlertPublisher, Clock, HttpClient, Logger, Metrics, ObjectStore, SecretSource } from '../core/ports';
 import { TenantDirectory } from '../core/tenants/directory';
 import { PriceBook } from '../core/pricing/price-book';
 import { createDynamoClient } from '../adapters/dynamodb/client';
@@ -12,15 +12,19 @@ import { DynamoBreakerStore } from '../adapters/dynamodb/breaker-store';
 import { DynamoCostLedger } from '../adapters/dynamodb/cost-ledger';
 import { DynamoRateCounters } from '../adapters/dynamodb/rate-counters';
 import { DynamoResponseStore } from '../adapters/dynamodb/response-store';
+import { DynamoRequestHistory } from '../adapters/dynamodb/request-history';
 import { DynamoTenantStore } from '../adapters/dynamodb/tenant-store';
 import type { RegionScope } from '../adapters/dynamodb/regions';
 import { tableNamesFromEnv, type TableNames } from '../adapters/dynamodb/tables';
+import { bucketNamesFromEnv, type BucketKey, type BucketNames } from '../adapters/s3/buckets';
+import { LazyS3 } from '../adapters/s3/object-store';
 import { NodeHttpClient } from '../adapters/http/node-http-client';
 import { connectPolicyOf } from '../core/guardrails/provider-urls';
 import type { GuardrailService } from '../core/guardrails/guard';
 import { BedrockGuardrails } from '../adapters/bedrock-guardrails';
 import { LogAlertPublisher } from '../adapters/alerts/alert-publishers';
 import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
+import { xrayTracer } from '../adapters/observability/xray';
 import { Resilience } from '../core/resilience/resilience';
 import { createProviders } from '../providers';
 import { DOORS } from '../doors';
@@ -53,6 +57,8 @@ export interface RuntimeOptions {
   deployed?: boolean;
   /** Bedrock Guardrails (defaults to ApplyGuardrail through the SDK when a policy names one) */
   guardrails?: GuardrailService;
+  /** where S3 is when not at env.S3_ENDPOINT, asked on first use (the local server's lazily started embedded one) */
+  s3Endpoint?: () => Promise<string>;
 }
 
 export interface Runtime {
@@ -61,6 +67,9 @@ export interface Runtime {
   tables: TableNames;
   regions: RegionScope;
   dynamo: DynamoDBClient;
+  buckets: BucketNames;
+  /** a bucket's store; the S3 client behind them is made on first use */
+  objectStore(bucket: BucketKey): ObjectStore;
 
   close(): void;
 }
@@ -77,6 +86,16 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const tables = tableNamesFromEnv(env);
   const alerts = opts.alerts ?? new LogAlertPublisher(logger);
   const regions = regionScopeOf(env);
+  const buckets = bucketNamesFromEnv(env);
+  const s3 = new LazyS3({ endpoint: env.S3_ENDPOINT ?? opts.s3Endpoint, region: env.AWS_REGION });
+  // the payload bucket lives in the primary region: a client of its own there when this is another
+  const payloadS3 = env.PAYLOAD_BUCKET_REGION && env.PAYLOAD_BUCKET_REGION !== env.AWS_REGION && !env.S3_ENDPOINT ? new LazyS3({ region: env.PAYLOAD_BUCKET_REGION }) : undefined;
+  const stores = new Map<BucketKey, ObjectStore>();
+  const objectStore = (bucket: BucketKey): ObjectStore => {
+    let store = stores.get(bucket);
+    if (!store) stores.set(bucket, (store = s3.store(buckets[bucket])));
+    return store;
+  };
   const breakerStore = new DynamoBreakerStore(dynamo, tables.breakerState, env.AWS_REGION);
   const ledger = new DynamoCostLedger(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays, regions, opts.groupCommitMs);
 
@@ -101,6 +120,10 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     doors: DOORS,
     responses: new DynamoResponseStore(dynamo, tables.responses, config.gateway.responseRetentionDays, clock),
     ...(Object.values(config.guardrails).some((p) => p.bedrock) ? { guardrails: opts.guardrails ?? new BedrockGuardrails(env.AWS_REGION) } : {}),
+    history: new DynamoRequestHistory(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays, clock),
+    payloads: payloadS3 ? payloadS3.store(buckets.payloadLogs) : objectStore('payloadLogs'),
+    // GenAI attributes into the X-Ray trace where Lambda runs a daemon (active tracing)
+    trace: xrayTracer(),
   };
   const vectors = env.CACHE_VECTOR_BUCKET ? new S3VectorIndex(env.CACHE_VECTOR_BUCKET, env.CACHE_VECTOR_REGION, clock) : undefined;
   deps.cache = createResponseCache(deps, dynamo, tables.responseCache, { vectors, groupCommitMs: opts.groupCommitMs });
@@ -111,9 +134,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     tables,
     regions,
     dynamo,
+    buckets,
+    objectStore,
     close() {
       if (http instanceof NodeHttpClient) http.close();
       dynamo.destroy();
+      s3.destroy();
+      payloadS3?.destroy();
     },
   };
 }

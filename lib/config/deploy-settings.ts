@@ -94,6 +94,12 @@ export const deploySettings = z
      * teardown (docs/deploy.md, "Teardown")
      */
     importRetainedState: flag.default(false),
+    /** days a logged payload (tenants with payloadLogging on) is kept in the payload bucket */
+    payloadRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+    /** S3 Object Lock on logged payloads (audit immutability): governance or compliance; fixed when the bucket is made */
+    payloadObjectLock: z.enum(['governance', 'compliance']).optional(),
+    /** days each payload is locked (with payloadObjectLock), at most payloadRetentionDays @default payloadRetentionDays */
+    payloadObjectLockDays: z.coerce.number().int().min(1).max(3650).optional(),
   })
   .superRefine((s, ctx) => {
     const seen = new Set<string>();
@@ -118,6 +124,10 @@ export const deploySettings = z
     }
     together(ctx, s, ['slackWorkspaceId', 'slackChannelId'], 'the Slack channel');
     together(ctx, s, ['teamsTenantId', 'teamsTeamId', 'teamsChannelId'], 'the Teams channel');
+    if (s.payloadObjectLockDays !== undefined && !s.payloadObjectLock)
+      ctx.addIssue({ code: 'custom', path: ['payloadObjectLockDays'], message: 'payloadObjectLockDays needs payloadObjectLock (governance or compliance)' });
+    if ((s.payloadObjectLockDays ?? 0) > s.payloadRetentionDays)
+      ctx.addIssue({ code: 'custom', path: ['payloadObjectLockDays'], message: 'payloadObjectLockDays cannot pass payloadRetentionDays (an object is deleted when it expires)' });
     if (s.regions.length < 2 && s.routing !== 'failover')
       ctx.addIssue({ code: 'custom', path: ['routing'], message: 'latency routing needs two or more regions' });
   });

@@ -3,7 +3,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableV2, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TABLES, type TableKey } from '../../lambdas/adapters/dynamodb/tables';
+import { TABLES, type TableDefinition, type TableKey } from '../../lambdas/adapters/dynamodb/tables';
 import { DeploymentNames } from '../config/names';
 
 export type StateTableSet = Record<TableKey, ITable>;
@@ -44,12 +44,18 @@ export class StateTables extends Construct {
     const replicas = (props.replicaRegions ?? []).map((region) => ({ region }));
     this.tables = Object.fromEntries(
       (Object.keys(TABLES) as TableKey[]).map((key) => {
-        const def: (typeof TABLES)[TableKey] = TABLES[key];
+        const def: TableDefinition = TABLES[key];
         const table = new TableV2(this, def.logicalName, {
           tableName: (props.names ?? new DeploymentNames()).table(key),
           partitionKey: { name: def.partitionKey, type: AttributeType.STRING },
           sortKey: { name: def.sortKey, type: AttributeType.STRING },
-          timeToLiveAttribute: 'ttlAttribute' in def ? def.ttlAttribute : undefined,
+          timeToLiveAttribute: def.ttlAttribute,
+          // the same indexes the local tables get (create-tables.ts); TableV2 gives every replica them too
+          globalSecondaryIndexes: def.indexes?.map((index) => ({
+            indexName: index.name,
+            partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+            ...(index.sortKey ? { sortKey: { name: index.sortKey, type: AttributeType.STRING } } : {}),
+          })),
           // on-demand: zero cost when idle, no capacity to tune for bursts
           billing: Billing.onDemand(),
           pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

@@ -5,8 +5,10 @@
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { TABLES, type TableKey } from '../../lambdas/adapters/dynamodb/tables';
+import { LEDGER_BY_REQUEST_INDEX, TABLES, type TableKey } from '../../lambdas/adapters/dynamodb/tables';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { grantCacheVectors, semanticDimensions } from '../constructs/cache-vectors';
+import { grantPayloads, payloadBucketName } from '../constructs/payload-bucket';
 import { BUNDLED_CONFIG_DEFINE } from '../../lambdas/handlers/environment';
 import { bundledConfigLiteral, type DeployedGatewayConfig } from '../config/gateway-config';
 import { SERVICES } from '../config/metrics';
@@ -105,6 +107,11 @@ export class RegionalServiceStack extends Stack {
     this.gatewayFunction.allowSecretsRead(secretNames).allowBedrock(bedrockModels).allowGuardrails(bedrockGuardrailsOf(props.gateway.config));
     const vectorDimensions = semanticDimensions(props.gateway.config);
     if (vectorDimensions.length) grantCacheVectors(this.gatewayFunction, names, vectorDimensions, props.regions?.[0]);
+    // request history: Query on the ledger's ByRequest index (an imported table's grants cover no index), and
+    // the payload bucket of the primary region (lib/constructs/payload-bucket.ts)
+    this.gatewayFunction.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${tables.costLedger.tableArn}/index/${LEDGER_BY_REQUEST_INDEX.name}`] }));
+    const primaryRegion = props.regions?.[0] ?? this.region;
+    grantPayloads(this.gatewayFunction, payloadBucketName(names.name, this.account, primaryRegion), primaryRegion);
 
     this.gatewayApi = new GatewayApi(this, 'Api', {
       names,

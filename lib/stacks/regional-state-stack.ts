@@ -7,6 +7,7 @@ import { DeploymentNames } from '../config/names';
 import { ProviderSecrets, type KeyedProvider } from '../constructs/provider-secrets';
 import { StateTables } from '../constructs/state-tables';
 import { CacheVectors } from '../constructs/cache-vectors';
+import { PayloadBucket, payloadBucketName, type PayloadObjectLock } from '../constructs/payload-bucket';
 
 export interface RegionalStateStackProps extends StackProps {
   /** @default new DeploymentNames() */
@@ -26,11 +27,15 @@ export interface RegionalStateStackProps extends StackProps {
   readonly retainedOnly?: boolean;
   /** embedding dimensions of the semantic caches: an S3 Vectors index each (lib/constructs/cache-vectors) @default [] */
   readonly cacheVectorDimensions?: readonly number[];
+  /** logged payloads: days kept, and Object Lock @default 30 days, no lock */
+  readonly payloads?: { expirationDays?: number; objectLock?: PayloadObjectLock };
 }
 
 export class RegionalStateStack extends Stack {
   readonly tables: StateTables;
   readonly secrets: ProviderSecrets;
+  /** logged payloads (lib/constructs/payload-bucket.ts); not in an import of retained state */
+  readonly payloads?: PayloadBucket;
 
   constructor(scope: Construct, id: string, props: RegionalStateStackProps) {
     super(scope, id, props);
@@ -48,5 +53,8 @@ export class RegionalStateStack extends Stack {
       withoutRotation: props.retainedOnly,
     });
     if (props.cacheVectorDimensions?.length && !props.retainedOnly) new CacheVectors(this, 'CacheVectors', { names, dimensions: props.cacheVectorDimensions, removalPolicy });
+    if (!props.retainedOnly) {
+      this.payloads = new PayloadBucket(this, 'PayloadLogs', { bucketName: payloadBucketName(names.name, this.account, this.region), removalPolicy, ...props.payloads });
+    }
   }
 }

@@ -68,6 +68,7 @@ commands:
   tenants set-tier --id ID --tier TIER                  with --region: moves its usage-plan key to the tier's plan
   tenants set-guardrails --id ID --guardrails A,B|none  guardrail policies (names from the config's "guardrails")
   tenants set-ip-allow --id ID --cidrs CIDR,…|none      the addresses its keys may be used from
+  tenants set-payload-logging --id ID --mode off|redacted|full   request and answer bodies to the payload bucket
   tenants sync-keys                                     with --region: a usage-plan key for every stored tenant
   tenants map-principal --id ID --arn IAM_ROLE_OR_USER_ARN [--force]
                           a role ARN, not an assumed-role session; --force moves it from another tenant
@@ -114,6 +115,7 @@ const OPTIONS = {
   monthly: { type: 'string' },
   'expensive-calls-per-hour': { type: 'string' },
   'expensive-input-per-mtok': { type: 'string' },
+  mode: { type: 'string' },
   day: { type: 'string' },
   month: { type: 'string' },
   csv: { type: 'string' },
@@ -327,6 +329,14 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
     if (bad !== undefined) throw new UsageError(`--cidrs: "${bad}" is not an IP address or CIDR range such as 203.0.113.0/24`);
     await ctx.admin.setProfile(id, 'ipAllowList', () => cidrs);
     ctx.io.out(`IP allow-list of ${id}: ${cidrs?.join(', ') ?? 'none (any address)'}`);
+  },
+
+  'tenants set-payload-logging': async (ctx) => {
+    const id = await existingTenant(ctx, 'id');
+    const mode = required(ctx, 'mode');
+    if (mode !== 'off' && mode !== 'redacted' && mode !== 'full') throw new UsageError(`--mode must be off, redacted or full, not "${mode}"`);
+    await ctx.admin.setProfile(id, 'payloadLogging', () => mode);
+    ctx.io.out(`payload logging of ${id}: ${mode} (instances pick it up within gateway.tenantCacheTtlMs)`);
   },
 
   'tenants map-principal': async (ctx) => {

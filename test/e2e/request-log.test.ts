@@ -54,7 +54,21 @@ describe('the request log line', () => {
 
     // Assess
     expect(Buffer.byteLength(line)).toBeLessThan(KB);
-    expect(JSON.parse(line)).toMatchObject({ level: 'INFO', tenant: 'test', model: 'echo', provider: 'mock', status: 200, attempts: 1 });
+    expect(JSON.parse(line)).toMatchObject({ level: 'INFO', tenant: 'test', 'gen_ai.request.model': 'echo', provider: 'mock', status: 200, attempts: 1 });
+  });
+
+  it('carries the OpenTelemetry GenAI attributes of the call (system, operation, models, tokens) and the request id', async () => {
+    const line = JSON.parse(await requestLine('/v1/chat/completions', { model: 'echo', messages: [{ role: 'user', content: 'count my tokens' }] }, { 'x-request-id': 'genai-attrs-1' })) as Record<string, unknown>;
+    expect(line).toMatchObject({
+      'gen_ai.system': 'mock',
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': 'echo',
+      'gen_ai.response.model': 'echo',
+      requestId: 'genai-attrs-1',
+    });
+    expect(line['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
+    expect(line['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+    expect(typeof line.firstByteMs).toBe('number');
   });
 
   it('does not repeat on every line what the log group already says (function ARN, name, memory, service)', async () => {
@@ -79,6 +93,7 @@ describe('the request log line', () => {
 
     // Assess
     for (const line of lines) expect(Buffer.byteLength(line)).toBeLessThan(KB);
+    // the GenAI attributes are bounded like the rest
     // a path no route knows is logged (and measured) as "other", whatever its length
     expect((JSON.parse(lines[1]!) as { route: string }).route).toBe('other');
   });

@@ -181,8 +181,8 @@ describe('API', () => {
 
   it('streams every route to the gateway function through response-streaming invocations', () => {
     const all = Object.values(methods());
-    // /health, then on each of /v1 and /iam/v1: chat, embeddings, {proxy+}, messages, count_tokens, and the Responses door's five
-    expect(all).toHaveLength(21);
+    // /health, then on each of /v1 and /iam/v1: chat, embeddings, {proxy+}, messages, count_tokens, the Responses door's five, and request history's two
+    expect(all).toHaveLength(25);
     for (const m of all) {
       expect(m.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY', ResponseTransferMode: 'STREAM', TimeoutInMillis: 300_000 });
       expect(JSON.stringify(m.Properties.Integration.Uri)).toContain('/response-streaming-invocations');
@@ -191,9 +191,9 @@ describe('API', () => {
 
   it('authorizes /v1 with the key authorizer and a usage-plan key, /iam/v1 with SigV4, and leaves /health open', () => {
     const byAuth = (type: string) => Object.values(methods()).filter((m) => m.Properties.AuthorizationType === type);
-    expect(byAuth('CUSTOM')).toHaveLength(10);
+    expect(byAuth('CUSTOM')).toHaveLength(12);
     for (const m of byAuth('CUSTOM')) expect(m.Properties).toMatchObject({ ApiKeyRequired: true, AuthorizerId: { Ref: expect.stringMatching(/KeyAuthorizer/) } });
-    expect(byAuth('AWS_IAM')).toHaveLength(10);
+    expect(byAuth('AWS_IAM')).toHaveLength(12);
     for (const m of byAuth('AWS_IAM')) expect(m.Properties.ApiKeyRequired).toBeUndefined();
     expect(byAuth('NONE')).toEqual([expect.objectContaining({ Properties: expect.objectContaining({ HttpMethod: 'GET' }) })]);
   });
@@ -246,8 +246,10 @@ describe('API', () => {
     const stage = Object.values(service.findResources('AWS::ApiGateway::Stage'))[0]!;
     const settings = stage.Properties.MethodSettings as Array<{ ResourcePath: string; ThrottlingRateLimit: number }>;
     const iam = settings.filter((m) => m.ResourcePath.startsWith('/~1iam'));
-    expect(iam).toHaveLength(10);
-    expect(iam.map((m) => m.ResourcePath)).toEqual(expect.arrayContaining(['/~1iam~1v1~1responses', '/~1iam~1v1~1responses~1{id}', '/~1iam~1v1~1responses~1{id}~1input_items', '/~1iam~1v1~1responses~1{id}~1cancel']));
+    expect(iam).toHaveLength(12);
+    expect(iam.map((m) => m.ResourcePath)).toEqual(
+      expect.arrayContaining(['/~1iam~1v1~1responses', '/~1iam~1v1~1responses~1{id}', '/~1iam~1v1~1responses~1{id}~1input_items', '/~1iam~1v1~1responses~1{id}~1cancel', '/~1iam~1v1~1requests', '/~1iam~1v1~1requests~1{id}']),
+    );
     for (const m of iam) expect(m.ThrottlingRateLimit).toBe(100);
   });
 

@@ -42,12 +42,16 @@ export function template(stack: Stack): Template {
   return Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template as Record<string, unknown>);
 }
 
-/** Every IAM action in a template: identity policies, roles' inline policies, key and resource policies. */
+/**
+ * Every IAM action a template allows: identity policies, roles' inline policies, key and resource policies.
+ * Deny statements grant nothing (the payload bucket's TLS-only policy denies s3:* without TLS) and are left out.
+ */
 export function allPolicyActions(tpl: Template): string[] {
   const actions: string[] = [];
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
     if (node && typeof node === 'object') {
+      if ((node as { Effect?: unknown }).Effect === 'Deny') return;
       for (const [key, value] of Object.entries(node)) {
         if (key === 'Action' || key === 'NotAction') actions.push(...(Array.isArray(value) ? value : [value]).filter((a): a is string => typeof a === 'string'));
         else visit(value);

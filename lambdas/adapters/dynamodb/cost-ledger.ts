@@ -224,6 +224,8 @@ export class DynamoCostLedger implements CostLedger {
         alias: boundedName(e.alias, ENTRY_NAME_CHARS),
         model: boundedName(e.model, ENTRY_NAME_CHARS),
         region: this.#regions.own,
+        // the ByRequest index's key (request history by id): written with the entry, no write of its own
+        rq: requestIndexKey(e.tenantId, e.requestId),
         inputTokens: tokens.input,
         outputTokens: tokens.output,
         cachedInputTokens: tokens.cachedInput,
@@ -240,13 +242,7 @@ export class DynamoCostLedger implements CostLedger {
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': { S: ledgerKeys.entries(tenantId, day) } },
     })) {
-      const { inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, pk: _pk, sk: _sk, expiresAt: _exp, ...rest } = fromItem(item) as Record<string, never>;
-      yield {
-        ...rest,
-        operatorCostNanoUsd: rest.operatorCostNanoUsd ?? 0,
-        calls: rest.calls ?? [],
-        tokens: { input: inputTokens ?? 0, output: outputTokens ?? 0, cachedInput: cachedInputTokens ?? 0, cacheWrite: cacheWriteTokens ?? 0 },
-      } as unknown as LedgerEntry & { region?: string };
+      yield entryFromItem(item);
     }
   }
 
@@ -298,6 +294,22 @@ export class DynamoCostLedger implements CostLedger {
   #item(period: BudgetPeriod) {
     return this.#client.send(new GetItemCommand({ TableName: this.#tableName, Key: ledgerKeys.period(period, this.#suffix), ConsistentRead: true }));
   }
+}
+
+/** the ByRequest index key of an entry (tables.ts LEDGER_BY_REQUEST_INDEX) */
+export function requestIndexKey(tenantId: string, requestId: string): string {
+  return `${tenantId}#${boundedName(requestId, REQUEST_ID_CHARS)}`;
+}
+
+/** a per-request entry item as the LedgerEntry it was written from (with the region that wrote it) */
+export function entryFromItem(item: Record<string, AttributeValue>): LedgerEntry & { region?: string } {
+  const { inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, pk: _pk, sk: _sk, rq: _rq, expiresAt: _exp, ...rest } = fromItem(item) as Record<string, never>;
+  return {
+    ...rest,
+    operatorCostNanoUsd: rest.operatorCostNanoUsd ?? 0,
+    calls: rest.calls ?? [],
+    tokens: { input: inputTokens ?? 0, output: outputTokens ?? 0, cachedInput: cachedInputTokens ?? 0, cacheWrite: cacheWriteTokens ?? 0 },
+  } as unknown as LedgerEntry & { region?: string };
 }
 
 /** DynamoDB's verdict that a write is invalid (it applied nothing) as the core's StoreRejectedWrite; other errors as they are */

@@ -12,8 +12,24 @@ export interface TableDefinition {
   readonly partitionKey: 'pk';
   readonly sortKey: 'sk';
   readonly ttlAttribute?: 'expiresAt';
+  /** global secondary indexes (string keys, every attribute projected); sparse: only items holding the partition key */
+  readonly indexes?: readonly IndexDefinition[];
   readonly description: string;
 }
+
+export interface IndexDefinition {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  readonly description: string;
+}
+
+/**
+ * The cost ledger's per-request entries by request id: `rq` = `<tenant>#<request id>` (request ids hold no `#`),
+ * sorted by the entry's `sk` (its time). GET /v1/requests/{id} and the `after` cursor of GET /v1/requests read
+ * it; it is written with the entry itself (no extra write request), and period items, which lack `rq`, are not in it.
+ */
+export const LEDGER_BY_REQUEST_INDEX = { name: 'ByRequest', partitionKey: 'rq', sortKey: 'sk', description: 'per-request entries by <tenant>#<request id>' } as const satisfies IndexDefinition;
 
 export const TTL_ATTRIBUTE = 'expiresAt' as const;
 
@@ -43,6 +59,7 @@ export const TABLES = {
     partitionKey: 'pk',
     sortKey: 'sk',
     ttlAttribute: TTL_ATTRIBUTE,
+    indexes: [LEDGER_BY_REQUEST_INDEX],
     description: 'per tenant day/month aggregates (reserved, settled, tokens, requests) and per-request entries',
   },
   tenants: {

@@ -24,6 +24,7 @@ export function profileOf(item: Item): StoredProfile {
     models: p.models as string[] | undefined,
     ...(p.guardrails ? { guardrails: p.guardrails as string[] } : {}),
     ...(p.ipAllowList ? { ipAllowList: p.ipAllowList as string[] } : {}),
+    payloadLogging: p.payloadLogging as TenantProfile['payloadLogging'],
   };
 }
 

@@ -168,6 +168,8 @@ export const tenantConfig = z.strictObject({
   tier: z.string().optional(),
   limits: rateLimits.optional(),
   budget: budget.optional(),
+  /** request and answer bodies written to the payload bucket after each response: off (default), redacted (secrets removed, after guardrail masking) or full */
+  payloadLogging: z.enum(['off', 'redacted', 'full']).optional(),
   /** aliases and provider-id/model names this tenant may call; "*" or absent: all */
   models: z.array(z.string().min(1)).optional(),
   /** guardrail policies (top-level "guardrails") applied to this tenant's requests, beside its tier's */

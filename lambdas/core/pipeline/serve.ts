@@ -21,6 +21,7 @@ import type { LedgerEntry } from '../ports';
 import { serveHit } from '../cache/replay';
 import { guardedPieces, guardInput, guardrailHeaders } from '../guardrails';
 import { attemptCount, gatewayHeaders, rateTokensOf, settleRequest, type RequestEnd, type RequestMoney } from './settle';
+import { PayloadCapture } from '../history/payloads';
 
 /** pieces read ahead before the first with content, at most */
 const MAX_PREAMBLE_PIECES = 8;
@@ -124,10 +125,17 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
   const bill = new Bill(admission.worstCase, deps.admission.operator(req.receivedAt), usageBound, cacheWrites === '1h');
   const money: RequestMoney = { bill, admission, deadline, route: door.route, stream: scope.stream, ...(cache ? { cache: { status: cache.status } } : {}) };
   const end: RequestEnd & { unread?: () => void } = { status: 0 };
+  // payload logging (core/history/payloads.ts): undefined, and nothing more done, when the tenant's is off
+  const payload = PayloadCapture.of({ mode: tenant.payloadLogging, tenantId: tenant.id, requestId: req.requestId, receivedAt: req.receivedAt, route: door.route, stream: parsed.stream, rawBody: req.body, sent: () => parsed.chat });
   scope.settle = async () => {
     end.unread?.();
     if (guard?.items().length) scope.guardrails = guard.items();
     if (end.served && end.status === 200 && !scope.streamError) await shadowAfter(body, route, bounds, { ...money, served: end.served }, scope, deps);
+    // before the entry, which names it only once it is written; a request that made no call has no entry
+    if (payload && bill.calls.length) {
+      await end.served?.ended;
+      if (await payload.write(deps.payloads, { status: end.status, text: end.served?.text, streamError: scope.streamError }, deps)) end.payloadKey = payload.key;
+    }
     await settleRequest(scope, money, end, deps);
     if (cache && end.served && end.status === 200 && !scope.streamError && !guard?.items().some((item) => item.includes(':output-'))) await cache.store(end.served);
   };
@@ -182,6 +190,7 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
   describeServed(scope, run);
   await guard?.answer(answer.body);
   await answer.commit?.();
+  payload?.answered(answer.body);
   firstByte(scope, deps);
   return jsonResponse(200, answer.body, { ...admission.headers, ...gatewayHeaders(run, run.call.costNanoUsd), ...guardrailHeaders(guard), ...(cache ? { 'x-gateway-cache': cache.status } : {}) });
 }
@@ -390,7 +399,8 @@ function streamResponse<R extends DoorRequest>(door: Door<R>, run: Executed<Stre
 
 /** the answer's first byte leaves now: what the p99 latency alarm reads (a long stream's length does not count) */
 function firstByte(scope: RequestScope, deps: GatewayDeps): void {
-  deps.metrics.add(METRICS.timeToFirstByte, deps.clock.now() - scope.receivedAt, 'Milliseconds');
+  scope.firstByteMs = deps.clock.now() - scope.receivedAt;
+  deps.metrics.add(METRICS.timeToFirstByte, scope.firstByteMs, 'Milliseconds');
 }
 
 function midStreamError(err: unknown): GatewayError {

@@ -25,24 +25,28 @@ export interface RequestMoney {
 export interface RequestEnd {
   served?: BilledCall;
   status: number;
+  /** where the request's payload is logged (the tenant logs payloads); recorded in its ledger entry */
+  payloadKey?: string;
 }
 
 /**
  * Wait for every call of the request to end, then settle: the tenant pays for its call (the served one, or
- * the first), the operator for the rest. A request that made no call gives its reservation back.
+ * the first), the operator for the rest. A request that made no call gives its reservation back. Whether a
+ * ledger entry was written (a call was made).
  */
-export async function settleRequest(scope: RequestScope, money: RequestMoney, end: RequestEnd, deps: GatewayDeps): Promise<void> {
+export async function settleRequest(scope: RequestScope, money: RequestMoney, end: RequestEnd, deps: GatewayDeps): Promise<boolean> {
   const { bill, admission } = money;
   const lines = await bill.lines(end.served);
   money.deadline.clear();
   const tenant = lines.tenant;
   if (!tenant) {
     await admission.release();
-    return;
+    return false;
   }
   const cost = tenant.costNanoUsd;
   const operatorCost = lines.operator.reduce((sum, c) => sum + c.costNanoUsd, 0);
   scope.costNanoUsd = cost;
+  scope.usage = { input: tenant.tokens.input, output: tenant.tokens.output };
   if (operatorCost) scope.operatorCostNanoUsd = operatorCost;
   const calls = bill.calls.map((c): LedgerCall => ({
     provider: c.provider,
@@ -73,10 +77,13 @@ export async function settleRequest(scope: RequestScope, money: RequestMoney, en
     stream: money.stream,
     ...(money.cache ? { cache: money.cache } : {}),
     ...(scope.guardrails?.length ? { guardrails: scope.guardrails } : {}),
+    ...(scope.firstByteMs !== undefined ? { firstByteMs: scope.firstByteMs } : {}),
+    ...(end.payloadKey ? { payloadKey: end.payloadKey } : {}),
   };
   await Promise.all([admission.settle(entry), bill.settleOperator(lines.operator, settlementOf)]);
   deps.metrics.add(METRICS.costUsd, cost / 1e9, 'None', { Tenant: scope.tenant! });
   deps.metrics.add(METRICS.costUsd, cost / 1e9, 'None', { Provider: tenant.provider });
+  return true;
 }
 
 function settlementOf(call: BilledCall): Settlement {

@@ -20,6 +20,8 @@ export interface Tenant {
   guardrails?: string[];
   /** the addresses it may call from; undefined: any */
   ipAllowList?: IpAllowList;
+  /** request and answer bodies to the payload bucket (core/history/payloads.ts); undefined: off */
+  payloadLogging?: 'off' | 'redacted' | 'full';
 }
 
 /** a key or principal that is not found is remembered briefly, so a misconfigured client cannot hammer the store */
@@ -108,6 +110,7 @@ export class TenantDirectory {
       limits: { ...tier?.limits, ...fromConfig?.limits, ...stored?.limits },
       budget: { ...tier?.budget, ...fromConfig?.budget, ...stored?.budget },
       models: models && !models.includes('*') ? models : undefined,
+      payloadLogging: stored?.payloadLogging ?? fromConfig?.payloadLogging,
     };
   }
 

@@ -149,6 +149,8 @@ const GATEWAY_ERRORS: Array<{ type: ResponseType; status: string; code: string; 
 
 /** the Responses door's methods (resource path / method), below /v1 and /iam/v1 */
 const RESPONSES_METHODS = ['/responses/POST', '/responses/{id}/GET', '/responses/{id}/DELETE', '/responses/{id}/input_items/GET', '/responses/{id}/cancel/POST'];
+/** request history's methods (GET /requests, GET /requests/{id}), below /v1 and /iam/v1 */
+const REQUESTS_METHODS = ['/requests/GET', '/requests/{id}/GET'];
 
 /**
  * GET /health requests per 5 minutes per IP that WAF always lets through: the scheduled check sends 5, and
@@ -180,7 +182,7 @@ export class GatewayApi extends Construct {
       );
     }
     const stageName = props.stageName ?? 'prod';
-    const iamMethods = ['/iam/v1/chat/completions/POST', '/iam/v1/embeddings/POST', '/iam/v1/messages/POST', '/iam/v1/messages/count_tokens/POST', '/iam/v1/{proxy+}/*', ...RESPONSES_METHODS.map((m) => `/iam/v1${m}`)];
+    const iamMethods = ['/iam/v1/chat/completions/POST', '/iam/v1/embeddings/POST', '/iam/v1/messages/POST', '/iam/v1/messages/count_tokens/POST', '/iam/v1/{proxy+}/*', ...RESPONSES_METHODS.map((m) => `/iam/v1${m}`), ...REQUESTS_METHODS.map((m) => `/iam/v1${m}`)];
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       logGroupName: this.names.logGroup('api-access'),
@@ -323,6 +325,8 @@ export class GatewayApi extends Construct {
       // models, usage and whatever comes next: the gateway answers unknown paths with an OpenAI 404
       v1.addResource('{proxy+}').addMethod('ANY', integration, { ...auth, requestValidator: validators.params }),
       ...this.addResponsesRoutes(v1, integration, auth, validators, models.responses),
+      // request history: the caller's own ledger entries (the function reads the tenant from the authorizer)
+      ...this.addRequestsRoutes(v1, integration, auth, validators.params),
     ];
     for (const method of methods) Validations.of(method).acknowledge(cognito);
   }
@@ -334,6 +338,12 @@ export class GatewayApi extends Construct {
       messages.addMethod('POST', integration, { ...auth, requestValidator: validator }),
       messages.addResource('count_tokens').addMethod('POST', integration, { ...auth, requestValidator: validator }),
     ];
+  }
+
+  /** GET /requests and GET /requests/{id}: request history */
+  private addRequestsRoutes(v1: IResource, integration: LambdaIntegration, auth: MethodOptions, validator: RequestValidator): Method[] {
+    const requests = v1.addResource('requests');
+    return [requests.addMethod('GET', integration, { ...auth, requestValidator: validator }), requests.addResource('{id}').addMethod('GET', integration, { ...auth, requestValidator: validator })];
   }
 
   /** The Responses door: POST /responses streams like chat; the stored turns under /responses/{id}. */

@@ -164,7 +164,7 @@ describe('Claude Code through the gateway', () => {
       expect(last).toContain('"role":"tool"');
       expect(last).toContain('call_cc_write_1');
     }
-    const served = gw.logger.lines.filter((l) => l.includes('"route":"/v1/messages"') && l.includes(`"model":"${alias}"`) && l.includes('"status":200'));
+    const served = gw.logger.lines.filter((l) => l.includes('"route":"/v1/messages"') && l.includes(`"gen_ai.request.model":"${alias}"`) && l.includes('"status":200'));
     expect(served.length).toBeGreaterThanOrEqual(2);
   });
 });

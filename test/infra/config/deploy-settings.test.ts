@@ -27,7 +27,16 @@ describe('deploy settings', () => {
       tenantMetrics: false,
       encryptAlarmTopic: false,
       importRetainedState: false,
+      payloadRetentionDays: 30,
     });
+  });
+
+  it('takes the payload bucket settings, Object Lock days only with a mode and within the retention', () => {
+    expect(parseDeploySettings({ payloadRetentionDays: '90', payloadObjectLock: 'compliance', payloadObjectLockDays: '60' })).toMatchObject({ payloadRetentionDays: 90, payloadObjectLock: 'compliance', payloadObjectLockDays: 60 });
+    expect(problems({ payloadObjectLock: 'forever' })[0]).toMatch(/^payloadObjectLock:/);
+    expect(problems({ payloadObjectLockDays: '10' })[0]).toMatch(/^payloadObjectLockDays: payloadObjectLockDays needs payloadObjectLock/);
+    expect(problems({ payloadObjectLock: 'governance', payloadObjectLockDays: '31' })[0]).toMatch(/^payloadObjectLockDays: .*cannot pass payloadRetentionDays/);
+    expect(problems({ payloadRetentionDays: '0' })[0]).toMatch(/^payloadRetentionDays:/);
   });
 
   it('takes a deployment name that fits every AWS name it prefixes', () => {

@@ -192,6 +192,15 @@ describe('switchboard CLI', () => {
     expect(csv[1]).toMatch(/,cli-usage,chat,echo,mock,echo,\d+,0,\d+,(0\.\d+),0,mock\/echo:200:tenant:\1,\d+,200,1,false,local,,$/);
   });
 
+  it('turns a stored tenant\'s payload logging on and off, and refuses an unknown mode', async () => {
+    await cli('tenants', 'create', '--id', 'cli-payloads');
+    expect((await cli('tenants', 'set-payload-logging', '--id', 'cli-payloads', '--mode', 'everything')).code).toBe(2);
+    expect((await cli('tenants', 'set-payload-logging', '--id', 'cli-payloads', '--mode', 'redacted')).code).toBe(0);
+    expect(JSON.parse((await cli('tenants', 'show', '--id', 'cli-payloads')).out).stored.payloadLogging).toBe('redacted');
+    expect((await cli('tenants', 'set-payload-logging', '--id', 'cli-payloads', '--mode', 'off')).code).toBe(0);
+    expect(JSON.parse((await cli('tenants', 'show', '--id', 'cli-payloads')).out).stored.payloadLogging).toBe('off');
+  });
+
   it('puts a tenant on a tier of the config, whose limits then apply', async () => {
     await cli('tenants', 'create', '--id', 'cli-tier');
     const key = keyFrom(await cli('keys', 'create', '--tenant', 'cli-tier'));
