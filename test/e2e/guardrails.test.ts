@@ -259,6 +259,17 @@ describe('guardrails', () => {
       }
     });
 
+    it('a stored Responses turn keeps what the client saw: GET /v1/responses/{id} shows the placeholders', async () => {
+      answer = { text: SECRET_WORDS.join(''), words: SECRET_WORDS };
+      for (const stream of [true, false]) {
+        const raw = await (await responses(KEYS.outMask, 'hi', { stream, store: true })).text();
+        const id = /"id":"(resp_[^"]+)"/.exec(raw)![1]!;
+        const stored = await (await gw.call(`/v1/responses/${id}`, { headers: { authorization: `Bearer ${KEYS.outMask}` } })).text();
+        expect(stored, `stream: ${stream}`).toContain('[API_KEY_1]');
+        expect(stored).not.toContain('AbCdEfGh');
+      }
+    });
+
     it('under block, the stream ends with the door error event before the secret is sent', async () => {
       answer = { text: SECRET_WORDS.join(''), words: SECRET_WORDS };
       const res = await chat(KEYS.outBlock, 'hi', { stream: true });
