@@ -239,6 +239,14 @@ export class RequestGuard {
     }
   }
 
+  /** an answer object's text masked in place by the output policies' finders (what a door stores) */
+  maskAnswer(body: unknown): void {
+    const slots = answerSlots(body);
+    for (const policy of this.outputPolicies) {
+      if (policy.mode === 'mask') for (const s of slots) rewrite(s, this.applyMatches(policy, s.text, this.findMatches(policy, s.text), 'output'));
+    }
+  }
+
   /** Bedrock Guardrails on some texts: intervened → block (or mask with its anonymized text), failed → onError */
   async bedrock(policy: CompiledPolicy, slots: TextSlot[], source: 'INPUT' | 'OUTPUT', canMask = true): Promise<void> {
     const b = policy.bedrock!;

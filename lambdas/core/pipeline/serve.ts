@@ -36,6 +36,8 @@ export interface DoorRequest {
    * natively is sent, e.g. reasoning items): added to that target's input bound
    */
   extraInputTokens?(provider: GatewayConfig['providers'][number] | undefined): number;
+  /** set by the pipeline under output guardrails: masks an answer object in place (a door that stores answers calls it first) */
+  guardOutput?(answer: unknown): void;
 }
 
 /** What a door's parse may need beyond the body: who is calling, and the gateway's stores. */
@@ -104,6 +106,7 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
   scope.stream = parsed.stream;
   // before anything is admitted or sent: a refusal changes no counter, a mask reaches every target's body
   const guard = await guardInput(parsed, tenant, deps, scope);
+  if (guard?.outputPolicies.length) parsed.guardOutput = (answer) => guard.maskAnswer(answer);
   const route = audioPriced(resolveModel(body.model, deps.config, tenant, deps.prices), body);
   refuseUnknownFields(body, route, deps.config);
   const policy = readPolicy(req.headers, body.metadata);

@@ -169,6 +169,8 @@ export function responseText(response: ResponseObject): string {
  */
 export async function keepTurn(req: ResponsesDoorRequest, response: ResponseObject): Promise<void> {
   if (!req.store || !req.responses) return;
+  // the output guardrails' masking reaches what is stored (GET /v1/responses/{id} must not show what a stream masked)
+  req.guardOutput?.(response);
   try {
     await req.responses.put({ tenantId: req.tenantId, id: req.id, createdAt: req.createdAt, response, input: [...req.history, ...req.input] });
   } catch (err) {
