@@ -153,6 +153,7 @@ export interface LedgerEntry {
   status: number;
   attempts: number;
   stream: boolean;
+  batchId?: string;
 }
 
 /** What calls add up to: cost, requests and tokens, in all and by `provider/model` and by provider. */
@@ -398,3 +399,14 @@ export interface ResponseStore {
   /** false when the tenant has no such turn */
   delete(tenantId: string, id: string): Promise<boolean>;
 }
+
+export interface ObjectStore {
+  /** writes (replaces) an object; body as bytes or UTF-8 text */
+  put(key: string, body: Uint8Array | string, opts?: { contentType?: string }): Promise<void>;
+  /** the object's bytes, or undefined when there is none */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** removes it; no error when absent */
+  delete(key: string): Promise<void>;
+}
+
+export type { BatchStore, WorkQueue } from './batches/ports';

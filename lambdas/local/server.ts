@@ -21,6 +21,7 @@ import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamodb';
 import { readBody, toProxyEvent } from './http-event';
 import { installLambdaShim } from './lambda-shim';
 import { LocalResponseStream } from './response-stream';
+import { uploadLimit } from '../core/batches/settings';
 
 export interface LocalGatewayOptions {
   config: GatewayConfig;
@@ -91,7 +92,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
   }
   // the Lambda entry's own composition (middy, its middlewares, response streaming) through the awslambda shim
   const handler = gatewayHandler(runtime.gateway, systemClock, runtime.deps);
-  const limit = config.gateway.maxRequestBytes;
+  const limit = uploadLimit(config);
   // invocations still at work after their response (ledger, settlement): close() waits for them
   const invocations = new Set<Promise<void>>();
 

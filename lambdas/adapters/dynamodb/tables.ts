@@ -62,6 +62,15 @@ export const TABLES = {
     ttlAttribute: TTL_ATTRIBUTE,
     description: 'stored Responses API turns per tenant (previous_response_id, GET /v1/responses/{id}), split over items when large',
   },
+  batches: {
+    logicalName: 'Batches',
+    localName: 'switchboard-batches',
+    envVar: 'BATCHES_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: TTL_ATTRIBUTE,
+    description: 'Files and Batches APIs: file records (bytes in the files bucket) and batch jobs with their progress, per tenant',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof TABLES;

@@ -4,6 +4,7 @@ import { OPENAI_PRESET_IDS } from '../../providers/openai/presets';
 
 import { PROVIDER_TYPES, STRATEGIES } from './constants';
 import { modelNameProblem } from '../routing/model-names';
+import { batchSettings } from '../batches/settings';
 
 export { PROVIDER_TYPES, STRATEGIES };
 
@@ -228,6 +229,8 @@ export const gatewayConfig = z
     tenants: z.array(tenantConfig).default([]),
     tiers: z.record(z.string(), tier).default({}),
     pricing: z.record(z.string(), modelPrice).default({}),
+    /** the Files and Batches APIs (lambdas/core/batches) */
+    batches: batchSettings.prefault({}),
     /** filled in by the gateway from its price catalogue at start and at synth: not written by hand */
     catalogPrices: z.record(z.string(), catalogPrices).optional(),
   })

@@ -69,6 +69,7 @@ export async function settleRequest(scope: RequestScope, money: RequestMoney, en
     status: end.status,
     attempts: bill.calls.length,
     stream: money.stream,
+    ...(scope.batchId ? { batchId: scope.batchId } : {}),
   };
   await Promise.all([admission.settle(entry), bill.settleOperator(lines.operator, settlementOf)]);
   deps.metrics.add(METRICS.costUsd, cost / 1e9, 'None', { Tenant: scope.tenant! });
