@@ -400,6 +400,10 @@ export interface ResponseStore {
   delete(tenantId: string, id: string): Promise<boolean>;
 }
 
+/**
+ * Objects by key in a bucket (S3 in AWS, an embedded S3-compatible server locally): logged payloads, batch
+ * files. The bucket's default encryption (KMS) applies to every write; callers pass no key material.
+ */
 export interface ObjectStore {
   /** writes (replaces) an object; body as bytes or UTF-8 text */
   put(key: string, body: Uint8Array | string, opts?: { contentType?: string }): Promise<void>;

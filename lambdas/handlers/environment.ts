@@ -3,14 +3,22 @@
 import * as z from 'zod/mini';
 import type { RegionScope } from '../adapters/dynamodb/regions';
 import { TABLES } from '../adapters/dynamodb/tables';
+import { BUCKETS } from '../adapters/s3/buckets';
 
 const tableVars = Object.fromEntries(
   Object.values(TABLES).map((def) => [def.envVar, z._default(z.string().check(z.minLength(1)), def.localName)]),
 ) as Record<(typeof TABLES)[keyof typeof TABLES]['envVar'], z.ZodMiniDefault<z.ZodMiniString>>;
 
+const bucketVars = Object.fromEntries(
+  Object.values(BUCKETS).map((def) => [def.envVar, z._default(z.string().check(z.minLength(1)), def.localName)]),
+) as Record<(typeof BUCKETS)[keyof typeof BUCKETS]['envVar'], z.ZodMiniDefault<z.ZodMiniString>>;
+
 export const gatewayEnvironment = z
   .object({
     ...tableVars,
+    ...bucketVars,
+    /** an S3-compatible endpoint (the embedded server locally); unset in AWS */
+    S3_ENDPOINT: z.optional(z.url()),
     /** a DynamoDB-compatible endpoint (dynalite locally); unset in AWS */
     DYNAMODB_ENDPOINT: z.optional(z.url()),
     /** this region: the one whose items this function writes */

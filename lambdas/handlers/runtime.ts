@@ -4,7 +4,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { GatewayConfig } from '../core/config/schema';
 import { createAdmissionControl } from '../core/admission/admit';
 import { createGateway, type Gateway, type GatewayDeps } from '../core/gateway';
-import type { AlertPublisher, Clock, HttpClient, Logger, Metrics, SecretSource } from '../core/ports';
+import type { AlertPublisher, Clock, HttpClient, Logger, Metrics, ObjectStore, SecretSource } from '../core/ports';
 import { TenantDirectory } from '../core/tenants/directory';
 import { PriceBook } from '../core/pricing/price-book';
 import { createDynamoClient } from '../adapters/dynamodb/client';
@@ -15,6 +15,8 @@ import { DynamoResponseStore } from '../adapters/dynamodb/response-store';
 import { DynamoTenantStore } from '../adapters/dynamodb/tenant-store';
 import type { RegionScope } from '../adapters/dynamodb/regions';
 import { tableNamesFromEnv, type TableNames } from '../adapters/dynamodb/tables';
+import { bucketNamesFromEnv, type BucketKey, type BucketNames } from '../adapters/s3/buckets';
+import { LazyS3 } from '../adapters/s3/object-store';
 import { NodeHttpClient } from '../adapters/http/node-http-client';
 import { LogAlertPublisher } from '../adapters/alerts/alert-publishers';
 import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
@@ -41,6 +43,8 @@ export interface RuntimeOptions {
    * 0 (the default) for Lambda, whose instance serves one call at a time; the local server sets it.
    */
   groupCommitMs?: number;
+  /** where S3 is when not at env.S3_ENDPOINT, asked on first use (the local server's lazily started embedded one) */
+  s3Endpoint?: () => Promise<string>;
 }
 
 export interface Runtime {
@@ -49,6 +53,9 @@ export interface Runtime {
   tables: TableNames;
   regions: RegionScope;
   dynamo: DynamoDBClient;
+  buckets: BucketNames;
+  /** a bucket's store; the S3 client behind them is made on first use */
+  objectStore(bucket: BucketKey): ObjectStore;
 
   close(): void;
 }
@@ -65,6 +72,14 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const tables = tableNamesFromEnv(env);
   const alerts = opts.alerts ?? new LogAlertPublisher(logger);
   const regions = regionScopeOf(env);
+  const buckets = bucketNamesFromEnv(env);
+  const s3 = new LazyS3({ endpoint: env.S3_ENDPOINT ?? opts.s3Endpoint, region: env.AWS_REGION });
+  const stores = new Map<BucketKey, ObjectStore>();
+  const objectStore = (bucket: BucketKey): ObjectStore => {
+    let store = stores.get(bucket);
+    if (!store) stores.set(bucket, (store = s3.store(buckets[bucket])));
+    return store;
+  };
   const breakerStore = new DynamoBreakerStore(dynamo, tables.breakerState, env.AWS_REGION);
   const ledger = new DynamoCostLedger(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays, regions, opts.groupCommitMs);
 
@@ -96,9 +111,12 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     tables,
     regions,
     dynamo,
+    buckets,
+    objectStore,
     close() {
       if (http instanceof NodeHttpClient) http.close();
       dynamo.destroy();
+      s3.destroy();
     },
   };
 }

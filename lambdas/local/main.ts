@@ -1,4 +1,4 @@
-// `npm start`: the gateway on this machine — embedded dynalite, the config file, the mock provider and any
+// `npm start`: the gateway on this machine — embedded dynalite and S3 (s3rver), the config file, the mock provider and any
 // provider whose key is in the environment.
 import './node-version-warning';
 import { readFileSync } from 'node:fs';
@@ -32,17 +32,19 @@ async function main(): Promise<void> {
   const gateway = await startLocalGateway({ config, port, healthCheckIntervalMs, sweepIntervalMs, groupCommitMs });
   // the first probe now, so /health reports provider health from the start
   if (healthCheckIntervalMs > 0) void gateway.checkHealth().catch(() => undefined);
+  const s3Endpoint = await gateway.s3Endpoint(); // npm start runs the embedded S3 server from the start
   const keyed = await Promise.all([...gateway.runtime.deps.providers.values()].map(async (p) => `${p.id}${(await p.isConfigured()) ? '' : ' (no key: skipped)'}`));
   const key = config.tenants.find((t) => t.apiKeys?.length)?.apiKeys?.[0] ?? '<your key>';
   const model = config.models[0]?.name ?? `${config.providers[0]!.id}/<model>`;
   // one machine-readable line first (PORT=0 picks a free port; scripts and tests read it from here)
-  console.log(JSON.stringify({ event: 'listening', url: gateway.url, port: gateway.port, dynamodbEndpoint: gateway.dynamodbEndpoint, pid: process.pid }));
+  console.log(JSON.stringify({ event: 'listening', url: gateway.url, port: gateway.port, dynamodbEndpoint: gateway.dynamodbEndpoint, s3Endpoint, pid: process.pid }));
   console.log(
     [
       '',
       `Switchboard is listening on ${gateway.url}  (OpenAI base URL: ${gateway.url}/v1)`,
       `  config:    ${configPath}`,
       `  state:     ${process.env.DYNAMODB_ENDPOINT ? `DynamoDB at ${gateway.dynamodbEndpoint}` : `embedded dynalite at ${gateway.dynamodbEndpoint} (in memory)`}`,
+      `  objects:   ${process.env.S3_ENDPOINT ? `S3 at ${s3Endpoint}` : `embedded S3 (s3rver) at ${s3Endpoint} (temp dir, removed at exit)`}`,
       `  providers: ${keyed.join(', ')}`,
       `  models:    ${config.models.map((m) => m.name).join(', ')}`,
       `  operator:  npm run switchboard -- --endpoint ${gateway.dynamodbEndpoint} tenants list`,

@@ -18,6 +18,7 @@ import { gatewayEnvironment } from '../handlers/environment';
 import { gatewayHandler } from '../handlers/response-stream';
 import { createRuntime, systemClock, type Runtime } from '../handlers/runtime';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamodb';
+import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3';
 import { readBody, toProxyEvent } from './http-event';
 import { installLambdaShim } from './lambda-shim';
 import { LocalResponseStream } from './response-stream';
@@ -30,6 +31,8 @@ export interface LocalGatewayOptions {
   host?: string;
   /** share state with other processes through this DynamoDB-compatible endpoint instead of an embedded one */
   dynamodbEndpoint?: string;
+  /** use this S3-compatible endpoint (its buckets must exist) instead of an embedded one */
+  s3Endpoint?: string;
   /** environment for the handler (table names, provider keys); defaults to process.env */
   env?: Record<string, string | undefined>;
   logger?: Logger;
@@ -52,6 +55,12 @@ export interface LocalGateway {
   url: string;
   port: number;
   dynamodbEndpoint: string;
+  /**
+   * the S3-compatible endpoint holding the buckets: the one given, or the embedded server, started on first
+   * use (by this call or the first object a request writes) so a gateway that never touches a bucket does not
+   * pay its start (~0.7 s)
+   */
+  s3Endpoint(): Promise<string>;
   runtime: Runtime;
   /** probe every provider now and record the results (what the interval runs) */
   checkHealth(): Promise<HealthCheckResult>;
@@ -63,7 +72,20 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
   const baseEnv = opts.env ?? process.env;
   let embedded: EmbeddedDynamo | undefined;
   const endpoint = opts.dynamodbEndpoint ?? baseEnv.DYNAMODB_ENDPOINT ?? (embedded = await startEmbeddedDynamo()).endpoint;
-  const env = gatewayEnvironment.parse({ ...baseEnv, DYNAMODB_ENDPOINT: endpoint, AWS_REGION: baseEnv.AWS_REGION ?? 'local' });
+  const givenS3 = opts.s3Endpoint ?? baseEnv.S3_ENDPOINT;
+  let embeddedS3: Promise<EmbeddedS3> | undefined;
+  let closed = false;
+  const s3Endpoint = async (): Promise<string> => {
+    if (givenS3) return givenS3;
+    if (closed) throw new Error('the local gateway is closed');
+    embeddedS3 ??= startEmbeddedS3();
+    return (await embeddedS3).endpoint;
+  };
+  const stopS3 = async () => {
+    closed = true;
+    await (await embeddedS3?.catch(() => undefined))?.stop();
+  };
+  const env = gatewayEnvironment.parse({ ...baseEnv, DYNAMODB_ENDPOINT: endpoint, S3_ENDPOINT: givenS3, AWS_REGION: baseEnv.AWS_REGION ?? 'local' });
 
   // tables first: the runtime reads breaker state as it starts
   const dynamo = createDynamoClient({ endpoint, region: env.AWS_REGION });
@@ -86,6 +108,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     logger: opts.logger,
     metrics: opts.metrics,
     groupCommitMs: opts.groupCommitMs ?? LOCAL_GROUP_COMMIT_MS,
+    s3Endpoint,
   });
   for (const target of unpricedTargets(config, (p, m) => runtime.deps.prices.priceOf(p, m))) {
     runtime.deps.logger.warn('a model target has no known price and is never called; price it in "pricing" or mark its provider "free"', { target });
@@ -137,6 +160,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
     dynamodbEndpoint: endpoint,
+    s3Endpoint,
     runtime,
     checkHealth,
     async close() {
@@ -152,6 +176,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
       await runtime.deps.admission.close().catch((err) => runtime.deps.logger.warn('returning budget leases failed', { error: (err as Error).message }));
       runtime.close();
       await embedded?.stop();
+      await stopS3();
     },
   };
 }
