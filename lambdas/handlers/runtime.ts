@@ -23,6 +23,9 @@ import { createLogger, PowertoolsMetricsAdapter } from '../adapters/observabilit
 import { Resilience } from '../core/resilience/resilience';
 import { createProviders } from '../providers';
 import { DOORS } from '../doors';
+import { BATCH_ROUTES } from '../core/batches/api';
+import type { WorkQueue } from '../core/batches/ports';
+import { DynamoBatchStore } from '../adapters/dynamodb/batch-store';
 import { regionScopeOf, type GatewayEnvironment } from './environment';
 
 export interface RuntimeOptions {
@@ -45,6 +48,8 @@ export interface RuntimeOptions {
   groupCommitMs?: number;
   /** where S3 is when not at env.S3_ENDPOINT, asked on first use (the local server's lazily started embedded one) */
   s3Endpoint?: () => Promise<string>;
+  /** where batch work goes (SQS in AWS, the in-process queue locally); absent: /v1/files and /v1/batches answer 404 */
+  workQueue?: WorkQueue;
 }
 
 export interface Runtime {
@@ -101,8 +106,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     resilience: new Resilience(config, { store: breakerStore, clock, logger, metrics, alerts }, opts.random),
     region: env.AWS_REGION,
     version: env.SWITCHBOARD_VERSION,
-    doors: DOORS,
+    doors: { ...DOORS, ...BATCH_ROUTES },
     responses: new DynamoResponseStore(dynamo, tables.responses, config.gateway.responseRetentionDays, clock),
+    ...(opts.workQueue ? { batches: { store: new DynamoBatchStore(dynamo, tables.batches), objects: objectStore('batchFiles'), queue: opts.workQueue } } : {}),
   };
   deps.resilience.breakers.warm();
   return {

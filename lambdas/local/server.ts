@@ -23,6 +23,10 @@ import { readBody, toProxyEvent } from './http-event';
 import { installLambdaShim } from './lambda-shim';
 import { LocalResponseStream } from './response-stream';
 import { uploadLimit } from '../core/batches/settings';
+import { runBatchWork } from '../core/batches/worker';
+import { InProcessWorkQueue } from '../adapters/queue/in-process-queue';
+import { batchWorkerDeps } from '../handlers/batch-runtime';
+import type { Clock } from '../core/ports';
 
 export interface LocalGatewayOptions {
   config: GatewayConfig;
@@ -47,6 +51,11 @@ export interface LocalGatewayOptions {
    * @default 20
    */
   groupCommitMs?: number;
+  /**
+   * Tests only: the gateway's clock runs this many times faster than the wall clock (rate windows, the batch
+   * workers' waits), so a minute's rate window passes in seconds. @default 1
+   */
+  timeScale?: number;
 }
 
 const LOCAL_GROUP_COMMIT_MS = 20;
@@ -62,6 +71,8 @@ export interface LocalGateway {
    */
   s3Endpoint(): Promise<string>;
   runtime: Runtime;
+  /** the in-process queue the batch workers drain */
+  workQueue: InProcessWorkQueue;
   /** probe every provider now and record the results (what the interval runs) */
   checkHealth(): Promise<HealthCheckResult>;
   close(): Promise<void>;
@@ -100,6 +111,10 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
   }
   // prices from the catalogue, as synth resolves them for a deployed function
   const config = withCatalogPrices(opts.config);
+  const scale = opts.timeScale ?? 1;
+  const clock = scale === 1 ? systemClock : scaledClock(scale);
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms / scale));
+  const workQueue = new InProcessWorkQueue(opts.logger ?? { debug() {}, info() {}, warn: console.warn, error: console.error });
   const runtime = createRuntime({
     env,
     config,
@@ -109,12 +124,17 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     metrics: opts.metrics,
     groupCommitMs: opts.groupCommitMs ?? LOCAL_GROUP_COMMIT_MS,
     s3Endpoint,
+    clock,
+    workQueue,
   });
+  workQueue.logger = runtime.deps.logger;
+  // the batch workers: the same worker code the SQS-fed Lambda runs, on the in-process queue
+  workQueue.start((work, signal) => runBatchWork(work, batchWorkerDeps(runtime, workQueue, sleep), { signal }), config.batches.workers);
   for (const target of unpricedTargets(config, (p, m) => runtime.deps.prices.priceOf(p, m))) {
     runtime.deps.logger.warn('a model target has no known price and is never called; price it in "pricing" or mark its provider "free"', { target });
   }
   // the Lambda entry's own composition (middy, its middlewares, response streaming) through the awslambda shim
-  const handler = gatewayHandler(runtime.gateway, systemClock, runtime.deps);
+  const handler = gatewayHandler(runtime.gateway, clock, runtime.deps);
   const limit = uploadLimit(config);
   // invocations still at work after their response (ledger, settlement): close() waits for them
   const invocations = new Set<Promise<void>>();
@@ -163,9 +183,11 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     s3Endpoint,
     runtime,
     checkHealth,
+    workQueue,
     async close() {
       clearInterval(healthTimer);
       clearInterval(sweeper);
+      await workQueue.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -207,4 +229,10 @@ function localContext(awsRequestId: string): Context {
     fail: () => {},
     succeed: () => {},
   };
+}
+
+/** a clock that runs `scale` times faster than the wall clock from now on (LocalGatewayOptions.timeScale) */
+function scaledClock(scale: number): Clock {
+  const start = Date.now();
+  return { now: () => start + (Date.now() - start) * scale };
 }

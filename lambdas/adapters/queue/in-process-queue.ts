@@ -26,7 +26,8 @@ export class InProcessWorkQueue implements WorkQueue {
   readonly #waiting = new Set<() => void>();
 
   constructor(
-    private readonly logger: Logger,
+    /** where failures are logged (the local server sets its runtime's logger once it exists) */
+    public logger: Logger,
     private readonly maxReceives = 3,
   ) {}
 
