@@ -125,11 +125,11 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     groupCommitMs: opts.groupCommitMs ?? LOCAL_GROUP_COMMIT_MS,
     s3Endpoint,
     clock,
-    workQueue,
+    workQueue: config.batches.enabled ? workQueue : undefined,
   });
   workQueue.logger = runtime.deps.logger;
   // the batch workers: the same worker code the SQS-fed Lambda runs, on the in-process queue
-  workQueue.start((work, signal) => runBatchWork(work, batchWorkerDeps(runtime, workQueue, sleep), { signal }), config.batches.workers);
+  if (config.batches.enabled) workQueue.start((work, signal) => runBatchWork(work, batchWorkerDeps(runtime, workQueue, sleep), { signal }), config.batches.workers);
   for (const target of unpricedTargets(config, (p, m) => runtime.deps.prices.priceOf(p, m))) {
     runtime.deps.logger.warn('a model target has no known price and is never called; price it in "pricing" or mark its provider "free"', { target });
   }

@@ -48,7 +48,7 @@ function config(tenant: Record<string, unknown> = {}, batches: Record<string, un
       { id: 'other', apiKeys: [OTHER_KEY] },
     ],
     pricing: { 'gpt-test': PRICE, 'embed-test': { inputPerMTok: 0.02, outputPerMTok: 0 } },
-    batches: { linesPerChunk: 20, ...batches },
+    batches: { enabled: true, linesPerChunk: 20, ...batches },
   });
 }
 

@@ -6,6 +6,12 @@ import * as z from 'zod';
 export const MAX_UPLOAD_BYTES = 6 * 1000 * 1000 - 64 * 1024;
 
 export const batchSettings = z.strictObject({
+  /**
+   * Serve the Files and Batches APIs. In AWS this deploys the batch queues, their dead-letter queue and its
+   * alarm, the files bucket and the worker function: the alarm and the queues' idle polling cost about $0.89 a
+   * month (README, "Batches"), so a deployment opts in.
+   */
+  enabled: z.boolean().default(false),
   /** the largest JSONL file POST /v1/files takes (bytes of the file; the multipart envelope comes on top) */
   maxFileBytes: z.number().int().positive().max(MAX_UPLOAD_BYTES).default(5 * 1024 * 1024),
   /** the most lines one batch may hold */
