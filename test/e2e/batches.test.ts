@@ -7,6 +7,15 @@ import { baseConfig, startTestGateway, TEST_KEY, type TestGateway } from '../hel
 import { costNanoUsd } from '../../lambdas/core/pricing/cost';
 import type { DynamoCostLedger } from '../../lambdas/adapters/dynamodb/cost-ledger';
 import { dayOf } from '../../lambdas/core/periods';
+import { createDynamoClient } from '../../lambdas/adapters/dynamodb/client';
+import { runCli } from '../../scripts/switchboard/commands';
+
+async function cli(gateway: TestGateway, ...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(['--endpoint', gateway.dynamodbEndpoint, '--config', 'test/fixtures/batches.gateway.config.json', ...args], { out: (l) => out.push(l), err: (l) => err.push(l) }, { dynamo: (o) => createDynamoClient(o), env: {}, now: () => Date.now() });
+  return { code, out, err };
+}
 
 const UPSTREAM_KEY = 'sk-upstream-batches';
 const OTHER_KEY = 'sk-other-tenant-key-0002';
@@ -155,6 +164,26 @@ describe('Files and Batches APIs with the openai client', () => {
     // the output file is a file of the tenant's, purpose batch_output
     const outFile = await client.files.retrieve(chatDone!.output_file_id!);
     expect(outFile).toMatchObject({ purpose: 'batch_output', object: 'file' });
+  });
+
+  it('shows batches to the operator: switchboard batches list|show|cancel with a progress bar', async () => {
+    const file = await upload(client, Array.from({ length: 3 }, (_, i) => chatLine(i)));
+    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { priority: 'high' } });
+    await until(() => client.batches.retrieve(batch.id), (v) => v.status === 'completed');
+    const list = await cli(gateway, 'batches', 'list');
+    expect(list.code).toBe(0);
+    const row = list.out.find((l) => l.startsWith(batch.id))!;
+    expect(row).toContain('completed');
+    expect(row).toContain('high');
+    expect(row).toContain('[████████████████████] 100%  3/3');
+    const show = await cli(gateway, 'batches', 'show', '--tenant', 'test', '--id', batch.id);
+    expect(show.code).toBe(0);
+    expect(show.out.join('\n')).toMatch(/status:\s+completed/);
+    expect(show.out.join('\n')).toContain('output file: file-');
+    const cancel = await cli(gateway, 'batches', 'cancel', '--tenant', 'test', '--id', batch.id);
+    expect(cancel.code).toBe(2);
+    expect(cancel.err.join('\n')).toContain('is completed');
+    expect((await cli(gateway, 'batches', 'show', '--tenant', 'other', '--id', batch.id)).code).toBe(2);
   });
 
   it('lists batches newest first with cursor pagination, and files', async () => {
