@@ -297,6 +297,34 @@ describe('a batch within a tenant limit of 60 requests a minute (the clock runs 
   }, 60_000);
 });
 
+describe('priorities', () => {
+  let upstream: FakeUpstream;
+  let gateway: TestGateway;
+  afterEach(async () => {
+    await gateway?.close();
+    await upstream?.close();
+  });
+
+  it('runs a high-priority batch ahead of low-priority work queued before it', async () => {
+    upstream = await startFakeUpstream(upstreamHandler(5));
+    // one worker: the order is the queue's alone
+    gateway = await startTestGateway(withUpstream(config({}, { workers: 1, linesPerChunk: 10 }), upstream), { env: { UP_KEY: UPSTREAM_KEY } });
+    const client = gateway.client();
+    const lowFile = await upload(client, Array.from({ length: 100 }, (_, i) => chatLine(i)));
+    const highFile = await upload(client, Array.from({ length: 10 }, (_, i) => chatLine(1000 + i)));
+    const low = await client.batches.create({ input_file_id: lowFile.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { priority: 'low' } });
+    await until(() => client.batches.retrieve(low.id), (v) => v.request_counts!.completed >= 5, 10_000, 20);
+    const high = await client.batches.create({ input_file_id: highFile.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { priority: 'high' } });
+    const highDone = await until(() => client.batches.retrieve(high.id), (v) => v.status === 'completed', 20_000, 20);
+    const lowThen = await client.batches.retrieve(low.id);
+    // the high batch finished while most of the low one still waited in the queue
+    expect(lowThen.status).toBe('in_progress');
+    expect(lowThen.request_counts!.completed).toBeLessThan(50);
+    expect(highDone.request_counts).toEqual({ total: 10, completed: 10, failed: 0 });
+    await until(() => client.batches.retrieve(low.id), (v) => v.status === 'completed', 30_000);
+  });
+});
+
 describe('cancel and budgets', () => {
   let upstream: FakeUpstream;
   let gateway: TestGateway;

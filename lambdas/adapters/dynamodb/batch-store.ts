@@ -142,15 +142,15 @@ export class DynamoBatchStore implements BatchStore {
     }
   }
 
-  async countLine(tenantId: string, id: string, outcome: 'completed' | 'failed'): Promise<void> {
+  async countLines(tenantId: string, id: string, done: { completed: number; failed: number }): Promise<void> {
     await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: key(batchesPk(tenantId), id),
-        UpdateExpression: 'SET #counts.#outcome = #counts.#outcome + :one',
+        UpdateExpression: 'SET #counts.#completed = #counts.#completed + :completed, #counts.#failed = #counts.#failed + :failed',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#counts': 'counts', '#outcome': outcome },
-        ExpressionAttributeValues: { ':one': { N: '1' } },
+        ExpressionAttributeNames: { '#counts': 'counts', '#completed': 'completed', '#failed': 'failed' },
+        ExpressionAttributeValues: { ':completed': { N: String(done.completed) }, ':failed': { N: String(done.failed) } },
       }),
     );
   }

@@ -100,8 +100,8 @@ export interface BatchStore {
    * is one of `from` (one conditional UpdateItem): false when it was not.
    */
   transition(tenantId: string, id: string, from: readonly BatchStatus[], to: BatchStatus, at: number, set?: Partial<Pick<BatchRecord, 'counts' | 'outputFileId' | 'errorFileId' | 'errors'>>): Promise<boolean>;
-  /** one line finished (the progress counters; the final counts are taken from the files) */
-  countLine(tenantId: string, id: string, outcome: 'completed' | 'failed'): Promise<void>;
+  /** lines finished (the progress counters; the final counts are taken from the files) */
+  countLines(tenantId: string, id: string, done: { completed: number; failed: number }): Promise<void>;
   /**
    * Account for the piece of work starting at line `start` that covered `lines` lines: once per start (one
    * conditional UpdateItem). The lines accounted in all after it, or undefined when it was accounted before.

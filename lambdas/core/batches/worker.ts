@@ -51,6 +51,8 @@ export interface WorkLimits {
 const DEFER_MS = 20_000;
 /** the longest single wait between two looks at the batch (a cancel is seen within it) */
 const WAIT_SLICE_MS = 1_000;
+/** between lines the batch is read again (a cancel) and the progress counters written at most this often */
+const LOOK_EVERY_MS = 500;
 const DAY_MS = 86_400_000;
 
 type Stop = 'cancel' | 'expired' | 'deadline' | 'abort';
@@ -113,29 +115,44 @@ async function runLines(work: Extract<BatchWork, { kind: 'lines' }>, deps: Batch
   const tenant = await deps.tenants.identify(ownerRequest(work.tenantId));
   const out: string[] = [];
   const err: string[] = [];
-  const check = async (): Promise<Stop | undefined> => {
+  let lookedAt = -Infinity;
+  const progress = { completed: 0, failed: 0 };
+  const flushProgress = async () => {
+    if (progress.completed + progress.failed === 0) return;
+    const done = { ...progress };
+    progress.completed = progress.failed = 0;
+    await store.countLines(work.tenantId, work.batchId, done);
+  };
+  const check = async (force = true): Promise<Stop | undefined> => {
     if (limits.signal?.aborted) return 'abort';
-    const batch = await store.getBatch(work.tenantId, work.batchId);
-    if (!batch || batch.status === 'cancelling' || batch.status === 'cancelled') return 'cancel';
-    if (clock.now() >= batch.expiresAt) return 'expired';
+    if (clock.now() >= first.expiresAt) return 'expired';
     if (limits.stopAt !== undefined && clock.now() >= limits.stopAt) return 'deadline';
+    if (!force && clock.now() - lookedAt < LOOK_EVERY_MS) return undefined;
+    lookedAt = clock.now();
+    const [batch] = await Promise.all([store.getBatch(work.tenantId, work.batchId), flushProgress()]);
+    if (!batch || batch.status === 'cancelling' || batch.status === 'cancelled') return 'cancel';
     return undefined;
   };
+  // each line's settlement (ledger entry, budget, rate corrections) runs behind the next line, as a live call's
+  // runs after its response; all of them are done before the piece's results are written and accounted
+  const settling: Array<Promise<void>> = [];
   let stop: Stop | undefined;
   let i = work.from;
   for (; i < work.end; i++) {
-    stop = await check();
+    stop = await check(false);
     if (stop) break;
     const raw = lines[i - work.chunk];
-    const result = raw === undefined ? missingLine(i, clock.now()) : await runLine(JSON.parse(raw) as BatchLine, first, tenant, deps, check);
+    const result = raw === undefined ? missingLine(i, clock.now()) : await runLine(JSON.parse(raw) as BatchLine, first, tenant, deps, check, settling);
     if (typeof result === 'string') {
       stop = result;
       break;
     }
     (result.ok ? out : err).push(result.line);
+    progress[result.ok ? 'completed' : 'failed']++;
     deps.metrics.add(BATCH_METRICS.lines, 1, 'Count', { Outcome: result.ok ? 'ok' : 'error' });
-    await store.countLine(work.tenantId, work.batchId, result.ok ? 'completed' : 'failed');
   }
+  await flushProgress();
+  await Promise.all(settling);
   if (stop === 'abort') return;
   if (stop === 'expired') {
     for (let j = i; j < work.end; j++) err.push(expiredLine(lines[j - work.chunk], clock.now()));
@@ -156,7 +173,7 @@ async function runLines(work: Extract<BatchWork, { kind: 'lines' }>, deps: Batch
  * One line through the gateway, as its owner. A 429 of the tenant's rate limit is waited on, never reported:
  * the line waits for its window and is sent again. Returns a Stop when the batch stops while it waits.
  */
-async function runLine(line: BatchLine, batch: BatchRecord, tenant: Tenant, deps: BatchWorkerDeps, check: () => Promise<Stop | undefined>): Promise<LineResult | Stop> {
+async function runLine(line: BatchLine, batch: BatchRecord, tenant: Tenant, deps: BatchWorkerDeps, check: () => Promise<Stop | undefined>, settling: Array<Promise<void>>): Promise<LineResult | Stop> {
   const body = JSON.stringify(line.body);
   const bodyBytes = Buffer.byteLength(body);
   const wait = async (ms: number): Promise<Stop | undefined> => {
@@ -190,7 +207,7 @@ async function runLine(line: BatchLine, batch: BatchRecord, tenant: Tenant, deps
     };
     const response = await deps.gateway(req);
     const text = typeof response.body === 'string' ? response.body : await collect(response.body);
-    await response.after?.();
+    if (response.after) settling.push(response.after());
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

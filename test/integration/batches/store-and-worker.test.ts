@@ -53,8 +53,8 @@ describe('DynamoBatchStore', () => {
     expect(await store.transition('acme', b.id, ['in_progress'], 'finalizing', T0 + 1)).toBe(false);
     expect(await store.transition('acme', b.id, ['validating'], 'in_progress', T0 + 2, { counts: { total: 7, completed: 0, failed: 0 } })).toBe(true);
     expect(await store.transition('acme', b.id, ['validating'], 'in_progress', T0 + 3)).toBe(false);
-    await store.countLine('acme', b.id, 'completed');
-    await store.countLine('acme', b.id, 'failed');
+    await store.countLines('acme', b.id, { completed: 1, failed: 0 });
+    await store.countLines('acme', b.id, { completed: 0, failed: 1 });
     const read = await store.getBatch('acme', b.id);
     expect(read).toMatchObject({ status: 'in_progress', inProgressAt: T0 + 2, counts: { total: 7, completed: 1, failed: 1 }, expiresAt: b.expiresAt });
     // another tenant's id reads as absent, and cannot be moved
