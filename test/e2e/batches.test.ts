@@ -255,7 +255,7 @@ describe('Files and Batches APIs with the openai client', () => {
   });
 });
 
-describe('a batch within a tenant limit of 60 requests a minute (the clock runs 20x: a minute passes in 3 s)', () => {
+describe('a batch within a tenant limit of 60 requests a minute (the gateway clock runs 6x: a minute passes in 10 s)', () => {
   let upstream: FakeUpstream;
   let gateway: TestGateway;
   afterEach(async () => {
@@ -263,13 +263,11 @@ describe('a batch within a tenant limit of 60 requests a minute (the clock runs 
     await upstream?.close();
   });
 
-  it('completes without a single 429 in its output, and the tenant\'s interactive calls are never refused meanwhile', async () => {
+  async function run(rateShare: number, lines: number) {
     upstream = await startFakeUpstream(upstreamHandler());
-    gateway = await startTestGateway(withUpstream(config({ limits: { requestsPerMinute: 60 } }, { rateShare: 0.5 }), upstream), { env: { UP_KEY: UPSTREAM_KEY }, timeScale: 20 });
+    gateway = await startTestGateway(withUpstream(config({ limits: { requestsPerMinute: 60 } }, { rateShare }), upstream), { env: { UP_KEY: UPSTREAM_KEY }, timeScale: 6 });
     const client = gateway.client();
-    const lines = 75;
     const file = await upload(client, Array.from({ length: lines }, (_, i) => chatLine(i)));
-    const started = Date.now();
     const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
     const interactive: number[] = [];
     let done = false;
@@ -278,22 +276,40 @@ describe('a batch within a tenant limit of 60 requests a minute (the clock runs 
         const res = await gateway.call('/v1/chat/completions', { body: { model: 'chat', max_tokens: 8, messages: [{ role: 'user', content: 'interactive' }] } });
         interactive.push(res.status);
         await res.text();
-        await new Promise((r) => setTimeout(r, 250)); // 5 s of the gateway's clock: 12 a window
+        await new Promise((r) => setTimeout(r, 1_000)); // 6 s of the gateway's clock: 10 a window
       }
     })();
     const final = await until(() => client.batches.retrieve(batch.id), (v) => FINAL.includes(v.status), 45_000, 200);
     done = true;
     await calls;
+    // the batch's lines per rate window, from their ledger entries (stamped with the gateway's clock)
+    const perWindow = new Map<number, number>();
+    for await (const e of (gateway.runtime.deps.ledger as DynamoCostLedger).entries('test', dayOf(gateway.runtime.deps.clock.now()))) {
+      if (e.batchId === batch.id) perWindow.set(Math.floor(e.at / 60_000), (perWindow.get(Math.floor(e.at / 60_000)) ?? 0) + 1);
+    }
+    return { final, interactive, client, perWindow: [...perWindow.values()] };
+  }
+
+  it('completes without a single 429 in its output, and the tenant\'s interactive calls are never refused meanwhile', async () => {
+    const lines = 45;
+    const { final, interactive, client, perWindow } = await run(0.5, lines);
     expect(final.status).toBe('completed');
     expect(final.request_counts).toEqual({ total: lines, completed: lines, failed: 0 });
     const out = await linesOf(client, final.output_file_id);
     expect(out).toHaveLength(lines);
     expect(out.filter((l) => l.response?.status_code !== 200)).toEqual([]);
     expect(JSON.stringify(out)).not.toContain('rate_limit_exceeded');
-    // 75 lines at 30 a window took at least two window changes: the batch waited, it did not fail
-    expect(Date.now() - started).toBeGreaterThan(3_000);
-    expect(interactive.length).toBeGreaterThan(5);
+    // at most half of each window's 60 went to the batch: it waited for the next window, it did not fail
+    expect(perWindow.length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...perWindow)).toBeLessThanOrEqual(30);
+    expect(interactive.length).toBeGreaterThanOrEqual(3);
     expect(interactive.filter((s) => s !== 200)).toEqual([]);
+  }, 60_000);
+
+  it('(the control) with a share of 1 the batch takes more than half of a window', async () => {
+    const { final, perWindow } = await run(1, 75);
+    expect(final.status).toBe('completed');
+    expect(Math.max(...perWindow)).toBeGreaterThan(30);
   }, 60_000);
 });
 
