@@ -23,6 +23,7 @@ import { TeamChannels, type TeamChannelsProps } from '../constructs/team-channel
 import { BatchFilesBucket } from '../constructs/batch-files-bucket';
 import { BatchQueue } from '../constructs/batch-queue';
 import { BATCH_WORKER_TIMEOUT, BatchWorker, grantBatchAccess } from '../constructs/batch-worker';
+import { batchWidgets } from '../constructs/batch-widgets';
 
 /** The gateway function's memory when the deploy settings name none (see docs/deploy.md, "Memory"). */
 export const DEFAULT_GATEWAY_MEMORY_MB = 512;
@@ -189,6 +190,7 @@ export class RegionalServiceStack extends Stack {
       metricNamespace: names.metricNamespace,
       dashboardName: names.global('dashboard', this.region),
     });
+    if (this.batches) dashboard.dashboard.addWidgets(...batchWidgets(this.batches.queue, names.metricNamespace));
 
     if (props.domain) {
       const { record, ...domain } = props.domain;

@@ -108,6 +108,14 @@ describe('batch resources', () => {
     expect(receivers.every(([, p]) => JSON.stringify(p.Properties.Roles).includes(workerRole))).toBe(true);
   });
 
+  it('shows queue depth, lines per minute and batch failures on the dashboard', () => {
+    const body = JSON.stringify(ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
+    for (const title of ['Batch queue depth', 'Batch lines per minute', 'Batches finished, by status']) expect(body).toContain(title);
+    expect(body).toContain('ApproximateNumberOfMessagesVisible');
+    expect(body).toContain('BatchLines');
+    expect(body).toContain('BatchesFinished');
+  });
+
   it('passes cdk-nag (AwsSolutions, Serverless) with nothing unacknowledged', () => {
     const findings = [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
       pack.validateScope(sb.app).violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`),
