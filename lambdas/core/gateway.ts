@@ -17,7 +17,7 @@ import { handleModels } from './pipeline/models';
 import { handleUsage } from './pipeline/usage';
 import { handleHealth } from './pipeline/health';
 import { requestLogLine } from './request-log';
-import { uploadLimit } from './batches/settings';
+import { uploadLimit } from './batches/limits';
 
 export interface GatewayDeps {
   config: GatewayConfig;

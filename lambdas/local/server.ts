@@ -22,7 +22,7 @@ import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3';
 import { readBody, toProxyEvent } from './http-event';
 import { installLambdaShim } from './lambda-shim';
 import { LocalResponseStream } from './response-stream';
-import { uploadLimit } from '../core/batches/settings';
+import { uploadLimit } from '../core/batches/limits';
 import { runBatchWork } from '../core/batches/worker';
 import { InProcessWorkQueue } from '../adapters/queue/in-process-queue';
 import { batchWorkerDeps } from '../handlers/batch-runtime';

@@ -7,6 +7,13 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SwitchboardApp } from '../../lib/app';
 import { synthApp, SYNTH_TIMEOUT_MS, template } from './synth';
+import { loadDeployedGatewayConfig } from '../../lib/config/gateway-config';
+import { idleCost, type StackTemplate } from '../../lib/cost/estimate';
+
+function idleOf(app: SwitchboardApp) {
+  const templates: StackTemplate[] = [app.state, ...app.services].map((s) => ({ region: s.region.startsWith('${Token') ? '' : s.region, template: template(s).toJSON() as StackTemplate['template'] }));
+  return idleCost(templates, loadDeployedGatewayConfig(app.settings.gatewayConfig, app.names).config);
+}
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
@@ -123,8 +130,14 @@ describe('batch resources', () => {
     expect(findings).toEqual([]);
   });
 
-  it('adds nothing to a deployment that does not enable batches', () => {
-    const plain = template(synthApp().services[0]!).toJSON().Resources as Resources;
+  it('adds nothing to a deployment that does not enable batches; enabled, $0.89 a month idle (the DLQ alarm, the queues\' polling)', () => {
+    const plainApp = synthApp();
+    const plain = template(plainApp.services[0]!).toJSON().Resources as Resources;
     expect(Object.values(plain).filter((r) => ['AWS::SQS::Queue', 'AWS::S3::Bucket', 'AWS::Lambda::EventSourceMapping'].includes(r.Type))).toEqual([]);
+    const [without, withBatches] = [idleOf(plainApp), idleOf(sb)];
+    expect(without.usd.toFixed(2)).toBe('5.93');
+    expect((withBatches.usd - without.usd).toFixed(4)).toBe('0.8884');
+    const polling = withBatches.regions.flatMap((r) => r.lines).find((l) => l.item === 'SQS polling of idle batch queues')!;
+    expect(polling).toMatchObject({ usd: 0.7884, arithmetic: '3 event source mappings × 657,000 long polls × $0.4/M' });
   });
 });

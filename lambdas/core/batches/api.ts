@@ -1,14 +1,13 @@
 // The Files and Batches APIs (OpenAI's shapes): upload and read batch input files, create, read, list and cancel
 // batches. Everything is keyed by the calling tenant, so another tenant's id is answered exactly as one that
 // never existed. The work itself runs in the batch workers (worker.ts), fed through the WorkQueue.
-import * as z from 'zod';
 import { errors, GatewayError } from '../errors';
 import type { DoorHandler, DoorRoutes, GatewayDeps, RequestScope } from '../gateway';
 import { jsonResponse, type GatewayRequest, type GatewayResponse } from '../http';
 import { jsonlLines } from './input';
 import { boundaryOf, parseMultipart } from './multipart';
 import { BATCH_ID, batchObject, FILE_ID, fileObject, fileObjectKey, newBatchId, newFileId } from './objects';
-import { BATCH_ENDPOINTS, FINAL_STATUSES, PRIORITIES, type BatchRecord, type BatchServices, type FileRecord, type Priority } from './ports';
+import { BATCH_ENDPOINTS, FINAL_STATUSES, PRIORITIES, type BatchEndpoint, type BatchRecord, type BatchServices, type FileRecord, type Priority } from './ports';
 
 const DAY_MS = 86_400_000;
 /** the one completion window OpenAI offers */
@@ -112,13 +111,35 @@ const deleteFile: DoorHandler = async (req, scope, deps) => {
 
 // ---- Batches ----
 
-const createBody = z.strictObject({
-  input_file_id: z.string(),
-  endpoint: z.enum(BATCH_ENDPOINTS),
-  completion_window: z.literal('24h'),
-  metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
-  output_expires_after: z.unknown().optional(),
-});
+const CREATE_FIELDS = new Set(['input_file_id', 'endpoint', 'completion_window', 'metadata', 'output_expires_after']);
+
+interface CreateBody {
+  input_file_id: string;
+  endpoint: BatchEndpoint;
+  completion_window: '24h';
+  metadata?: Record<string, string>;
+}
+
+/** POST /v1/batches's body, checked field by field (no schema library: the gateway bundle stays small) */
+function createBody(json: unknown): CreateBody {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw errors.invalidRequest('The body must be a JSON object.');
+  const body = json as Record<string, unknown>;
+  const unknown = Object.keys(body).find((k) => !CREATE_FIELDS.has(k));
+  if (unknown) throw errors.invalidRequest(`Unrecognized request argument supplied: ${unknown.slice(0, 64)}`, unknown.slice(0, 64));
+  if (typeof body.input_file_id !== 'string' || !body.input_file_id) throw errors.invalidRequest('input_file_id is required: the id of an uploaded file with purpose "batch".', 'input_file_id');
+  if (!BATCH_ENDPOINTS.includes(body.endpoint as BatchEndpoint)) throw errors.invalidRequest(`endpoint is one of ${BATCH_ENDPOINTS.join(', ')}.`, 'endpoint');
+  if (body.completion_window !== '24h') throw errors.invalidRequest('completion_window must be "24h".', 'completion_window');
+  const metadata = body.metadata ?? undefined;
+  if (metadata !== undefined) {
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw errors.invalidRequest('metadata is an object of string values.', 'metadata');
+    const pairs = Object.entries(metadata);
+    if (pairs.length > 16) throw errors.invalidRequest('metadata holds at most 16 pairs.', 'metadata');
+    for (const [k, v] of pairs) {
+      if (k.length > 64 || typeof v !== 'string' || v.length > 512) throw errors.invalidRequest('metadata keys are at most 64 characters and values strings of at most 512.', 'metadata');
+    }
+  }
+  return { input_file_id: body.input_file_id, endpoint: body.endpoint as BatchEndpoint, completion_window: '24h', ...(metadata ? { metadata: metadata as Record<string, string> } : {}) };
+}
 
 const createBatch: DoorHandler = async (req, scope, deps) => {
   const tenantId = await tenantOf(req, scope, deps);
@@ -129,15 +150,8 @@ const createBatch: DoorHandler = async (req, scope, deps) => {
   } catch {
     throw errors.invalidRequest('The body is not valid JSON.');
   }
-  const parsed = createBody.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const param = issue.path.join('.') || null;
-    throw errors.invalidRequest(`${param ?? 'body'}: ${issue.message}`, param);
-  }
-  const body = parsed.data;
-  const metadata = body.metadata ?? undefined;
-  if (metadata && Object.keys(metadata).length > 16) throw errors.invalidRequest('metadata holds at most 16 pairs.', 'metadata');
+  const body = createBody(json);
+  const metadata = body.metadata;
   const priority = (metadata?.priority ?? 'normal') as Priority;
   if (!PRIORITIES.includes(priority)) throw errors.invalidRequest(`metadata.priority is one of ${PRIORITIES.join(', ')}, not '${String(metadata?.priority).slice(0, 32)}'.`, 'metadata.priority');
   const input = FILE_ID.test(body.input_file_id) ? await store.getFile(tenantId, body.input_file_id) : undefined;

@@ -1,9 +1,8 @@
 // The `batches` section of the gateway config: how big an uploaded file may be, how batch work is cut into
 // chunks, and how much of each tenant rate limit batch lines may use (docs/batches.md).
 import * as z from 'zod';
+import { MAX_UPLOAD_BYTES } from './limits';
 
-/** Lambda takes request bodies up to 6 MB, API Gateway up to 10 MB: a file with its multipart envelope must fit */
-export const MAX_UPLOAD_BYTES = 6 * 1000 * 1000 - 64 * 1024;
 
 export const batchSettings = z.strictObject({
   /**
@@ -31,10 +30,3 @@ export const batchSettings = z.strictObject({
 
 export type BatchSettings = z.infer<typeof batchSettings>;
 
-/** room for the multipart envelope (boundaries, part headers, the purpose field) around an uploaded file */
-export const UPLOAD_ENVELOPE_BYTES = 64 * 1024;
-
-/** the largest request body POST /v1/files takes: the file limit and its envelope (never less than any request's) */
-export function uploadLimit(config: { gateway: { maxRequestBytes: number }; batches: BatchSettings }): number {
-  return Math.max(config.gateway.maxRequestBytes, config.batches.maxFileBytes + UPLOAD_ENVELOPE_BYTES);
-}
