@@ -36,7 +36,7 @@ export interface BatchWorkerProps {
   readonly metricNamespace?: string;
   readonly serviceName: string;
   readonly environment?: Record<string, string>;
-  /** @default 1024 */
+  /** @default 512: a worker mostly waits on providers, and a waiting second is billed by its memory */
   readonly memorySize?: number;
 }
 
@@ -49,7 +49,7 @@ export class BatchWorker extends Construct {
       entry: 'lambdas/handlers/batch-worker.ts',
       description: 'Switchboard batch worker: runs batch lines through the gateway core, within each tenant limit',
       serviceName: props.serviceName,
-      memorySize: props.memorySize ?? 1024,
+      memorySize: props.memorySize ?? 512,
       timeout: BATCH_WORKER_TIMEOUT,
       define: props.define,
       environment: props.environment,
