@@ -241,6 +241,8 @@ describe('Files and Batches APIs with the openai client', () => {
 
   it('refuses bad requests in OpenAI shape and changes nothing', async () => {
     const file = await upload(client, [chatLine(1)]);
+    const state = async () => ({ batches: (await client.batches.list({ limit: 100 })).data.length, files: (await client.files.list()).data.length, upstream: upstream.received.length });
+    const before = await state();
     await expect(client.batches.create({ input_file_id: file.id, endpoint: '/v1/completions' as never, completion_window: '24h' })).rejects.toMatchObject({ status: 400 });
     await expect(client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '1h' as never })).rejects.toMatchObject({ status: 400 });
     await expect(client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { priority: 'urgent' } })).rejects.toMatchObject({ status: 400, param: 'metadata.priority' });
@@ -252,6 +254,7 @@ describe('Files and Batches APIs with the openai client', () => {
     expect(await raw.json()).toMatchObject({ error: { type: 'invalid_request_error' } });
     const unauth = await fetch(`${gateway.url}/v1/batches`, { headers: { authorization: 'Bearer nope' } });
     expect(unauth.status).toBe(401);
+    expect(await state()).toEqual(before);
   });
 });
 
