@@ -20,6 +20,7 @@ import { requestLogLine } from './request-log';
 import type { ResponseCache } from './cache/response-cache';
 import type { GuardrailService } from './guardrails/guard';
 import { genAiAttributes, type GenAiAttributes } from './history/tracing';
+import { uploadLimit } from './batches/limits';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -52,6 +53,8 @@ export interface GatewayDeps {
   payloads?: ObjectStore;
   /** a request's GenAI attributes to its trace (X-Ray in Lambda); absent: the log line alone carries them */
   trace?: (attributes: GenAiAttributes, startMs: number, endMs: number) => void;
+  /** files and batch jobs (lambdas/core/batches); absent: /v1/files and /v1/batches answer 404 */
+  batches?: import('./batches/ports').BatchServices;
 }
 
 /**
@@ -91,6 +94,8 @@ export interface RequestScope {
    * runs after the response however the request ended (served, failed, client gone), never lost.
    */
   settle?: () => Promise<void>;
+  /** the batch whose line this request is (lambdas/core/batches) */
+  batchId?: string;
 }
 
 type Handler = (req: GatewayRequest, scope: RequestScope, deps: GatewayDeps) => Promise<GatewayResponse>;
@@ -121,7 +126,10 @@ export function routeOf(path: string): string {
 /** the paths of the front doors DESIGN names: known to the Route dimension whichever doors a runtime serves */
 const DOOR_PATHS = ['/v1/chat/completions', '/v1/messages', '/v1/messages/count_tokens', '/v1/responses', '/v1/requests'];
 /** door paths with an id in them: the Route dimension takes the template, never the id a caller sent */
-const DOOR_TEMPLATES = ['/v1/responses/{id}', '/v1/responses/{id}/input_items', '/v1/responses/{id}/cancel', '/v1/requests/{id}'];
+const DOOR_TEMPLATES = [
+  '/v1/responses/{id}', '/v1/responses/{id}/input_items', '/v1/responses/{id}/cancel', '/v1/requests/{id}',
+  '/v1/files', '/v1/files/{id}', '/v1/files/{id}/content', '/v1/batches', '/v1/batches/{id}', '/v1/batches/{id}/cancel',
+];
 
 /** whether `path` is `template` with each `{name}` segment filled by one non-empty segment */
 export function fillsTemplate(template: string, path: string): boolean {
@@ -150,14 +158,15 @@ function handlerOf(path: string, method: string, doors: DoorRoutes): Handler | u
 
 export function createGateway(deps: GatewayDeps): Gateway {
   return async (req) => {
-    const scope: RequestScope = { requestId: req.requestId, receivedAt: req.receivedAt, route: routeOf(req.path) };
+    const scope: RequestScope = { requestId: req.requestId, receivedAt: req.receivedAt, route: routeOf(req.path), ...(req.batchId ? { batchId: req.batchId } : {}) };
     let response: GatewayResponse;
     try {
       const known = Object.hasOwn(ROUTES, req.path) || doorPathOf(req.path, deps.doors) !== undefined;
       if (!known) throw errors.notFound(req.path);
       const handler = handlerOf(req.path, req.method, deps.doors);
       if (!handler) throw errors.methodNotAllowed(req.method, req.path);
-      if (req.bodyBytes > deps.config.gateway.maxRequestBytes) throw errors.requestTooLarge(deps.config.gateway.maxRequestBytes);
+      const limit = req.path === '/v1/files' ? uploadLimit(deps.config) : deps.config.gateway.maxRequestBytes;
+      if (req.bodyBytes > limit) throw errors.requestTooLarge(limit);
       response = await handler(req, scope, deps);
     } catch (err) {
       const door = doorOf(req.path, req.method, deps.doors);

@@ -24,6 +24,8 @@ export interface GatewayRequest {
   sourceIp?: string;
   /** aborts when the client goes away, so the upstream call stops too */
   signal?: AbortSignal;
+  /** a line of this batch (set by the batch worker only, never from a client): its ledger entry says so */
+  batchId?: string;
 }
 
 export interface GatewayResponse {

@@ -512,3 +512,4 @@ export interface RequestHistory {
   /** the tenant's newest entry with this request id; never another tenant's */
   get(tenantId: string, requestId: string): Promise<LedgerEntry | undefined>;
 }
+export type { BatchStore, WorkQueue } from './batches/ports';

@@ -30,6 +30,9 @@ import { createProviders } from '../providers';
 import { DOORS } from '../doors';
 import { createResponseCache } from './response-cache';
 import { S3VectorIndex } from '../adapters/s3vectors/vector-index';
+import { BATCH_ROUTES } from '../core/batches/api';
+import type { WorkQueue } from '../core/batches/ports';
+import { DynamoBatchStore } from '../adapters/dynamodb/batch-store';
 import { regionScopeOf, type GatewayEnvironment } from './environment';
 
 export interface RuntimeOptions {
@@ -59,6 +62,8 @@ export interface RuntimeOptions {
   guardrails?: GuardrailService;
   /** where S3 is when not at env.S3_ENDPOINT, asked on first use (the local server's lazily started embedded one) */
   s3Endpoint?: () => Promise<string>;
+  /** where batch work goes (SQS in AWS, the in-process queue locally); absent: /v1/files and /v1/batches answer 404 */
+  workQueue?: WorkQueue;
 }
 
 export interface Runtime {
@@ -117,13 +122,14 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     resilience: new Resilience(config, { store: breakerStore, clock, logger, metrics, alerts }, opts.random),
     region: env.AWS_REGION,
     version: env.SWITCHBOARD_VERSION,
-    doors: DOORS,
+    doors: { ...DOORS, ...BATCH_ROUTES },
     responses: new DynamoResponseStore(dynamo, tables.responses, config.gateway.responseRetentionDays, clock),
     ...(Object.values(config.guardrails).some((p) => p.bedrock) ? { guardrails: opts.guardrails ?? new BedrockGuardrails(env.AWS_REGION) } : {}),
     history: new DynamoRequestHistory(dynamo, tables.costLedger, config.gateway.ledgerRetentionDays, clock),
     payloads: payloadS3 ? payloadS3.store(buckets.payloadLogs) : objectStore('payloadLogs'),
     // GenAI attributes into the X-Ray trace where Lambda runs a daemon (active tracing)
     trace: xrayTracer(),
+    ...(opts.workQueue ? { batches: { store: new DynamoBatchStore(dynamo, tables.batches), objects: objectStore('batchFiles'), queue: opts.workQueue } } : {}),
   };
   const vectors = env.CACHE_VECTOR_BUCKET ? new S3VectorIndex(env.CACHE_VECTOR_BUCKET, env.CACHE_VECTOR_REGION, clock) : undefined;
   deps.cache = createResponseCache(deps, dynamo, tables.responseCache, { vectors, groupCommitMs: opts.groupCommitMs });

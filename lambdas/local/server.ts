@@ -24,6 +24,11 @@ import { installLambdaShim } from './lambda-shim';
 import { LocalResponseStream } from './response-stream';
 import { PrometheusRegistry, PROMETHEUS_CONTENT_TYPE, teeMetrics } from './prometheus';
 import { PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
+import { uploadLimit } from '../core/batches/limits';
+import { runBatchWork } from '../core/batches/worker';
+import { InProcessWorkQueue } from '../adapters/queue/in-process-queue';
+import { batchWorkerDeps } from '../handlers/batch-runtime';
+import type { Clock } from '../core/ports';
 
 export interface LocalGatewayOptions {
   config: GatewayConfig;
@@ -50,6 +55,11 @@ export interface LocalGatewayOptions {
    * @default 20
    */
   groupCommitMs?: number;
+  /**
+   * Tests only: the gateway's clock runs this many times faster than the wall clock (rate windows, the batch
+   * workers' waits), so a minute's rate window passes in seconds. @default 1
+   */
+  timeScale?: number;
 }
 
 const LOCAL_GROUP_COMMIT_MS = 20;
@@ -67,6 +77,8 @@ export interface LocalGateway {
   runtime: Runtime;
   /** what GET /metrics renders (Prometheus text): every metric the gateway records, as CloudWatch gets them */
   prometheus: PrometheusRegistry;
+  /** the in-process queue the batch workers drain */
+  workQueue: InProcessWorkQueue;
   /** probe every provider now and record the results (what the interval runs) */
   checkHealth(): Promise<HealthCheckResult>;
   close(): Promise<void>;
@@ -107,6 +119,10 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
   const config = withCatalogPrices(opts.config);
   // every metric also to the registry GET /metrics renders (local only: in AWS they are CloudWatch's)
   const prometheus = new PrometheusRegistry();
+  const scale = opts.timeScale ?? 1;
+  const clock = scale === 1 ? systemClock : scaledClock(scale);
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms / scale));
+  const workQueue = new InProcessWorkQueue(opts.logger ?? { debug() {}, info() {}, warn: console.warn, error: console.error });
   const runtime = createRuntime({
     env,
     config,
@@ -117,13 +133,18 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     http: opts.http,
     groupCommitMs: opts.groupCommitMs ?? LOCAL_GROUP_COMMIT_MS,
     s3Endpoint,
+    clock,
+    workQueue: config.batches.enabled ? workQueue : undefined,
   });
+  workQueue.logger = runtime.deps.logger;
+  // the batch workers: the same worker code the SQS-fed Lambda runs, on the in-process queue
+  if (config.batches.enabled) workQueue.start((work, signal) => runBatchWork(work, batchWorkerDeps(runtime, workQueue, sleep), { signal }), config.batches.workers);
   for (const target of unpricedTargets(config, (p, m) => runtime.deps.prices.priceOf(p, m))) {
     runtime.deps.logger.warn('a model target has no known price and is never called; price it in "pricing" or mark its provider "free"', { target });
   }
   // the Lambda entry's own composition (middy, its middlewares, response streaming) through the awslambda shim
-  const handler = gatewayHandler(runtime.gateway, systemClock, runtime.deps);
-  const limit = config.gateway.maxRequestBytes;
+  const handler = gatewayHandler(runtime.gateway, clock, runtime.deps);
+  const limit = uploadLimit(config);
   // invocations still at work after their response (ledger, settlement): close() waits for them
   const invocations = new Set<Promise<void>>();
 
@@ -176,9 +197,11 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
     runtime,
     prometheus,
     checkHealth,
+    workQueue,
     async close() {
       clearInterval(healthTimer);
       clearInterval(sweeper);
+      await workQueue.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -220,4 +243,10 @@ function localContext(awsRequestId: string): Context {
     fail: () => {},
     succeed: () => {},
   };
+}
+
+/** a clock that runs `scale` times faster than the wall clock from now on (LocalGatewayOptions.timeScale) */
+function scaledClock(scale: number): Clock {
+  const start = Date.now();
+  return { now: () => start + (Date.now() - start) * scale };
 }

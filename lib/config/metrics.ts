@@ -26,6 +26,7 @@ export const SERVICES = {
   authorizer: 'switchboard-authorizer',
   healthCheck: 'switchboard-health-check',
   rotation: 'switchboard-secret-rotation',
+  batchWorker: 'switchboard-batch-worker',
 } as const;
 
 /** a gateway metric as one emitter publishes it: no dimension but `service` */

@@ -112,6 +112,12 @@ export function idleCost(stacks: readonly StackTemplate[], config: GatewayConfig
       }
     }
     for (const _ of ofType(s, 'AWS::KMS::Key')) linesOf(s.region).push({ item: 'KMS key', arithmetic: `1 × $${P.kms.key}`, usd: P.kms.key });
+    // an SQS event source mapping polls its queue whether or not anything is in it (batches, when enabled)
+    const polled = ofType(s, 'AWS::Lambda::EventSourceMapping').length;
+    if (polled) {
+      const requests = polled * P.sqs.idlePollsPerMapping;
+      linesOf(s.region).push({ item: 'SQS polling of idle batch queues', arithmetic: `${polled} event source mappings × ${P.sqs.idlePollsPerMapping.toLocaleString('en-US')} long polls × $${P.sqs.perMillionRequests}/M`, usd: usd((requests / 1e6) * P.sqs.perMillionRequests) });
+    }
     for (const b of ofType(s, 'AWS::Budgets::Budget')) {
       shared.push({ item: `budget ${b.Properties?.Budget?.BudgetName ?? ''}`.trim(), arithmetic: `$0.02 × 30.4 days`, usd: usd(P.budgets.budget) });
     }

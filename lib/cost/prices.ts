@@ -42,6 +42,15 @@ export const PRICES = {
     perTenThousandCalls: 0.05,
   },
   kms: { key: 1.0 },
+  sqs: {
+    /** standard queue requests, per million (the first million a month is free: not counted) */
+    perMillionRequests: 0.4,
+    /**
+     * ReceiveMessage calls a Lambda event source mapping makes on an idle queue in a month: its minimum of 5
+     * pollers, each a 20-second long poll (5 × 3 a minute × 43,800 minutes)
+     */
+    idlePollsPerMapping: 5 * 3 * 43_800,
+  },
   route53: {
     /** a health check of an AWS endpoint or a CloudWatch alarm */
     healthCheck: 0.5,

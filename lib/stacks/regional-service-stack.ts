@@ -23,6 +23,10 @@ import { ProviderHealthCheck } from '../constructs/health-check';
 import { RegionalDomain } from '../constructs/regional-domain';
 import { importStateTables } from '../constructs/state-tables';
 import { TeamChannels, type TeamChannelsProps } from '../constructs/team-channels';
+import { BatchFilesBucket } from '../constructs/batch-files-bucket';
+import { BatchQueue } from '../constructs/batch-queue';
+import { BATCH_WORKER_TIMEOUT, BatchWorker, grantBatchAccess } from '../constructs/batch-worker';
+import { batchWidgets } from '../constructs/batch-widgets';
 
 /** The gateway function's memory when the deploy settings name none (see docs/deploy.md, "Memory"). */
 export const DEFAULT_GATEWAY_MEMORY_MB = 512;
@@ -81,6 +85,8 @@ export class RegionalServiceStack extends Stack {
   readonly alerting: Alerting;
   readonly domain?: RegionalDomain;
   readonly routedRecord?: FailoverRecord;
+  /** the Files and Batches APIs' resources, when the gateway config enables them */
+  readonly batches?: { queue: BatchQueue; bucket: BatchFilesBucket; worker: BatchWorker };
 
   constructor(scope: Construct, id: string, props: RegionalServiceStackProps) {
     super(scope, id, props);
@@ -166,6 +172,27 @@ export class RegionalServiceStack extends Stack {
       new CostBudget(this, 'CostBudget', { budgetName: names.global('monthly'), deployment: names.name, monthlyUsd: props.monthlyBudgetUsd, topic: this.alerting.topic });
     }
 
+    if (props.gateway.config.batches.enabled) {
+      // batches live in the region that took them: its bucket, its queues, its workers (docs/batches.md)
+      const queue = new BatchQueue(this, 'BatchQueue', { visibilityTimeout: BATCH_WORKER_TIMEOUT.plus(Duration.minutes(5)), alarmName: names.regional('BatchDeadLetters'), alarmTopic: this.alerting.topic });
+      const bucket = new BatchFilesBucket(this, 'BatchFiles', { retentionDays: props.gateway.config.batches.retentionDays });
+      grantBatchAccess(this.gatewayFunction, queue.queues, bucket.bucket);
+      const worker = new BatchWorker(this, 'BatchWorker', {
+        queues: queue.queues,
+        bucket: bucket.bucket,
+        tables,
+        define,
+        secretNames,
+        bedrockModels,
+        serviceName: SERVICES.batchWorker,
+        logGroupName: names.logGroup('batch-worker'),
+        metricNamespace: names.metricNamespace,
+        environment: { SWITCHBOARD_VERSION: props.version, ...(regions.length > 1 ? { REGIONS: regions.join(',') } : {}) },
+      });
+      worker.function.bindAlertTopic(this.alerting.topic, this.alerting.topicKey);
+      this.batches = { queue, bucket, worker };
+    }
+
     const dashboard = new GatewayDashboard(this, 'Dashboard', {
       api: this.gatewayApi.api,
       gatewayFunction: this.gatewayFunction,
@@ -173,6 +200,7 @@ export class RegionalServiceStack extends Stack {
       metricNamespace: names.metricNamespace,
       dashboardName: names.global('dashboard', this.region),
     });
+    if (this.batches) dashboard.dashboard.addWidgets(...batchWidgets(this.batches.queue, names.metricNamespace));
 
     if (props.domain) {
       const { record, ...domain } = props.domain;

@@ -23,6 +23,7 @@ import { normalizePrincipal } from '../../lambdas/core/tenants/directory';
 import { dayOf, monthOf } from '../../lambdas/core/periods';
 import type { LedgerEntry, Logger, PeriodUsage, UsageBreakdown } from '../../lambdas/core/ports';
 import { formatUsd } from '../../lambdas/core/pricing/cost';
+import { BATCH_COMMANDS, BATCH_HELP, BatchCommandError } from './batches';
 
 export interface CliIo {
   out(line: string): void;
@@ -82,6 +83,7 @@ commands:
   cache purge --tenant ID [--model ALIAS]                    delete a tenant's cached answers (of one alias, or all);
                           gateway instances may serve an entry from memory for up to a minute after
   reservations sweep                                         release budget leases of crashed instances (this region's)
+${BATCH_HELP}
 `;
 
 const OPTIONS = {
@@ -94,6 +96,7 @@ const OPTIONS = {
   'ledger-table': { type: 'string' },
   'cache-table': { type: 'string' },
   model: { type: 'string' },
+  'batches-table': { type: 'string' },
   config: { type: 'string' },
   actor: { type: 'string' },
   id: { type: 'string' },
@@ -144,7 +147,11 @@ export async function runCli(argv: string[], io: CliIo, cli: CliEnv): Promise<nu
     return flags.help ? 0 : 2;
   }
   const command = positionals.join(' ');
-  const handler = COMMANDS[command];
+  const batchCommand = BATCH_COMMANDS[command];
+  const handler = batchCommand
+    ? async (ctx: Context) =>
+        batchCommand({ dynamo: ctx.dynamo, table: flags['batches-table'] ?? ctx.env.BATCHES_TABLE ?? ctx.tables.tenants.replace(/tenants$/, 'batches'), tenant: flags.tenant, id: flags.id, now: ctx.now, out: (l) => ctx.io.out(l) })
+    : COMMANDS[command];
   if (!handler) {
     io.err(`unknown command "${command}"\n\n${HELP}`);
     return 2;
@@ -161,7 +168,7 @@ export async function runCli(argv: string[], io: CliIo, cli: CliEnv): Promise<nu
     await handler(ctx);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof BatchCommandError) {
       io.err(err.message);
       return 2;
     }

@@ -31,7 +31,7 @@ export function baseConfig(overrides: Record<string, unknown> = {}): Record<stri
 
 export async function startTestGateway(
   rawConfig: Record<string, unknown> = baseConfig(),
-  opts: { env?: Record<string, string | undefined>; dynamodbEndpoint?: string; groupCommitMs?: number; metrics?: Metrics; http?: HttpClient } = {},
+  opts: { env?: Record<string, string | undefined>; dynamodbEndpoint?: string; groupCommitMs?: number; metrics?: Metrics; http?: HttpClient; timeScale?: number } = {},
 ): Promise<TestGateway> {
   const logger = new MemoryLogger();
   const gateway = await startLocalGateway({
@@ -40,6 +40,7 @@ export async function startTestGateway(
     env: opts.env ?? {},
     dynamodbEndpoint: opts.dynamodbEndpoint,
     groupCommitMs: opts.groupCommitMs,
+    timeScale: opts.timeScale,
     logger,
     metrics: opts.metrics ?? silentMetrics,
     http: opts.http,

@@ -88,6 +88,15 @@ export const TABLES = {
     ttlAttribute: TTL_ATTRIBUTE,
     description: 'cached answers per tenant (or shared) and alias, by request hash; compressed, expiring by TTL',
   },
+  batches: {
+    logicalName: 'Batches',
+    localName: 'switchboard-batches',
+    envVar: 'BATCHES_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: TTL_ATTRIBUTE,
+    description: 'Files and Batches APIs: file records (bytes in the files bucket) and batch jobs with their progress, per tenant',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof TABLES;

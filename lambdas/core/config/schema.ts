@@ -7,6 +7,7 @@ import { modelNameProblem } from '../routing/model-names';
 import { guardrailNames, guardrailPolicies, guardrailProblems } from '../guardrails/config';
 import { providerUrlProblem } from '../guardrails/provider-urls';
 import { parseCidr } from '../guardrails/ip';
+import { batchSettings } from '../batches/settings';
 
 export { PROVIDER_TYPES, STRATEGIES };
 
@@ -266,6 +267,8 @@ export const gatewayConfig = z
     pricing: z.record(z.string(), modelPrice).default({}),
     /** guardrail policies by name, attached to tiers, tenants and model aliases (docs/guardrails.md) */
     guardrails: guardrailPolicies.default({}),
+    /** the Files and Batches APIs (lambdas/core/batches) */
+    batches: batchSettings.prefault({}),
     /** filled in by the gateway from its price catalogue at start and at synth: not written by hand */
     catalogPrices: z.record(z.string(), catalogPrices).optional(),
   })

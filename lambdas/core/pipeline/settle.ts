@@ -79,6 +79,7 @@ export async function settleRequest(scope: RequestScope, money: RequestMoney, en
     ...(scope.guardrails?.length ? { guardrails: scope.guardrails } : {}),
     ...(scope.firstByteMs !== undefined ? { firstByteMs: scope.firstByteMs } : {}),
     ...(end.payloadKey ? { payloadKey: end.payloadKey } : {}),
+    ...(scope.batchId ? { batchId: scope.batchId } : {}),
   };
   await Promise.all([admission.settle(entry), bill.settleOperator(lines.operator, settlementOf)]);
   deps.metrics.add(METRICS.costUsd, cost / 1e9, 'None', { Tenant: scope.tenant! });
