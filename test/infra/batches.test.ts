@@ -115,6 +115,14 @@ describe('batch resources', () => {
     expect(receivers.every(([, p]) => JSON.stringify(p.Properties.Roles).includes(workerRole))).toBe(true);
   });
 
+  it('sweeps overdue batches hourly through the worker (a scheduled rule with its own event)', () => {
+    const worker = logicalIdOf('AWS::Lambda::Function', (r) => String(r.Properties.Description).includes('batch worker'));
+    tpl.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [worker, 'Arn'] }, Input: JSON.stringify({ sweep: 'overdue-batches' }) })],
+    });
+  });
+
   it('shows queue depth, lines per minute and batch failures on the dashboard', () => {
     const body = JSON.stringify(ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
     for (const title of ['Batch queue depth', 'Batch lines per minute', 'Batches finished, by status']) expect(body).toContain(title);
