@@ -88,7 +88,7 @@ describe('batch resources', () => {
       expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
       expect((m.Properties.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency).toBeGreaterThanOrEqual(2);
     }
-    expect(mappings.map(([, m]) => (m.Properties.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency).sort()).toEqual([2, 2, 4]);
+    expect(mappings.map(([, m]) => (m.Properties.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency).sort()).toEqual([4, 4, 8]);
   });
 
   it('grants the worker and the gateway only what batches need: send to the three queues, get/put/delete under files/ and work/', () => {
