@@ -8,7 +8,7 @@ import { SnsAlertPublisher } from '../adapters/alerts/alert-publishers';
 import { createLogger } from '../adapters/observability/powertools';
 import { queueUrlsFromEnv } from '../adapters/sqs/queues';
 import { SqsWorkQueue, workOf } from '../adapters/sqs/work-queue';
-import { runBatchWork } from '../core/batches/worker';
+import { expireOverdue, runBatchWork } from '../core/batches/worker';
 import { batchWorkerDeps } from './batch-runtime';
 import { bundledConfig } from './bundled-config';
 import { gatewayEnvironment } from './environment';
@@ -33,7 +33,15 @@ const deps = batchWorkerDeps(runtime, queue);
 /** time kept back at the end of an invocation: one line's whole deadline, and a margin to write what was done */
 const STOP_MARGIN_MS = config.gateway.requestTimeoutMs + 15_000;
 
-export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+/** the hourly schedule's event (lib/constructs/batch-worker.ts): end batches whose work can no longer arrive */
+export const SWEEP_EVENT = { sweep: 'overdue-batches' } as const;
+
+export async function handler(event: SQSEvent | typeof SWEEP_EVENT, context: Context): Promise<SQSBatchResponse> {
+  if ('sweep' in event) {
+    await expireOverdue(deps);
+    await deps.metrics.flush();
+    return { batchItemFailures: [] };
+  }
   const stopAt = Date.now() + context.getRemainingTimeInMillis() - STOP_MARGIN_MS;
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {

@@ -25,7 +25,7 @@ import { LocalResponseStream } from './response-stream';
 import { PrometheusRegistry, PROMETHEUS_CONTENT_TYPE, teeMetrics } from './prometheus';
 import { PowertoolsMetricsAdapter } from '../adapters/observability/powertools';
 import { uploadLimit } from '../core/batches/limits';
-import { runBatchWork } from '../core/batches/worker';
+import { expireOverdue, runBatchWork } from '../core/batches/worker';
 import { InProcessWorkQueue } from '../adapters/queue/in-process-queue';
 import { batchWorkerDeps } from '../handlers/batch-runtime';
 import type { Clock } from '../core/ports';
@@ -187,7 +187,13 @@ export async function startLocalGateway(opts: LocalGatewayOptions): Promise<Loca
   const healthTimer = interval > 0 ? setInterval(() => void checkHealth().catch((err: Error) => deps.logger.error('health check failed', { error: err.message })), interval) : undefined;
   healthTimer?.unref();
   const sweepEvery = opts.sweepIntervalMs ?? 60_000;
-  const sweeper = sweepEvery > 0 ? setInterval(() => void sweep(runtime, opts.config), sweepEvery).unref() : undefined;
+  const batchDeps = batchWorkerDeps(runtime, workQueue, sleep);
+  const sweepAll = async () => {
+    await sweep(runtime, opts.config);
+    // batches whose work was lost (the in-process queue of a process that stopped, with a shared DYNAMODB_ENDPOINT)
+    if (config.batches.enabled) await expireOverdue(batchDeps).catch((err: Error) => runtime.deps.logger.warn('the overdue batch sweep failed', { error: err.message }));
+  };
+  const sweeper = sweepEvery > 0 ? setInterval(() => void sweepAll(), sweepEvery).unref() : undefined;
 
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,

@@ -7,6 +7,8 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -76,6 +78,16 @@ export class BatchWorker extends Construct {
         reason: 'An SQS source: a message that fails every receive moves to the queue\'s dead-letter queue (redrive), which is alarmed; an on-failure destination would be a second copy.',
       });
     }
+    // batches whose remaining work can no longer arrive (a piece in the dead-letter queue) end as they stand
+    const sweep = new Rule(this, 'OverdueSweep', {
+      description: 'Switchboard: end batches past their completion window whose work can no longer arrive',
+      schedule: Schedule.rate(Duration.hours(1)),
+      targets: [new LambdaFunction(this.function, { event: RuleTargetInput.fromObject({ sweep: 'overdue-batches' }), retryAttempts: 0 })],
+    });
+    Validations.of(sweep).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason: 'An hourly sweep whose next run repeats the work: a missed run needs no dead-letter queue.',
+    });
     Validations.of(this.function).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason: 'Invoked by SQS event source mappings: failed messages go to the queues\' own dead-letter queue (redrive), alarmed.',

@@ -185,6 +185,7 @@ export class RegionalServiceStack extends Stack {
         secretNames,
         bedrockModels,
         serviceName: SERVICES.batchWorker,
+        maxConcurrency: Math.max(2, props.gateway.config.batches.workers),
         logGroupName: names.logGroup('batch-worker'),
         metricNamespace: names.metricNamespace,
         environment: { SWITCHBOARD_VERSION: props.version, ...(regions.length > 1 ? { REGIONS: regions.join(',') } : {}) },

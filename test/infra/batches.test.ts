@@ -88,7 +88,7 @@ describe('batch resources', () => {
       expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
       expect((m.Properties.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency).toBeGreaterThanOrEqual(2);
     }
-    expect(mappings.map(([, m]) => (m.Properties.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency).sort()).toEqual([2, 2, 4]);
+    expect(mappings.map(([, m]) => (m.Properties.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency).sort()).toEqual([4, 4, 8]);
   });
 
   it('grants the worker and the gateway only what batches need: send to the three queues, get/put/delete under files/ and work/', () => {
@@ -113,6 +113,14 @@ describe('batch resources', () => {
     const workerRole = (resources[worker]!.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const receivers = ofType('AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('sqs:ReceiveMessage'));
     expect(receivers.every(([, p]) => JSON.stringify(p.Properties.Roles).includes(workerRole))).toBe(true);
+  });
+
+  it('sweeps overdue batches hourly through the worker (a scheduled rule with its own event)', () => {
+    const worker = logicalIdOf('AWS::Lambda::Function', (r) => String(r.Properties.Description).includes('batch worker'));
+    tpl.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [worker, 'Arn'] }, Input: JSON.stringify({ sweep: 'overdue-batches' }) })],
+    });
   });
 
   it('shows queue depth, lines per minute and batch failures on the dashboard', () => {

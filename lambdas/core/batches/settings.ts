@@ -24,8 +24,11 @@ export const batchSettings = z.strictObject({
   rateShare: z.number().gt(0).max(1).default(0.5),
   /** how long uploaded files, batch outputs and batch records are kept */
   retentionDays: z.number().int().positive().default(30),
-  /** local runs: chunks worked on at once by the in-process workers (AWS: the event source mapping's maxConcurrency) */
-  workers: z.number().int().positive().max(64).default(4),
+  /**
+   * Chunks worked on at once: locally the in-process workers; in AWS the maxConcurrency of the normal and low
+   * queues' event source mappings (at least 2), twice that for high
+   */
+  workers: z.number().int().positive().max(500).default(4),
 });
 
 export type BatchSettings = z.infer<typeof batchSettings>;

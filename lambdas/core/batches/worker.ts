@@ -227,6 +227,30 @@ async function runLine(line: BatchLine, batch: BatchRecord, tenant: Tenant, deps
   }
 }
 
+/** an overdue batch is left this long past its window for its running pieces to end on their own */
+const OVERDUE_GRACE_MS = 15 * 60_000;
+
+/**
+ * Batches whose work can no longer arrive (a piece in the dead-letter queue, a local queue lost with its process)
+ * would never end: past their window and a grace period they are finalized as they stand (expired, or cancelled
+ * when a cancel was pending), with what finished. Run on a schedule (AWS: hourly; locally: with the lease sweep).
+ */
+export async function expireOverdue(deps: BatchWorkerDeps): Promise<number> {
+  const now = deps.clock.now();
+  let ended = 0;
+  for (const batch of await deps.store.allBatches(Number.MAX_SAFE_INTEGER)) {
+    if (now < batch.expiresAt + OVERDUE_GRACE_MS) continue;
+    if (batch.status === 'validating') {
+      if (await deps.store.transition(batch.tenantId, batch.id, ['validating'], 'expired', now)) ended++;
+    } else if (batch.status === 'in_progress' || batch.status === 'cancelling') {
+      await finalize(batch.tenantId, batch.id, deps);
+      ended++;
+    }
+  }
+  if (ended) deps.logger.warn('overdue batches ended as they stood', { batches: ended });
+  return ended;
+}
+
 /** Gather every piece's lines into the output and error files and move the batch to its final status. */
 export async function finalize(tenantId: string, batchId: string, deps: BatchWorkerDeps): Promise<void> {
   const { store, objects, clock } = deps;

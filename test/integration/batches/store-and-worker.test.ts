@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBatchStore } from '../../../lambdas/adapters/dynamodb/batch-store';
 import type { BatchRecord, BatchWork, Priority, WorkQueue } from '../../../lambdas/core/batches/ports';
-import { runBatchWork, type BatchWorkerDeps } from '../../../lambdas/core/batches/worker';
+import { expireOverdue, runBatchWork, type BatchWorkerDeps } from '../../../lambdas/core/batches/worker';
 import { BatchShare } from '../../../lambdas/core/batches/share';
 import { fileObjectKey, newBatchId, newFileId } from '../../../lambdas/core/batches/objects';
 import { validateGatewayConfig } from '../../../lambdas/core/config/load';
@@ -217,5 +217,27 @@ describe('the batch worker', () => {
     await runBatchWork(piece.work, deps);
     expect(calls).toHaveLength(0);
     expect(queue.sent).toEqual([{ work: piece.work, priority: 'low', delayMs: 20_000 }]);
+  });
+});
+
+describe('the overdue sweep', () => {
+  it('ends a batch whose remaining work never arrives, past its window, with what finished', async () => {
+    const now = { t: T0 + 500_000 };
+    const { deps, objects, queue } = worker(now, { callMs: 1 });
+    const b = await submitted(deps, objects, 8, { expiresAt: T0 + 500_000 + 60_000 });
+    await runBatchWork({ kind: 'plan', tenantId: 'acme', batchId: b.id }, deps);
+    await runBatchWork(queue.sent.shift()!.work, deps); // the first piece runs; the second is lost
+    const stuck = await submitted(deps, objects, 1, { expiresAt: T0 + 500_000 + 60_000 }); // never validated
+    expect(await expireOverdue(deps)).toBe(0);
+    now.t += 60_000 + 15 * 60_000;
+    expect(await expireOverdue(deps)).toBeGreaterThanOrEqual(2);
+    const done = (await store.getBatch('acme', b.id))!;
+    expect(done).toMatchObject({ status: 'expired', counts: { total: 8, completed: 4, failed: 0 } });
+    expect(done.outputFileId).toMatch(/^file-/);
+    expect((await store.getBatch('acme', stuck.id))!.status).toBe('expired');
+    // ended once: a second sweep finds nothing to do for them
+    const again = await expireOverdue(deps);
+    expect((await store.getBatch('acme', b.id))!.completedAt).toBeUndefined();
+    expect(again).toBe(0);
   });
 });
