@@ -33,6 +33,17 @@ export function guardedPieces(pieces: AsyncIterable<DoorPiece>, guard: RequestGu
   return policies?.length ? guardStream(pieces, guard!, policies) : pieces;
 }
 
+/**
+ * A streamed answer's text as the client got it: the mask policies' output masking applied again (the stream
+ * window masks frames, not the text the call recorded), for what is logged of it
+ */
+export function outputAsSent(guard: RequestGuard | undefined, text: string | undefined): string | undefined {
+  const policies = guard?.outputPolicies.filter((p) => p.mode === 'mask');
+  if (!policies?.length || !text) return text;
+  for (const p of policies) text = guard!.applyMatches(p, text, guard!.findMatches(p, text), 'output');
+  return text;
+}
+
 /** the x-gateway-guardrails header of what acted so far */
 export function guardrailHeaders(guard: RequestGuard | undefined): Record<string, string> {
   const items = guard?.items();

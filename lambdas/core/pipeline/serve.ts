@@ -19,7 +19,7 @@ import { METRICS } from '../observability';
 import { ProviderError, type CallOptions, type Provider } from '../../providers/types';
 import type { LedgerEntry } from '../ports';
 import { serveHit } from '../cache/replay';
-import { guardedPieces, guardInput, guardrailHeaders } from '../guardrails';
+import { guardedPieces, guardInput, guardrailHeaders, outputAsSent } from '../guardrails';
 import { attemptCount, gatewayHeaders, rateTokensOf, settleRequest, type RequestEnd, type RequestMoney } from './settle';
 import { PayloadCapture } from '../history/payloads';
 
@@ -137,7 +137,7 @@ export async function serveDoor<R extends DoorRequest>(door: Door<R>, req: Gatew
     // before the entry, which names it only once it is written; a request that made no call has no entry
     if (payload && bill.calls.length) {
       await end.served?.ended;
-      if (await payload.write(deps.payloads, { status: end.status, text: end.served?.text, streamError: scope.streamError }, deps)) end.payloadKey = payload.key;
+      if (await payload.write(deps.payloads, { status: end.status, text: parsed.stream ? outputAsSent(guard, end.served?.text) : end.served?.text, streamError: scope.streamError }, deps)) end.payloadKey = payload.key;
     }
     await settleRequest(scope, money, end, deps);
     if (cache && end.served && end.status === 200 && !scope.streamError && !guard?.items().some((item) => item.includes(':output-'))) await cache.store(end.served);
