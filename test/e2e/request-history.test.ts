@@ -13,6 +13,7 @@ import { listKeys } from '../helpers/s3';
 const OTHER_KEY = 'sk-other-tenant-key-0002';
 const FULL_KEY = 'sk-full-logging-key-0003';
 const REDACTED_KEY = 'sk-redacted-logs-key-0004';
+const GUARDED_KEY = 'sk-guarded-logs-key-0005';
 
 let gw: TestGateway;
 
@@ -24,7 +25,9 @@ beforeAll(async () => {
         { id: 'other', apiKeys: [OTHER_KEY] },
         { id: 'full', apiKeys: [FULL_KEY], payloadLogging: 'full' },
         { id: 'masked', apiKeys: [REDACTED_KEY], payloadLogging: 'redacted' },
+        { id: 'guarded', apiKeys: [GUARDED_KEY], payloadLogging: 'redacted', guardrails: ['mask-output'] },
       ],
+      guardrails: { 'mask-output': { mode: 'mask', checks: ['email'], apply: 'output' } },
     }),
   );
 });
@@ -222,6 +225,24 @@ describe('GET /v1/requests/{id} and payload logging', () => {
     expect(body.payload.response.choices[0].message.content).toContain('[redacted]');
   });
 
+  it('with logging redacted under an output mask policy: the stream is logged as the client got it, masked', async () => {
+    const email = 'jane.doe@example.com';
+    const res = await gw.call('/v1/chat/completions', { body: { model: 'echo', stream: true, messages: [{ role: 'user', content: `write to ${email} today` }] }, headers: { authorization: `Bearer ${GUARDED_KEY}` } });
+    const sse = await res.text();
+    expect(res.status).toBe(200);
+    const body = await byId(GUARDED_KEY, res.headers.get('x-request-id')!);
+    // the mock echoes the prompt, which went upstream as it was (the policy checks output only)
+    expect(body.payload.request.messages[0].content).toBe(`write to ${email} today`);
+    const streamed = sse
+      .split('\n')
+      .filter((l) => l.startsWith('data: {'))
+      .map((l) => JSON.parse(l.slice(6)).choices?.[0]?.delta?.content ?? '')
+      .join('');
+    expect(streamed).toContain('[EMAIL_1]');
+    expect(streamed).not.toContain(email);
+    expect(body.payload.text).toBe(streamed);
+  });
+
   it('with logging off (the default), writes nothing: the bucket holds only the logging tenants\' objects', async () => {
     const off = [await chat(TEST_KEY, 'nothing logged'), await chat(OTHER_KEY, 'nothing logged either')];
     const logged = await chat(FULL_KEY, 'logged');
@@ -233,7 +254,7 @@ describe('GET /v1/requests/{id} and payload logging', () => {
     try {
       const keys = await listKeys(s3, LOCAL_BUCKET_NAMES.payloadLogs);
       expect(keys.length).toBeGreaterThan(0);
-      expect(keys.every((k) => k.startsWith('payloads/full/') || k.startsWith('payloads/masked/'))).toBe(true);
+      expect(keys.every((k) => k.startsWith('payloads/full/') || k.startsWith('payloads/masked/') || k.startsWith('payloads/guarded/'))).toBe(true);
       expect(keys.some((k) => off.some((id) => k.includes(id)))).toBe(false);
     } finally {
       s3.destroy();

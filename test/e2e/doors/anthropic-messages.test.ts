@@ -415,8 +415,11 @@ describe('the Anthropic Messages door', () => {
       const error = err as InstanceType<typeof Anthropic.RateLimitError>;
       expect(error.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringMatching(/budget|max_tokens/i) } });
       expect(error.headers?.get('x-should-retry')).toBe('false');
-      // one request: the SDK (two retries allowed) did not send it again
-      expect(gw.logger.lines.slice(before).filter((l) => l.includes('"route":"/v1/messages"') && l.includes('"tenant":"poor"'))).toHaveLength(1);
+      // one request: the SDK (two retries allowed) did not send it again (its log line is written once the request
+      // is settled, after the response: wait for it)
+      const lines = () => gw.logger.lines.slice(before).filter((l) => l.includes('"route":"/v1/messages"') && l.includes('"tenant":"poor"'));
+      for (let i = 0; i < 100 && lines().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(lines()).toHaveLength(1);
     });
 
     it('a tenant over its rate limit: 429 rate_limit_error with retry-after', async () => {
