@@ -10,6 +10,7 @@ import { baseConfig, startTestGateway, TEST_KEY, type TestGateway } from '../hel
 import { openaiCompletion, openaiStreamFrames, sendJson, sendSse, startFakeUpstream, type FakeUpstream } from '../fakes/upstream';
 
 const OTHER_KEY = 'sk-test-other-tenant-0002';
+const GUARDED_KEY = 'sk-test-guarded-tenant-0003';
 const UPSTREAM_KEY = 'sk-upstream-0001';
 
 type Body = { model: string; stream?: boolean; messages: Array<{ role: string; content: string }> };
@@ -58,7 +59,9 @@ describe('response cache', () => {
         tenants: [
           { id: 'test', apiKeys: [TEST_KEY], budget: { dailyUsd: 100 } },
           { id: 'other', apiKeys: [OTHER_KEY] },
+          { id: 'guarded', apiKeys: [GUARDED_KEY], guardrails: ['mask-output'] },
         ],
+        guardrails: { 'mask-output': { mode: 'mask', checks: ['email'], apply: 'output' } },
         pricing: { 'gpt-4o-mini': { inputPerMTok: 1, outputPerMTok: 2 }, 'text-embedding-3-small': { inputPerMTok: 0.02, outputPerMTok: 0 } },
       }),
       { env: { UP_KEY: UPSTREAM_KEY } },
@@ -72,6 +75,31 @@ describe('response cache', () => {
   });
 
   const ask = (content: string, model = 'cached') => ({ model, messages: [{ role: 'user' as const, content }] });
+
+  it('never serves an answer kept without output guardrails to a request under them, and keeps no answer an output check changed', async () => {
+    const guarded = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: GUARDED_KEY, maxRetries: 0 });
+    const question = ask('mail bob@example.com', 'shared');
+    const before = calls();
+    const plain = await client.chat.completions.create(question);
+    expect(plain.choices[0]!.message.content).toContain('bob@example.com');
+    await settled(gw);
+    // a shared alias: the same question from a tenant under an output mask policy is not the kept answer
+    const first = await guarded.chat.completions.create(question).withResponse();
+    expect(first.response.headers.get('x-gateway-cache')).toBe('miss');
+    expect(first.data.choices[0]!.message.content).toBe('answer to mail [EMAIL_1]');
+    expect(first.response.headers.get('x-gateway-guardrails')).toContain('mask-output:output-masked=email');
+    await settled(gw);
+    // its masked answer was not kept: asked again, the provider answers again
+    const second = await guarded.chat.completions.create(question).withResponse();
+    expect(second.response.headers.get('x-gateway-cache')).toBe('miss');
+    expect(second.data.choices[0]!.message.content).not.toContain('bob@example.com');
+    await settled(gw);
+    expect(calls()).toBe(before + 3);
+    // the unguarded tenant's answer is still kept for it
+    const again = await client.chat.completions.create(question).withResponse();
+    expect(again.response.headers.get('x-gateway-cache')).toBe('hit');
+    expect(calls()).toBe(before + 3);
+  });
 
   it('answers a repeated request from the cache, identical in content, with no upstream call', async () => {
     const before = calls();
