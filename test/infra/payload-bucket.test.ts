@@ -78,6 +78,16 @@ describe('PayloadBucket', () => {
     expect(statements).toEqual([{ Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject'], Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::sb-payloads-111122223333-us-east-1/payloads/*']] } }]);
   });
 
+  it("acknowledges its grant in cdk-nag's own words, with the partition a reference or (cdk.json's enablePartitionLiterals, a named region) a literal", () => {
+    for (const [context, region] of [[{}, undefined], [{ '@aws-cdk/core:enablePartitionLiterals': true }, 'us-east-1']] as const) {
+      const stack = new Stack(new App({ context }), 'G', { env: region ? { region } : {} });
+      const fn = new LambdaFunction(stack, 'Fn', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler=()=>{}') });
+      grantPayloads(fn, payloadBucketName('switchboard', stack.account, region ?? stack.region), region ?? stack.region);
+      const found = new AwsSolutionsChecks().validateScope(stack).violations.filter((v) => v.ruleName.includes('IAM5'));
+      expect(found, JSON.stringify(context)).toEqual([]);
+    }
+  });
+
   it('names the bucket per deployment, account and region', () => {
     expect(payloadBucketName('switchboard', '111122223333', 'us-east-1')).toBe('switchboard-payloads-111122223333-us-east-1');
   });
