@@ -9,7 +9,9 @@ export const UPSTREAM_KEY_ENV = 'BENCH_UPSTREAM_KEY';
 
 export function benchGatewayConfig(upstreamUrl: string): { json: string; config: GatewayConfig } {
   const raw = {
-    providers: [{ id: 'bench-upstream', type: 'openai', baseUrl: `${upstreamUrl}/v1`, apiKeyEnv: UPSTREAM_KEY_ENV, models: [MODEL] }],
+    // private: the fake upstream is on loopback, which a deployed function (the cold-start variants run the
+    // bundle as Lambda does) refuses for a provider not marked private (docs/guardrails.md, provider URLs)
+    providers: [{ id: 'bench-upstream', type: 'openai', baseUrl: `${upstreamUrl}/v1`, apiKeyEnv: UPSTREAM_KEY_ENV, models: [MODEL], private: true }],
     models: [
       { name: MODEL, strategy: 'fallback', targets: [{ provider: 'bench-upstream', model: MODEL }] },
       // the cache-miss and cache-hit targets: the same upstream model behind a response cache
