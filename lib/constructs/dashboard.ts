@@ -1,7 +1,7 @@
 // GatewayDashboard: one CloudWatch dashboard per region: traffic, latency percentiles and time to first byte,
 // errors by code, refusals (rate limit, budget), breakers, fallbacks, provider and region health, cost per
 // tenant and provider. Every gateway metric it reads is emitted in lambdas/ (test/infra/metrics.test.ts);
-// and the response cache's hits and misses.
+// the response cache's hits and misses, and guardrail actions by action and direction.
 import { Duration } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -36,11 +36,12 @@ class GatewayMetrics {
   constructor(private readonly namespace: string) {}
 
   /**
-   * One line per value of `dimension` (Provider, Code…), or one line when there is none. Powertools adds a
-   * `service` dimension to every metric, so the schema names it too.
+   * One line per value of `dimension` (Provider, Code…), or per combination of values when it is several
+   * (Action and Direction), or one line when there is none. Powertools adds a `service` dimension to every
+   * metric, so the schema names it too.
    */
-  byDimension(metric: string, dimension: string | undefined, stat: 'Sum' | 'Average' | 'Maximum' | 'Minimum' | `p${number}`, label = ''): IMetric {
-    const schema = [this.namespace, dimension, 'service'].filter(Boolean).join(',');
+  byDimension(metric: string, dimension: string | readonly string[] | undefined, stat: 'Sum' | 'Average' | 'Maximum' | 'Minimum' | `p${number}`, label = ''): IMetric {
+    const schema = [this.namespace, ...[dimension ?? []].flat(), 'service'].join(',');
     return new MathExpression({
       expression: `SEARCH('{${schema}} MetricName="${metric}"', '${stat}', ${PERIOD.toSeconds()})`,
       usingMetrics: {},
@@ -96,7 +97,10 @@ export class GatewayDashboard extends Construct {
       graph('Upstream latency by provider (ms, avg)', [byDimension(METRICS.upstreamLatency, 'Provider', 'Average')]),
       graph('Region health (its own /health, once a minute: 1 serving; failover follows it)', [byDimension(METRICS.regionHealthy, undefined, 'Minimum', 'RegionHealthy')]),
     );
-    this.dashboard.addWidgets(graph('Response cache: hits and misses (aliases with a cache)', [total(METRICS.cacheHits), total(METRICS.cacheMisses)]));
+    this.dashboard.addWidgets(
+      graph('Response cache: hits and misses (aliases with a cache)', [total(METRICS.cacheHits), total(METRICS.cacheMisses)]),
+      graph('Guardrail actions by action and direction', [byDimension(METRICS.guardrailActions, ['Action', 'Direction'], 'Sum')]),
+    );
     this.dashboard.addWidgets(
       new LogQueryWidget({
         title: 'Cost by tenant (USD, from EMF log lines)',

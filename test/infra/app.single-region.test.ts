@@ -421,11 +421,13 @@ describe('alerting', () => {
 });
 
 describe('dashboard', () => {
-  it('shows traffic, latency percentiles, errors by code, refusals, breakers, fallbacks, cost by tenant and provider, region health, cache hits and misses', () => {
+  it('shows traffic, latency percentiles, errors by code, refusals, breakers, fallbacks, cost by tenant and provider, region health, cache hits and misses, guardrail actions', () => {
     const body = JSON.stringify(Object.values(service.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody);
-    for (const needle of ['Requests', 'p50', 'p95', 'p99', 'TimeToFirstByte', 'Errors by code', 'RateLimited', 'BudgetExceeded', 'BreakerState', 'Fallbacks', 'Cost by tenant', 'Cost by provider', 'RegionHealthy', 'CacheHits', 'CacheMisses']) {
+    for (const needle of ['Requests', 'p50', 'p95', 'p99', 'TimeToFirstByte', 'Errors by code', 'RateLimited', 'BudgetExceeded', 'BreakerState', 'Fallbacks', 'Cost by tenant', 'Cost by provider', 'RegionHealthy', 'CacheHits', 'CacheMisses', 'Guardrail actions']) {
       expect(body).toContain(needle);
     }
+    // one line per Action and Direction, with the dimension set the guard emits it under (plus Powertools' service)
+    expect(body.replace(/\\+"/g, '"')).toMatch(/SEARCH\('\{Switchboard[^,}]*,Action,Direction,service\} MetricName="GuardrailActions"', 'Sum', 60\)/);
   });
 });
 
