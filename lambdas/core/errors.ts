@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'model_not_allowed'
   | 'model_not_priced'
   | 'request_too_large'
+  | 'file_limit_reached'
   | 'rate_limit_exceeded'
   | 'budget_exceeded'
   | 'upstream_error'
@@ -40,6 +41,7 @@ const TYPE_BY_CODE: Record<ErrorCode, string> = {
   model_not_allowed: 'permission_error',
   model_not_priced: 'permission_error',
   request_too_large: 'invalid_request_error',
+  file_limit_reached: 'invalid_request_error',
   rate_limit_exceeded: 'requests',
   budget_exceeded: 'insufficient_quota',
   upstream_error: 'api_error',

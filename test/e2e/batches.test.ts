@@ -236,6 +236,33 @@ describe('a batch within a tenant limit of 60 requests a minute (the gateway clo
   }, 60_000);
 });
 
+describe('files a tenant may keep', () => {
+  let upstream: FakeUpstream;
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    upstream = await startFakeUpstream(upstreamHandler());
+    gateway = await startTestGateway(withUpstream(config({}, { maxFilesPerTenant: 2 }), upstream), { env: { UP_KEY: UPSTREAM_KEY } });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await upstream?.close();
+  });
+
+  it('refuses an upload past maxFilesPerTenant (storage is the operator\'s) until one is deleted; other tenants are not counted', async () => {
+    const client = gateway.client();
+    const first = await upload(client, [chatLine(1)]);
+    await upload(client, [chatLine(2)]);
+    const refused = await upload(client, [chatLine(3)]).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('file_limit_reached');
+    expect((await client.files.list()).data).toHaveLength(2);
+    const other = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: OTHER_KEY, maxRetries: 0 });
+    expect((await upload(other, [chatLine(4)])).id).toMatch(/^file-/);
+    await client.files.delete(first.id);
+    expect((await upload(client, [chatLine(5)])).id).toMatch(/^file-/);
+  });
+});
+
 describe('priorities', () => {
   let upstream: FakeUpstream;
   let gateway: TestGateway;

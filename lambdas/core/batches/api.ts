@@ -62,6 +62,12 @@ const uploadFile: DoorHandler = async (req, scope, deps) => {
   const lines = jsonlLines(file.value).length;
   if (lines > settings.maxLines) throw errors.invalidRequest(`A batch input file may hold at most ${settings.maxLines} lines; this one holds ${lines}.`, 'file');
 
+  // storage is the operator's: a tenant keeps at most maxFilesPerTenant files (two uploads racing may pass it by one)
+  const held = await store.listFiles(tenantId, { limit: settings.maxFilesPerTenant, order: 'desc' });
+  if (held.data.length >= settings.maxFilesPerTenant) {
+    throw new GatewayError(400, 'file_limit_reached', `This tenant keeps ${settings.maxFilesPerTenant} files, the most allowed here: delete files it no longer needs (DELETE /v1/files/{id}) before uploading more.`, { param: 'file' });
+  }
+
   const now = deps.clock.now();
   const id = newFileId(now);
   const record: FileRecord = { id, tenantId, filename, purpose: 'batch', bytes, createdAt: now, expiresAt: now + settings.retentionDays * DAY_MS, objectKey: fileObjectKey(tenantId, id) };

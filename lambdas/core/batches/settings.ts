@@ -13,6 +13,11 @@ export const batchSettings = z.strictObject({
   enabled: z.boolean().default(false),
   /** the largest JSONL file POST /v1/files takes (bytes of the file; the multipart envelope comes on top) */
   maxFileBytes: z.number().int().positive().max(MAX_UPLOAD_BYTES).default(5 * 1024 * 1024),
+  /**
+   * the most files a tenant may keep at once (uploads and batch outputs, until deleted or expired): with
+   * maxFileBytes, the most S3 storage one tenant can hold on the operator's bill (100 × 5 MiB ≈ $0.01 a month)
+   */
+  maxFilesPerTenant: z.number().int().positive().max(10_000).default(100),
   /** the most lines one batch may hold */
   maxLines: z.number().int().positive().max(50_000).default(50_000),
   /** lines per unit of queued work (one SQS message, one worker invocation at a time) */
