@@ -172,8 +172,9 @@ export class RequestGuard {
     return disjoint(matches);
   }
 
-  /** act on a policy's matches in a text; the text with the masked ones replaced (unchanged unless masking) */
-  applyMatches(policy: CompiledPolicy, text: string, matches: Match[], direction: Direction): string {
+  /** act on a policy's matches in a text (noted; a block throws); the text with the masked ones replaced (unchanged unless masking) */
+  check(policy: CompiledPolicy, text: string, direction: Direction): string {
+    const matches = this.findMatches(policy, text);
     if (!matches.length) return text;
     let masking = false;
     for (const m of matches) masking = this.act(policy, m.check, direction, true) || masking;
@@ -218,7 +219,7 @@ export class RequestGuard {
         for (const s of slots) {
           let masked = done.get(s.text);
           if (masked === undefined) {
-            masked = this.applyMatches(policy, s.text, this.findMatches(policy, s.text), 'input');
+            masked = this.check(policy, s.text, 'input');
             done.set(s.text, masked);
           }
           rewrite(s, masked);
@@ -234,7 +235,7 @@ export class RequestGuard {
     if (!policies.length) return;
     const slots = answerSlots(body);
     for (const policy of policies) {
-      if (policy.pii.length || policy.deny.length) for (const s of slots) rewrite(s, this.applyMatches(policy, s.text, this.findMatches(policy, s.text), 'output'));
+      if (policy.pii.length || policy.deny.length) for (const s of slots) rewrite(s, this.check(policy, s.text, 'output'));
       if (policy.bedrock) await this.bedrock(policy, slots, 'OUTPUT');
     }
   }
@@ -243,8 +244,14 @@ export class RequestGuard {
   maskAnswer(body: unknown): void {
     const slots = answerSlots(body);
     for (const policy of this.outputPolicies) {
-      if (policy.mode === 'mask') for (const s of slots) rewrite(s, this.applyMatches(policy, s.text, this.findMatches(policy, s.text), 'output'));
+      if (policy.mode === 'mask') for (const s of slots) rewrite(s, this.check(policy, s.text, 'output'));
     }
+  }
+
+  /** a text masked by the output policies' finders, as maskAnswer masks an answer's texts */
+  maskOutput(text: string): string {
+    for (const policy of this.outputPolicies) if (policy.mode === 'mask') text = this.check(policy, text, 'output');
+    return text;
   }
 
   /** Bedrock Guardrails on some texts: intervened → block (or mask with its anonymized text), failed → onError */

@@ -38,10 +38,7 @@ export function guardedPieces(pieces: AsyncIterable<DoorPiece>, guard: RequestGu
  * window masks frames, not the text the call recorded), for what is logged of it
  */
 export function outputAsSent(guard: RequestGuard | undefined, text: string | undefined): string | undefined {
-  const policies = guard?.outputPolicies.filter((p) => p.mode === 'mask');
-  if (!policies?.length || !text) return text;
-  for (const p of policies) text = guard!.applyMatches(p, text, guard!.findMatches(p, text), 'output');
-  return text;
+  return guard && text ? guard.maskOutput(text) : text;
 }
 
 /** the x-gateway-guardrails header of what acted so far */

@@ -24,7 +24,7 @@ export function guardStream(pieces: AsyncIterable<DoorPiece>, guard: RequestGuar
 
   /** a block-mode match anywhere in what is held refuses the answer now, before any of it is sent */
   const refuseBlocked = (text: string) => {
-    for (const p of scanning) if (p.mode === 'block') guard.applyMatches(p, text, guard.findMatches(p, text), 'output');
+    for (const p of scanning) if (p.mode === 'block') guard.check(p, text, 'output');
   };
 
   /** the masked text of a channel that may be sent now (all of it when `final`) */
@@ -47,7 +47,7 @@ export function guardStream(pieces: AsyncIterable<DoorPiece>, guard: RequestGuar
     }
     pending.set(channel, raw.slice(cut));
     let out = raw.slice(0, cut);
-    for (const p of scanning) out = guard.applyMatches(p, out, guard.findMatches(p, out), 'output');
+    for (const p of scanning) out = guard.check(p, out, 'output');
     return out;
   };
 
@@ -88,7 +88,7 @@ export function guardStream(pieces: AsyncIterable<DoorPiece>, guard: RequestGuar
         }
         for (const s of frame.wholes) {
           let text = s.text;
-          for (const p of scanning) text = guard.applyMatches(p, text, guard.findMatches(p, text), 'output');
+          for (const p of scanning) text = guard.check(p, text, 'output');
           if (text !== s.text) s.set(text);
         }
         if (frame.deltas.length) held = { piece, frame };
