@@ -174,6 +174,14 @@ describe('functions', () => {
 
 describe('API', () => {
   const methods = () => service.findResources('AWS::ApiGateway::Method');
+  /** an API Gateway resource's path, from its parents' path parts */
+  let resources: ReturnType<Template['findResources']> | undefined;
+  const pathOf = (id: string): string => {
+    const r = (resources ??= service.findResources('AWS::ApiGateway::Resource'))[id];
+    if (!r) return '';
+    const parent = r.Properties.ParentId as { Ref?: string };
+    return `${parent.Ref ? pathOf(parent.Ref) : ''}/${r.Properties.PathPart as string}`;
+  };
 
   it('is a regional REST API whose keys come from the authorizer', () => {
     service.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] }, ApiKeySourceType: 'AUTHORIZER' });
@@ -199,13 +207,6 @@ describe('API', () => {
   });
 
   it('routes the Anthropic Messages door (messages and count_tokens) on the key and the IAM paths, streamed, its bodies left to the function', () => {
-    const resources = service.findResources('AWS::ApiGateway::Resource');
-    const pathOf = (id: string): string => {
-      const r = resources[id];
-      if (!r) return '';
-      const parent = r.Properties.ParentId as { Ref?: string };
-      return `${parent.Ref ? pathOf(parent.Ref) : ''}/${r.Properties.PathPart as string}`;
-    };
     const routes = Object.values(methods())
       .map((m) => ({ path: pathOf((m.Properties.ResourceId as { Ref: string }).Ref), m }))
       .filter(({ path }) => path.includes('/messages'));
@@ -254,13 +255,6 @@ describe('API', () => {
   });
 
   it('routes the Responses door on the key and IAM paths: POST /responses checked for a model, the stored turns under /responses/{id}', () => {
-    const resources = service.findResources('AWS::ApiGateway::Resource');
-    const pathOf = (id: string): string => {
-      const r = resources[id];
-      if (!r) return '';
-      const parent = r.Properties.ParentId as { Ref?: string };
-      return `${parent.Ref ? pathOf(parent.Ref) : ''}/${r.Properties.PathPart as string}`;
-    };
     const routes = Object.values(methods()).map((m) => `${m.Properties.HttpMethod as string} ${pathOf((m.Properties.ResourceId as { Ref: string }).Ref)} ${m.Properties.AuthorizationType as string}`);
     for (const [prefix, auth] of [['/v1', 'CUSTOM'], ['/iam/v1', 'AWS_IAM']]) {
       expect(routes).toEqual(
