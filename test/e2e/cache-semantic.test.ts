@@ -7,6 +7,7 @@ import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_ACCOUNT } from '../../lambdas/core/admission/admit';
 import { dayOf, monthOf } from '../../lambdas/core/periods';
+import { estimateEmbeddingsInputTokens } from '../../lambdas/core/tokens';
 import { baseConfig, startTestGateway, type TestGateway } from '../helpers/gateway';
 import { openaiCompletion, sendJson, startFakeUpstream, type FakeUpstream } from '../fakes/upstream';
 
@@ -20,7 +21,9 @@ const VECTORS: Record<string, number[]> = {
 function answer(req: { path: string; body: unknown }, res: http.ServerResponse): void {
   if (req.path === '/v1/embeddings') {
     const { input } = req.body as { input: string };
-    return sendJson(res, 200, { object: 'list', model: 'text-embedding-3-small', data: [{ object: 'embedding', index: 0, embedding: VECTORS[input] ?? [0, 0, 1] }], usage: { prompt_tokens: 8, total_tokens: 8 } });
+    // NO USAGE: an upstream that reports none
+    const usage = input.startsWith('NO USAGE') ? {} : { usage: { prompt_tokens: 8, total_tokens: 8 } };
+    return sendJson(res, 200, { object: 'list', model: 'text-embedding-3-small', data: [{ object: 'embedding', index: 0, embedding: VECTORS[input] ?? [0, 0, 1] }], ...usage });
   }
   const body = req.body as { model: string; messages: Array<{ content: string }> };
   return sendJson(res, 200, openaiCompletion(body.model, `answer to ${body.messages.at(-1)!.content}`));
@@ -92,5 +95,21 @@ describe('semantic cache', () => {
     const usage = (await (await gw.call('/v1/usage')).json()) as { day: { cache_hits: number; cache_saved_usd: string } };
     expect(usage.day.cache_hits).toBe(1);
     expect(Number(usage.day.cache_saved_usd)).toBeGreaterThan(0);
+  });
+
+  it('charges the operator the input bound for an embedding whose upstream reports no usage', async () => {
+    const question = 'NO USAGE: ¿cuál es la capital de Francia? 東京 or Paris';
+    const now = Date.now();
+    const tokens = async () => (await gw.runtime.deps.ledger.usage(OPERATOR_ACCOUNT, dayOf(now), monthOf(now))).day.byModel['up/text-embedding-3-small']?.inputTokens ?? 0;
+    const before = await tokens();
+    await client.chat.completions.create(ask(question));
+    let after = before;
+    for (let i = 0; i < 50 && after === before; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      after = await tokens();
+    }
+    // at least the UTF-8 bytes of the text (core/tokens' bound), not a guess of a quarter of its characters
+    expect(after - before).toBe(estimateEmbeddingsInputTokens({ model: 'text-embedding-3-small', input: question }));
+    expect(after - before).toBeGreaterThanOrEqual(Buffer.byteLength(question));
   });
 });

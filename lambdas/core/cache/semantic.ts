@@ -9,6 +9,7 @@ import type { ChatRequest } from '../openai/chat-request';
 import { messageText } from '../openai/chat-request';
 import type { OperatorBudget } from '../admission/bill';
 import { costNanoUsd } from '../pricing/cost';
+import { estimateEmbeddingsInputTokens } from '../tokens';
 import type { PriceBook } from '../pricing/price-book';
 import type { CacheKey, CachedAnswer, Clock, LedgerEntry, Logger, VectorIndex } from '../ports';
 import type { Provider } from '../../providers/types';
@@ -83,7 +84,8 @@ export class SemanticCache {
       if (!provider || !quote || !(await provider.isConfigured())) continue;
       try {
         const res = await provider.embeddings({ model: target.model, input: text }, target.model, { signal: AbortSignal.timeout(EMBEDDING_TIMEOUT_MS), requestId: `${requestId}-cache-embedding` });
-        const tokens = res.usage?.prompt_tokens ?? Math.ceil(text.length / 4);
+        // no usage reported: the input's upper bound (core/tokens), as a tenant's embeddings call is charged
+        const tokens = res.usage?.prompt_tokens ?? estimateEmbeddingsInputTokens({ model: target.model, input: text });
         const cost = costNanoUsd({ input: tokens, output: 0, cachedInput: 0, cacheWrite: 0 }, quote.price);
         // the operator's: the cache is the operator's service
         void this.deps
